@@ -1,0 +1,238 @@
+// The GPU context: device, pipeline cache, buffer pool and a recorder that batches many
+// dispatches into one compute pass per submit.
+import { type AdapterDescription, type DeviceOptions, requestDevice } from './device.js';
+import { type PipelineSpec, PipelineCache } from './pipelines.js';
+import { BufferPool } from './pool.js';
+import { type DType, Tensor, sizeOf } from './tensor.js';
+
+export interface Dispatch {
+  kernel: string;
+  pipeline: GPUComputePipeline;
+  /** Packed uniform block bound at @binding(0); omitted when the kernel has none. */
+  params?: ArrayBuffer;
+  /** Storage buffers bound at @binding(1), @binding(2), ... in order. */
+  buffers: (GPUBuffer | Tensor)[];
+  workgroups: [number, number?, number?];
+}
+
+interface Recorded {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number?, number?];
+}
+
+const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (constants for browsers and Node alike)
+const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
+const MAP_READ_DST = 0x1 | 0x8; // MAP_READ | COPY_DST
+const QUERY_RESOLVE = 0x200 | 0x4; // QUERY_RESOLVE | COPY_SRC
+const MAX_TIMED_PASSES = 256;
+
+export class Gpu {
+  readonly pipelines: PipelineCache;
+  readonly pool: BufferPool;
+  readonly hasTimestamps: boolean;
+  private recorded: Recorded[] = [];
+  private pendingUniforms: GPUBuffer[] = [];
+  private validation: Promise<void>[] = [];
+  private fatal: Error | null = null;
+  private timing: { querySet: GPUQuerySet; passes: number } | null = null;
+  private destroyed = false;
+
+  private constructor(
+    /** Held so the GPU instance lives as long as the device (dawn.node crashes otherwise). */
+    readonly instance: GPU,
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+  ) {
+    this.pipelines = new PipelineCache(device);
+    this.pool = new BufferPool(device);
+    this.hasTimestamps = device.features.has('timestamp-query');
+    device.lost.then((info) => {
+      if (!this.destroyed) this.fatal = new Error(`GPU device lost (${info.reason}): ${info.message}`);
+    });
+    device.addEventListener('uncapturederror', (e) => {
+      const error = (e as GPUUncapturedErrorEvent).error;
+      this.fatal ??= new Error(`GPU error: ${error.message}`);
+    });
+  }
+
+  static async create(options?: DeviceOptions): Promise<Gpu> {
+    const { instance, device, adapter } = await requestDevice(options);
+    return new Gpu(instance, device, adapter);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  private check(): void {
+    if (this.destroyed) throw new Error('GPU context used after destroy()');
+    if (this.fatal) throw this.fatal;
+  }
+
+  pipeline(spec: PipelineSpec): Promise<GPUComputePipeline> {
+    this.check();
+    return this.pipelines.get(spec);
+  }
+
+  tensor(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
+    this.check();
+    const bytes = sizeOf(shape) * 4;
+    if (bytes > this.device.limits.maxBufferSize) {
+      throw new Error(`tensor [${shape}] needs ${bytes} bytes, over the adapter's maxBufferSize ${this.device.limits.maxBufferSize}`);
+    }
+    return new Tensor(this, shape, dtype, this.pool.acquire(bytes, STORAGE, label));
+  }
+
+  upload(data: Float32Array | Uint32Array, shape: readonly number[] = [data.length], label?: string): Tensor {
+    const t = this.tensor(shape, data instanceof Uint32Array ? 'u32' : 'f32', label);
+    t.write(data);
+    return t;
+  }
+
+  /** Records a dispatch; it runs at the next flush(). */
+  dispatch(d: Dispatch): void {
+    this.check();
+    const entries: GPUBindGroupEntry[] = [];
+    if (d.params) {
+      const uniform = this.pool.acquire(d.params.byteLength, UNIFORM, 'params');
+      this.device.queue.writeBuffer(uniform, 0, d.params);
+      this.pendingUniforms.push(uniform);
+      entries.push({ binding: 0, resource: { buffer: uniform, size: d.params.byteLength } });
+    }
+    d.buffers.forEach((b, i) => {
+      const buffer = b instanceof Tensor ? b.buffer : b;
+      const size = b instanceof Tensor ? b.byteLength : buffer.size;
+      entries.push({ binding: i + 1, resource: { buffer, size } });
+    });
+    this.device.pushErrorScope('validation');
+    const bindGroup = this.device.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries, label: d.kernel });
+    this.validation.push(
+      this.device.popErrorScope().then((e) => {
+        if (e) throw new Error(`${d.kernel}: ${e.message}`);
+      }),
+    );
+    this.recorded.push({ pipeline: d.pipeline, bindGroup, workgroups: d.workgroups });
+  }
+
+  /** Submits everything recorded so far as one compute pass. */
+  async flush(): Promise<void> {
+    this.check();
+    const recorded = this.recorded;
+    const validation = this.validation;
+    this.recorded = [];
+    this.validation = [];
+    if (recorded.length) {
+      this.device.pushErrorScope('validation');
+      const encoder = this.device.createCommandEncoder();
+      const timing = this.timing && this.timing.passes < MAX_TIMED_PASSES ? this.timing : null;
+      const pass = encoder.beginComputePass(
+        timing
+          ? {
+              timestampWrites: {
+                querySet: timing.querySet,
+                beginningOfPassWriteIndex: timing.passes * 2,
+                endOfPassWriteIndex: timing.passes * 2 + 1,
+              },
+            }
+          : {},
+      );
+      if (timing) timing.passes++;
+      for (const r of recorded) {
+        pass.setPipeline(r.pipeline);
+        pass.setBindGroup(0, r.bindGroup);
+        pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1] ?? 1, r.workgroups[2] ?? 1);
+      }
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
+      validation.push(
+        this.device.popErrorScope().then((e) => {
+          if (e) throw new Error(`submit of ${recorded.length} dispatches: ${e.message}`);
+        }),
+      );
+    }
+    // Queue order makes the uniform buffers safe to rewrite by later dispatches.
+    for (const u of this.pendingUniforms) this.pool.release(u);
+    this.pendingUniforms = [];
+    await Promise.all(validation);
+  }
+
+  /** Flushes and waits until the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    await this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check();
+  }
+
+  async readBuffer(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    await this.flush();
+    const staging = this.pool.acquire(bytes, MAP_READ_DST, 'readback');
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, staging.size);
+    } catch (e) {
+      this.check();
+      throw e;
+    }
+    const copy = staging.getMappedRange(0, staging.size).slice(0, bytes);
+    staging.unmap();
+    this.pool.release(staging);
+    return copy;
+  }
+
+  /**
+   * Runs `work` (which records and flushes dispatches) and returns its wall time and, where
+   * the adapter has timestamp queries, the GPU time summed over its compute passes.
+   */
+  async measure(work: () => Promise<void> | void): Promise<{ wallMs: number; gpuMs: number | null }> {
+    await this.sync();
+    if (this.hasTimestamps) {
+      this.timing = { querySet: this.device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }), passes: 0 };
+    }
+    const start = performance.now();
+    try {
+      await work();
+      await this.sync();
+    } catch (e) {
+      this.timing?.querySet.destroy();
+      this.timing = null;
+      throw e;
+    }
+    const wallMs = performance.now() - start;
+    const timing = this.timing;
+    this.timing = null;
+    if (!timing) return { wallMs, gpuMs: null };
+    let gpuMs: number | null = null;
+    if (timing.passes > 0 && timing.passes <= MAX_TIMED_PASSES) {
+      const bytes = timing.passes * 16;
+      const resolve = this.device.createBuffer({ size: bytes, usage: QUERY_RESOLVE });
+      const encoder = this.device.createCommandEncoder();
+      encoder.resolveQuerySet(timing.querySet, 0, timing.passes * 2, resolve, 0);
+      this.device.queue.submit([encoder.finish()]);
+      const stamps = new BigUint64Array(await this.readBuffer(resolve, bytes));
+      resolve.destroy();
+      let ns = 0n;
+      for (let i = 0; i < timing.passes; i++) ns += stamps[2 * i + 1] - stamps[2 * i];
+      gpuMs = Number(ns) / 1e6;
+    }
+    timing.querySet.destroy();
+    return { wallMs, gpuMs };
+  }
+
+  /** Splits a 1-D workgroup count over x and y to respect maxComputeWorkgroupsPerDimension. */
+  grid(workgroups: number): [number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (workgroups <= max) return [Math.max(1, workgroups), 1];
+    const y = Math.ceil(workgroups / max);
+    return [Math.ceil(workgroups / y), y];
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pool.trim();
+    this.device.destroy();
+  }
+}

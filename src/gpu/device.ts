@@ -1,0 +1,71 @@
+// One way to get a WebGPU device: dawn.node in Node, navigator.gpu in a browser.
+// The adapter's maximum limits are requested (lavapipe caps storage bindings at 128 MiB;
+// real GPUs go far higher) along with the optional features we can use.
+
+export const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** True for software adapters (lavapipe/llvmpipe, SwiftShader): kernels pick CPU-shaped variants. */
+  isCpu: boolean;
+}
+
+export interface DeviceOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Print the adapter in use to stderr (default true). */
+  log?: boolean;
+}
+
+async function getGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing)');
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+  // The addon's module name is hidden from bundlers for browser builds.
+  const moduleName = 'webgpu';
+  const webgpu = (await import(/* @vite-ignore */ moduleName)) as {
+    create: (flags: string[]) => GPU;
+    globals: Record<string, unknown>;
+  };
+  // GPUBufferUsage, GPUMapMode, ... are globals in browsers; dawn.node exports them.
+  for (const [k, v] of Object.entries(webgpu.globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return webgpu.create([]);
+}
+
+export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+  const vendor = info.vendor ?? '';
+  const architecture = info.architecture ?? '';
+  const description = info.description ?? '';
+  const text = `${vendor} ${architecture} ${description}`.toLowerCase();
+  const isCpu = /llvmpipe|lavapipe|swiftshader|software|\bcpu\b/.test(text);
+  return { vendor, architecture, description, isCpu };
+}
+
+export async function requestDevice(options: DeviceOptions = {}): Promise<{
+  /** The GPU instance must outlive the device: dawn.node crashes once it is garbage-collected. */
+  instance: GPU;
+  device: GPUDevice;
+  adapter: AdapterDescription;
+}> {
+  const gpu = await getGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new Error('No WebGPU adapter found (in Node: is a Vulkan driver such as Mesa lavapipe installed?)');
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = (adapter.limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') requiredLimits[key] = value;
+  }
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  const described = describeAdapter(adapter.info);
+  if (options.log ?? true) {
+    const features = requiredFeatures.length ? requiredFeatures.join(', ') : 'none';
+    console.error(`webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ${features})`);
+  }
+  return { instance: gpu, device, adapter: described };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { VARIANTS } from '../src/kernels/common.js';
+import { gemm } from '../src/kernels/gemm.js';
+import { gemmRef, relativeError } from '../src/reference/cpu.js';
+import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
+
+const ctx = useGpu();
+
+// Odd sizes (not multiples of any tile), tiny edges, and the dense head's shapes.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [7, 13, 5], [33, 65, 17], [64, 64, 64], [100, 36, 129], [130, 9, 70],
+  [32, 128, 2048], [32, 2, 128], [2048, 128, 32], [128, 2048, 32], [257, 260, 31],
+];
+
+describe.each(VARIANTS)('gemm (%s)', (variant) => {
+  const random = rng();
+  for (const [M, N, K] of SHAPES) {
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
+        const { gpu } = ctx;
+        const a = randomArray(M * K, random);
+        const b = randomArray(K * N, random);
+        const bias = randomArray(N, random);
+        const relu = (M + N) % 2 === 0;
+        const A = gpu.upload(a, transA ? [K, M] : [M, K]);
+        const B = gpu.upload(b, transB ? [N, K] : [K, N]);
+        const out = poisoned(gpu, [M, N]);
+        await gemm(gpu, A, B, { transA, transB, bias: gpu.upload(bias), relu, variant, out });
+        const got = await out.read();
+        const want = gemmRef(a, b, M, N, K, { transA, transB, bias, relu });
+        expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+  }
+
+  it('without bias or ReLU leaves negative values', async () => {
+    const { gpu } = ctx;
+    const a = randomArray(9 * 11, random), b = randomArray(11 * 12, random);
+    const got = await (await gemm(gpu, gpu.upload(a, [9, 11]), gpu.upload(b, [11, 12]), { variant })).read();
+    const want = gemmRef(a, b, 9, 12, 11);
+    expect(Math.min(...got)).toBeLessThan(0);
+    expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe('gemm errors', () => {
+  it('rejects mismatched inner dimensions', async () => {
+    const { gpu } = ctx;
+    await expect(gemm(gpu, gpu.tensor([3, 4]), gpu.tensor([5, 6]))).rejects.toThrow(/gemm: inner dimensions differ \(4 vs 5\)/);
+  });
+});
