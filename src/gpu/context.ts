@@ -33,6 +33,7 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   private recorded: Recorded[] = [];
   private pendingUniforms: GPUBuffer[] = [];
+  private pendingReleases: Tensor[] = [];
   private validation: Promise<void>[] = [];
   private fatal: Error | null = null;
   private timing: { querySet: GPUQuerySet; passes: number } | null = null;
@@ -115,6 +116,11 @@ export class Gpu {
     this.recorded.push({ pipeline: d.pipeline, bindGroup, workgroups: d.workgroups });
   }
 
+  /** Returns a scratch tensor to the pool once the dispatches recorded so far are submitted. */
+  releaseAfterFlush(t: Tensor): void {
+    this.pendingReleases.push(t);
+  }
+
   /** Submits everything recorded so far as one compute pass. */
   async flush(): Promise<void> {
     this.check();
@@ -154,6 +160,8 @@ export class Gpu {
     // Queue order makes the uniform buffers safe to rewrite by later dispatches.
     for (const u of this.pendingUniforms) this.pool.release(u);
     this.pendingUniforms = [];
+    for (const t of this.pendingReleases) t.release();
+    this.pendingReleases = [];
     await Promise.all(validation);
   }
 

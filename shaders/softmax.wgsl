@@ -1,0 +1,69 @@
+// Row-wise softmax and softmax cross-entropy (mean over the batch, integer labels).
+// Tiling: one invocation per row, 64 rows per workgroup. Rows here are class logits (2 to
+// 1000 wide, tens of rows), far too little work to repay a workgroup reduction; each row is
+// made stable by subtracting its maximum before exp.
+// xent_rows writes each row's loss (logsumexp - logit[label]) and the gradient
+// (softmax - onehot) / rows; xent_mean then averages the row losses in a fixed order.
+// A label outside [0, cols) yields a NaN loss and gradient row rather than a wrong number.
+
+// nan_bits holds 0x7fc00000: WGSL rejects NaN as a constant, so it arrives as a uniform.
+struct Params { rows: u32, cols: u32, nan_bits: u32, _pad: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> row_loss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> grad: array<f32>;
+
+@group(0) @binding(1) var<storage, read> losses: array<f32>;
+@group(0) @binding(2) var<storage, read_write> mean_loss: array<f32>;
+
+fn row_max(base: u32) -> f32 {
+  var m = X[base];
+  for (var c = 1u; c < p.cols; c++) { m = max(m, X[base + c]); }
+  return m;
+}
+
+fn row_sum_exp(base: u32, m: f32) -> f32 {
+  var s = 0.0;
+  for (var c = 0u; c < p.cols; c++) { s += exp(X[base + c] - m); }
+  return s;
+}
+
+@compute @workgroup_size(64)
+fn softmax(@builtin(global_invocation_id) g: vec3u) {
+  let r = g.x;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  let m = row_max(base);
+  let inv = 1.0 / row_sum_exp(base, m);
+  for (var c = 0u; c < p.cols; c++) { Y[base + c] = exp(X[base + c] - m) * inv; }
+}
+
+@compute @workgroup_size(64)
+fn xent_rows(@builtin(global_invocation_id) g: vec3u) {
+  let r = g.x;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  let label = labels[r];
+  let m = row_max(base);
+  let s = row_sum_exp(base, m);
+  let bad = label >= p.cols;
+  let nan = bitcast<f32>(p.nan_bits);
+  row_loss[r] = select(log(s) + m - X[base + min(label, p.cols - 1u)], nan, bad);
+  let scale = 1.0 / f32(p.rows);
+  let inv = 1.0 / s;
+  for (var c = 0u; c < p.cols; c++) {
+    let onehot = select(0.0, 1.0, c == label);
+    grad[base + c] = select((exp(X[base + c] - m) * inv - onehot) * scale, nan, bad);
+  }
+}
+
+@compute @workgroup_size(1)
+fn xent_mean() {
+  var s = 0.0;
+  for (var r = 0u; r < p.rows; r++) { s += losses[r]; }
+  mean_loss[0] = s / f32(p.rows);
+}

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { Gpu } from '../src/gpu/context.js';
+import { pipelineKey } from '../src/gpu/pipelines.js';
+import { gemm } from '../src/kernels/gemm.js';
+import { useGpu } from './helpers.js';
+
+const ctx = useGpu();
+
+describe('gpu runtime', () => {
+  it('requests the adapter maximum limits and describes the adapter', () => {
+    const { gpu } = ctx;
+    expect(gpu.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
+    expect(gpu.adapter.description.length).toBeGreaterThan(0);
+  });
+
+  it('reports WGSL compile errors with the kernel name and line', async () => {
+    const { gpu } = ctx;
+    const code = '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}';
+    await expect(gpu.pipeline({ kernel: 'broken_kernel', code, entryPoint: 'main' })).rejects.toThrow(/^broken_kernel: WGSL compile error: line 3:/);
+  });
+
+  it('reports a missing entry point as a pipeline error naming the kernel', async () => {
+    const { gpu } = ctx;
+    await expect(gpu.pipeline({ kernel: 'k2', code: '@compute @workgroup_size(1) fn main() {}', entryPoint: 'nope' })).rejects.toThrow(/^k2: pipeline creation failed \(nope\)/);
+  });
+
+  it('turns validation errors into thrown errors naming the kernel', async () => {
+    const { gpu } = ctx;
+    const code = '@group(0) @binding(1) var<storage, read_write> y: array<vec4f>;\n@compute @workgroup_size(1) fn main() { y[0] = vec4f(1.0); }';
+    const pipeline = await gpu.pipeline({ kernel: 'needs_16_bytes', code, entryPoint: 'main' });
+    // A 1-float tensor binds 4 bytes, less than the shader's minimum binding size.
+    gpu.dispatch({ kernel: 'needs_16_bytes', pipeline, buffers: [gpu.tensor([1])], workgroups: [1] });
+    await expect(gpu.flush()).rejects.toThrow(/^needs_16_bytes: /);
+  });
+
+  it('compiles each pipeline once and reuses it', async () => {
+    const { gpu } = ctx;
+    const spec = { kernel: 'once', code: '@compute @workgroup_size(1) fn main() {}', entryPoint: 'main', constants: {} };
+    const [a, b] = await Promise.all([gpu.pipeline(spec), gpu.pipeline(spec)]);
+    expect(a).toBe(b);
+    expect(pipelineKey({ ...spec, constants: { B: 1, A: 2 } })).toBe(pipelineKey({ ...spec, constants: { A: 2, B: 1 } }));
+  });
+
+  it('pools buffers: repeated work with the same shapes allocates nothing new', async () => {
+    const { gpu } = ctx;
+    const run = async () => {
+      const a = gpu.upload(new Float32Array(64 * 32), [64, 32]);
+      const b = gpu.upload(new Float32Array(32 * 16), [32, 16]);
+      const c = await gemm(gpu, a, b);
+      await c.read();
+      for (const t of [a, b, c]) t.release();
+    };
+    await run();
+    const before = gpu.pool.allocatedBytes;
+    for (let i = 0; i < 5; i++) await run();
+    expect(gpu.pool.allocatedBytes).toBe(before);
+  });
+
+  it('records many dispatches per submit and measures GPU time', async () => {
+    const { gpu } = ctx;
+    const a = gpu.upload(new Float32Array(128 * 128).fill(1), [128, 128]);
+    let c = a;
+    const { wallMs, gpuMs } = await gpu.measure(async () => {
+      for (let i = 0; i < 8; i++) c = await gemm(gpu, c, a);
+      await gpu.flush();
+    });
+    expect(wallMs).toBeGreaterThan(0);
+    if (gpu.hasTimestamps) expect(gpuMs).toBeGreaterThan(0);
+    // 1 * 128^8 overflows nothing: each product is 128^k exactly representable in f32.
+    expect((await c.read())[0]).toBe(128 ** 8);
+  });
+
+  it('turns device loss into a clear error', async () => {
+    const gpu = await Gpu.create({ log: false });
+    gpu.device.destroy(); // not gpu.destroy(): simulate an unexpected loss
+    await gpu.device.lost;
+    await new Promise((r) => setTimeout(r, 0));
+    expect(() => gpu.tensor([4])).toThrow(/GPU device lost \(destroyed\)|used after destroy/);
+  });
+
+  it('a Node process exits on its own once its device is destroyed', () => {
+    const script = `
+      import { create, globals } from 'webgpu';
+      const gpu = create([]);
+      const adapter = await gpu.requestAdapter();
+      const device = await adapter.requestDevice();
+      device.destroy();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    expect(r.error, 'the process hung').toBeUndefined();
+    expect(r.status).toBe(0);
+  });
+});
