@@ -2,7 +2,8 @@
 // The adapter's maximum limits are requested (lavapipe caps storage bindings at 128 MiB;
 // real GPUs go far higher) along with the optional features we can use.
 
-export const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
+// 'subgroups' is newer than some GPUFeatureName typings, hence the cast.
+export const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[];
 
 export interface AdapterDescription {
   vendor: string;
@@ -34,7 +35,12 @@ async function getGpu(): Promise<GPU> {
   for (const [k, v] of Object.entries(webgpu.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
-  return webgpu.create([]);
+  const gpu = webgpu.create([]);
+  // Share the instance as navigator.gpu, as in a browser (TF.js's backend looks there too).
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  return gpu;
 }
 
 export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {

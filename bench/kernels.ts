@@ -1,0 +1,147 @@
+// Kernel benchmark: GFLOP/s of GEMM 1024^3 and of every distinct ResNet-50 conv shape at
+// batch 8, ours beside TensorFlow.js's WebGPU backend on the same adapter in the same run.
+//   node dist/bench.js [--json FILE] [--runs N] [--batch N] [--variant register|tiled] [--only TEXT] [--no-peer]
+// Times are wall-clock medians from dispatch to completion (GPU work awaited, no readback),
+// after one warm-up run that also compiles the pipelines.
+import { type TfPeer, loadTfPeer } from './tf-peer.js';
+import { Gpu } from '../src/gpu/context.js';
+import type { Tensor } from '../src/gpu/tensor.js';
+import type { Variant } from '../src/kernels/common.js';
+import { conv2d } from '../src/kernels/conv2d.js';
+import { gemm } from '../src/kernels/gemm.js';
+import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { type Args, median, parseArgs, printTable, randomData, writeJsonAtomic } from './util.js';
+
+interface Case {
+  name: string;
+  shape: string;
+  flops: number;
+  ours: (gpu: Gpu) => Promise<{ run: () => Promise<Tensor>; dispose: () => void }>;
+  peer: (tf: TfPeer) => { run: () => unknown; dispose: () => void };
+}
+
+function cases(batch: number, variant: Variant | undefined): Case[] {
+  const n = 1024;
+  const a = randomData(n * n, 1), b = randomData(n * n, 2);
+  const list: Case[] = [{
+    name: 'gemm',
+    shape: `${n}x${n}x${n}`,
+    flops: 2 * n ** 3,
+    ours: async (gpu) => {
+      const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
+      return { run: () => gemm(gpu, A, B, { out: C, variant }), dispose: () => [A, B, C].forEach((t) => t.release()) };
+    },
+    peer: (tf) => {
+      const A = tf.tf.tensor2d(a, [n, n]), B = tf.tf.tensor2d(b, [n, n]);
+      return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
+    },
+  }];
+  for (const s of RESNET50_CONV_SHAPES) {
+    const x = randomData(batch * s.H * s.W * s.C, 3);
+    const w = randomData(s.kernel * s.kernel * s.C * s.K, 4, 1 / Math.sqrt(s.kernel * s.kernel * s.C));
+    list.push({
+      name: `conv ${s.name}`,
+      shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kernel}/${s.stride} -> ${s.K}`,
+      flops: convFlops(s, batch),
+      ours: async (gpu) => {
+        const X = gpu.upload(x, [batch, s.H, s.W, s.C]), W = gpu.upload(w, [s.kernel, s.kernel, s.C, s.K]);
+        let Y: Tensor | undefined;
+        return {
+          run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant })),
+          dispose: () => [X, W, Y].forEach((t) => t?.release()),
+        };
+      },
+      peer: (tf) => {
+        const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]), W = tf.tf.tensor4d(w, [s.kernel, s.kernel, s.C, s.K]);
+        return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
+      },
+    });
+  }
+  return list;
+}
+
+async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
+  const op = await c.ours(gpu);
+  const output = await (await op.run()).read(); // warm-up + output for the cross-check
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { wallMs } = await gpu.measure(async () => { await op.run(); });
+    times.push(wallMs);
+  }
+  op.dispose();
+  return { ms: median(times), output };
+}
+
+async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
+  const op = tf.scope(() => c.peer(tf));
+  const warm = op.run() as { data: () => Promise<Float32Array>; dispose: () => void };
+  const output = await warm.data();
+  warm.dispose();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const r = op.run() as { dispose: () => void };
+    await tf.finish();
+    times.push(performance.now() - start);
+    r.dispose();
+  }
+  op.dispose();
+  return { ms: median(times), output };
+}
+
+async function main(args: Args): Promise<void> {
+  const gpu = await Gpu.create();
+  const tf = args.flags.has('no-peer') ? null : await loadTfPeer();
+  try {
+    const variant = args.options.variant as Variant | undefined;
+    const runs = Number(args.options.runs ?? 3);
+    const batch = Number(args.options.batch ?? 8);
+    const results = [];
+    const rows: string[][] = [];
+    for (const c of cases(batch, variant)) {
+      if (args.options.only && !c.name.includes(args.options.only)) continue;
+      const ours = await timeOurs(gpu, c, runs);
+      const peer = tf ? await timePeer(tf, c, runs) : null;
+      const gflops = (ms: number) => c.flops / ms / 1e6;
+      const check = peer ? relativeError(ours.output, peer.output) : NaN;
+      const result = {
+        name: c.name,
+        shape: c.shape,
+        ours: { ms: ours.ms, gflops: gflops(ours.ms) },
+        peer: peer ? { name: tf!.name, ms: peer.ms, gflops: gflops(peer.ms) } : null,
+        ratio: peer ? peer.ms / ours.ms : null,
+        relativeDifference: peer ? check : null,
+      };
+      results.push(result);
+      rows.push([c.name, c.shape, ours.ms.toFixed(1), gflops(ours.ms).toFixed(2),
+        peer ? peer.ms.toFixed(1) : '-', peer ? gflops(peer.ms).toFixed(2) : '-', result.ratio ? `${result.ratio.toFixed(2)}x` : '-',
+        peer ? check.toExponential(1) : '-']);
+      process.stderr.write(`${c.name} done\n`);
+    }
+    printTable(['kernel', 'shape', 'ours ms', 'ours GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ratio', 'rel diff'], rows);
+    if (args.options.json) {
+      const { vendor, architecture, description } = gpu.adapter;
+      writeJsonAtomic(args.options.json, {
+        adapter: { vendor, architecture, description },
+        date: new Date().toISOString(),
+        command: `node dist/bench.js ${process.argv.slice(2).join(' ')}`.trim(),
+        variant: variant ?? (gpu.adapter.isCpu ? 'register' : 'tiled'),
+        batch,
+        runs,
+        results,
+      });
+    }
+  } finally {
+    tf?.dispose();
+    gpu.destroy();
+  }
+}
+
+main(parseArgs(process.argv.slice(2), ['json', 'runs', 'batch', 'variant', 'only'], ['no-peer'])).then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+  },
+);
