@@ -74,7 +74,7 @@ async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: number; 
 }
 
 async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
-  const op = tf.scope(() => c.peer(tf));
+  const op = c.peer(tf);
   const warm = op.run() as { data: () => Promise<Float32Array>; dispose: () => void };
   const output = await warm.data();
   warm.dispose();

@@ -5,7 +5,6 @@
 export interface TfPeer {
   name: string;
   tf: typeof import('@tensorflow/tfjs-core');
-  scope<T>(fn: () => T): T;
   /** Submits TF.js's pending commands and waits for the GPU to finish them. */
   finish(): Promise<void>;
   dispose(): void;
@@ -28,7 +27,6 @@ export async function loadTfPeer(): Promise<TfPeer> {
   return {
     name: `tfjs-webgpu ${tf.version_core}`,
     tf,
-    scope: (fn) => fn(),
     finish: async () => {
       // What TF.js itself does before a readback: close the open pass, then submit.
       backend.ensureCommandEncoderReady();

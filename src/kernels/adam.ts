@@ -2,7 +2,7 @@
 import adamShader from '../../shaders/adam.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { expectShape, packParams } from './common.js';
+import { elementwiseGrid, expectShape, packParams } from './common.js';
 
 export interface AdamOptions { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
 
@@ -14,13 +14,13 @@ export async function adamStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor,
   const h = { ...ADAM_DEFAULTS, ...options };
   if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
   for (const [name, t] of Object.entries({ grad, m, v })) expectShape('adam', name, t, param.shape);
-  const [gx, gy] = gpu.grid(Math.ceil(param.size / 64));
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, param.size);
   const params = packParams({
-    total: param.size, row_pitch: gx * 64, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weight_decay: h.weightDecay,
+    total: param.size, row_pitch: rowPitch, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weight_decay: h.weightDecay,
     step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step),
   }, ['beta1', 'beta2', 'eps', 'weight_decay', 'step_size', 'bias_correction2_sqrt']);
   const pipeline = await gpu.pipeline({ kernel: 'adam', code: adamShader, entryPoint: 'adam' });
-  gpu.dispatch({ kernel: 'adam', pipeline, params, buffers: [grad, param, m, v], workgroups: [gx, gy] });
+  gpu.dispatch({ kernel: 'adam', pipeline, params, buffers: [grad, param, m, v], workgroups });
 }
 
 /** Optimizer state for a list of parameters: zero moments and a shared step count. */

@@ -3,7 +3,7 @@
 import batchnormShader from '../../shaders/batchnorm.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { expectShape, packParams } from './common.js';
+import { elementwiseGrid, expectShape, packParams } from './common.js';
 
 export interface BatchNormTensors { gamma: Tensor; beta: Tensor; mean: Tensor; variance: Tensor; eps: number }
 
@@ -14,10 +14,10 @@ export async function batchNorm(gpu: Gpu, x: Tensor, bn: BatchNormTensors, out?:
   }
   const y = out ?? gpu.tensor(x.shape);
   expectShape('batchnorm', 'output', y, x.shape);
-  const [gx, gy] = gpu.grid(Math.ceil(x.size / 64));
-  const params = packParams({ total: x.size, C, eps: bn.eps, row_pitch: gx * 64 }, ['eps']);
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, x.size);
+  const params = packParams({ total: x.size, C, eps: bn.eps, row_pitch: rowPitch }, ['eps']);
   const pipeline = await gpu.pipeline({ kernel: 'batchnorm', code: batchnormShader, entryPoint: 'batchnorm' });
-  gpu.dispatch({ kernel: 'batchnorm', pipeline, params, buffers: [x, bn.gamma, bn.beta, bn.mean, bn.variance, y], workgroups: [gx, gy] });
+  gpu.dispatch({ kernel: 'batchnorm', pipeline, params, buffers: [x, bn.gamma, bn.beta, bn.mean, bn.variance, y], workgroups });
   return y;
 }
 

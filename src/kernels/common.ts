@@ -44,6 +44,15 @@ export function expectShape(kernel: string, what: string, t: Tensor, shape: read
   }
 }
 
+/**
+ * Launch shape for one-invocation-per-element kernels with @workgroup_size(64): the flat
+ * index is g.x + g.y * rowPitch, split over x and y to respect the per-dimension limit.
+ */
+export function elementwiseGrid(gpu: Gpu, elements: number): { workgroups: [number, number]; rowPitch: number } {
+  const workgroups = gpu.grid(Math.ceil(elements / 64));
+  return { workgroups, rowPitch: workgroups[0] * 64 };
+}
+
 /** Workgroup counts [x, y, z] where y*z row blocks respect the per-dimension limit. */
 export function rowBlocks(gpu: Gpu, x: number, blocks: number): [number, number, number] {
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;

@@ -2,16 +2,16 @@
 import headBackward from '../../shaders/head_backward.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { expectShape, packParams } from './common.js';
+import { elementwiseGrid, expectShape, packParams } from './common.js';
 
 /** dx = dy * (y > 0), where y is the ReLU's forward output. */
 export async function reluBackward(gpu: Gpu, dy: Tensor, y: Tensor, out?: Tensor): Promise<Tensor> {
   expectShape('relu_backward', 'forward output', y, dy.shape);
   const dx = out ?? gpu.tensor(dy.shape);
   expectShape('relu_backward', 'output', dx, dy.shape);
-  const [gx, gy] = gpu.grid(Math.ceil(dy.size / 64));
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, dy.size);
   const pipeline = await gpu.pipeline({ kernel: 'head_backward', code: headBackward, entryPoint: 'relu_backward' });
-  gpu.dispatch({ kernel: 'relu_backward', pipeline, params: packParams({ total: dy.size, row_pitch: gx * 64, rows: 0, cols: 0 }), buffers: [dy, y, dx], workgroups: [gx, gy] });
+  gpu.dispatch({ kernel: 'relu_backward', pipeline, params: packParams({ total: dy.size, row_pitch: rowPitch, rows: 0, cols: 0 }), buffers: [dy, y, dx], workgroups });
   return dx;
 }
 
@@ -21,8 +21,8 @@ export async function biasGrad(gpu: Gpu, dy: Tensor, out?: Tensor): Promise<Tens
   const [rows, cols] = dy.shape;
   const db = out ?? gpu.tensor([cols]);
   expectShape('bias_grad', 'output', db, [cols]);
-  const [gx, gy] = gpu.grid(Math.ceil(cols / 64));
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, cols);
   const pipeline = await gpu.pipeline({ kernel: 'head_backward', code: headBackward, entryPoint: 'bias_grad' });
-  gpu.dispatch({ kernel: 'bias_grad', pipeline, params: packParams({ total: cols, row_pitch: gx * 64, rows, cols }), buffers: [dy, db], workgroups: [gx, gy] });
+  gpu.dispatch({ kernel: 'bias_grad', pipeline, params: packParams({ total: cols, row_pitch: rowPitch, rows, cols }), buffers: [dy, db], workgroups });
   return db;
 }

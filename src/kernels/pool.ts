@@ -2,16 +2,16 @@
 import poolShader from '../../shaders/pool.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { expectShape, packParams } from './common.js';
+import { elementwiseGrid, expectShape, packParams } from './common.js';
 
 async function runPool(gpu: Gpu, entryPoint: string, x: Tensor, outShape: number[], window: { OH: number; OW: number; KH: number; KW: number; stride: number; pad: number }, out?: Tensor): Promise<Tensor> {
   const [N, H, W, C] = x.shape;
   const y = out ?? gpu.tensor(outShape);
   expectShape(entryPoint, 'output', y, outShape);
-  const [gx, gy] = gpu.grid(Math.ceil(y.size / 64));
-  const params = packParams({ N, H, W, C, ...window, total: y.size, row_pitch: gx * 64 });
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, y.size);
+  const params = packParams({ N, H, W, C, ...window, total: y.size, row_pitch: rowPitch });
   const pipeline = await gpu.pipeline({ kernel: 'pool', code: poolShader, entryPoint });
-  gpu.dispatch({ kernel: entryPoint, pipeline, params, buffers: [x, y], workgroups: [gx, gy] });
+  gpu.dispatch({ kernel: entryPoint, pipeline, params, buffers: [x, y], workgroups });
   return y;
 }
 
