@@ -4,6 +4,8 @@ import { build } from 'esbuild';
 
 const entryPoints = {
   bench: 'bench/kernels.ts',
+  'convert-weights': 'src/cli/convert-weights.ts',
+  'fetch-weights': 'src/cli/fetch-weights.ts',
 };
 
 await build({

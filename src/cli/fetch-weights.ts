@@ -1,0 +1,84 @@
+// node dist/fetch-weights.js [--variant IMAGENET1K_V1|IMAGENET1K_V2] [--out weights/resnet50.safetensors]
+// Downloads torchvision's official ResNet-50 ImageNet checkpoint, checks the sha256 prefix
+// in its file name (as torch.hub does) and converts it into our safetensors weights.
+
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { convertWeights } from '../weights/convert.js';
+import { readBytes, sha256 } from '../weights/files.js';
+import { UsageError, parseCli, runCli } from './run.js';
+
+const USAGE = 'usage: node dist/fetch-weights.js [--variant IMAGENET1K_V1|IMAGENET1K_V2] [--out weights/resnet50.safetensors] [--url URL]';
+
+/** torchvision.models.ResNet50_Weights: the file name carries the first hex digits of its sha256. */
+const VARIANTS: Record<string, string> = {
+  IMAGENET1K_V1: 'https://download.pytorch.org/models/resnet50-0676ba61.pth', // acc@1 76.130
+  IMAGENET1K_V2: 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth', // acc@1 80.858
+};
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+async function download(url: string, path: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), CONNECT_TIMEOUT_MS);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: abort.signal });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = abort.signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : cause?.code ?? cause?.message ?? (e as Error).message;
+    throw new UsageError(`cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js FILE.pth ${path.replace(/\.pth$/, '.safetensors')}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok || !response.body) throw new UsageError(`cannot download ${url}: HTTP ${response.status}`);
+  const total = Number(response.headers.get('content-length') ?? 0);
+  const out = createWriteStream(tmp);
+  let received = 0;
+  let lastReport = 0;
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      received += chunk.length;
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      const now = Date.now();
+      if (process.stderr.isTTY && now - lastReport > 250) {
+        lastReport = now;
+        process.stderr.write(`\r${(received / 2 ** 20).toFixed(1)}${total ? ` / ${(total / 2 ** 20).toFixed(1)}` : ''} MiB`);
+      }
+    }
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (total && received !== total) throw new UsageError(`download of ${url} ended after ${received} of ${total} bytes`);
+    renameSync(tmp, path);
+  } catch (e) {
+    out.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+runCli(async () => {
+  const { values } = parseCli(USAGE, { variant: { type: 'string', default: 'IMAGENET1K_V1' }, out: { type: 'string', default: 'weights/resnet50.safetensors' }, url: { type: 'string' } });
+  const variant = values.variant as string;
+  const known = VARIANTS[variant];
+  if (!known) throw new UsageError(`--variant: '${variant}' is not one of ${Object.keys(VARIANTS).join(', ')}`);
+  const url = (values.url as string | undefined) ?? known;
+  const out = values.out as string;
+  const name = url.split('/').pop()!;
+  const prefix = /-([a-f0-9]{6,})\.pth$/.exec(name)?.[1];
+  mkdirSync(dirname(out), { recursive: true });
+  const checkpoint = join(dirname(out), name);
+  if (!existsSync(checkpoint)) {
+    console.log(`downloading ${url}`);
+    await download(url, checkpoint);
+  }
+  const digest = sha256(readBytes(checkpoint));
+  if (prefix && !digest.startsWith(prefix)) {
+    rmSync(checkpoint, { force: true });
+    throw new UsageError(`${checkpoint}: sha256 ${digest.slice(0, 12)}... does not start with ${prefix} from its name; the download is corrupt (removed)`);
+  }
+  const result = convertWeights(checkpoint, out, { architecture: 'resnet50', sourceName: name, extraMetadata: { variant, url } });
+  console.log(`${out}: resnet50 ${variant}, ${result.tensors} tensors (sha256 of ${name} ${digest.slice(0, 12)}... checked)`);
+});
+

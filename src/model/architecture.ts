@@ -1,0 +1,105 @@
+// ResNet topologies described by their stages, with torchvision's parameter names and shapes.
+// v1.5 (torchvision): a bottleneck's stride sits on its 3x3 conv; a block whose shape changes
+// has a 1x1 downsample conv with batchnorm on the shortcut.
+
+export type BlockKind = 'basic' | 'bottleneck';
+
+export interface ResNetSpec {
+  name: string;
+  block: BlockKind;
+  /** Blocks per stage (layer1..layer4). */
+  layers: readonly [number, number, number, number];
+}
+
+export const RESNETS: Record<string, ResNetSpec> = {
+  resnet18: { name: 'resnet18', block: 'basic', layers: [2, 2, 2, 2] },
+  resnet34: { name: 'resnet34', block: 'basic', layers: [3, 4, 6, 3] },
+  resnet50: { name: 'resnet50', block: 'bottleneck', layers: [3, 4, 6, 3] },
+  resnet101: { name: 'resnet101', block: 'bottleneck', layers: [3, 4, 23, 3] },
+  resnet152: { name: 'resnet152', block: 'bottleneck', layers: [3, 8, 36, 3] },
+};
+
+export function resnetSpec(name: string): ResNetSpec {
+  const spec = RESNETS[name];
+  if (!spec) throw new Error(`unknown architecture '${name}' (known: ${Object.keys(RESNETS).join(', ')})`);
+  return spec;
+}
+
+/** A conv followed by its batchnorm, named by torchvision's prefixes. */
+export interface ConvBn {
+  conv: string;
+  bn: string;
+  inC: number;
+  outC: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+}
+
+export interface Block {
+  name: string;
+  /** Main path, in order; ReLU after every conv but the last, which adds the shortcut first. */
+  convs: ConvBn[];
+  downsample: ConvBn | null;
+}
+
+export interface Plan {
+  spec: ResNetSpec;
+  stem: ConvBn;
+  blocks: Block[];
+  featureSize: number;
+}
+
+function convBn(conv: string, bn: string, inC: number, outC: number, kernel: number, stride: number): ConvBn {
+  return { conv, bn, inC, outC, kernel, stride, pad: (kernel - 1) >> 1 };
+}
+
+export function plan(spec: ResNetSpec): Plan {
+  const expansion = spec.block === 'bottleneck' ? 4 : 1;
+  const blocks: Block[] = [];
+  let inC = 64;
+  spec.layers.forEach((count, stage) => {
+    const width = 64 << stage;
+    const outC = width * expansion;
+    for (let i = 0; i < count; i++) {
+      const name = `layer${stage + 1}.${i}`;
+      const stride = i === 0 && stage > 0 ? 2 : 1;
+      const convs =
+        spec.block === 'bottleneck'
+          ? [
+              convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 1, 1),
+              convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, stride),
+              convBn(`${name}.conv3`, `${name}.bn3`, width, outC, 1, 1),
+            ]
+          : [convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 3, stride), convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, 1)];
+      const downsample = stride !== 1 || inC !== outC ? convBn(`${name}.downsample.0`, `${name}.downsample.1`, inC, outC, 1, stride) : null;
+      blocks.push({ name, convs, downsample });
+      inC = outC;
+    }
+  });
+  return { spec, stem: { ...convBn('conv1', 'bn1', 3, 64, 7, 2), pad: 3 }, blocks, featureSize: inC };
+}
+
+export const IMAGENET_CLASSES = 1000;
+
+/**
+ * The float tensors of torchvision's state_dict, in its order (num_batches_tracked, an int64
+ * counter that inference does not use, is left out). The classifier is `fc`.
+ */
+export function parameterShapes(p: Plan, classifier: boolean): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  const add = (c: ConvBn) => {
+    shapes.set(`${c.conv}.weight`, [c.outC, c.inC, c.kernel, c.kernel]);
+    for (const field of ['weight', 'bias', 'running_mean', 'running_var']) shapes.set(`${c.bn}.${field}`, [c.outC]);
+  };
+  add(p.stem);
+  for (const b of p.blocks) {
+    b.convs.forEach(add);
+    if (b.downsample) add(b.downsample);
+  }
+  if (classifier) {
+    shapes.set('fc.weight', [IMAGENET_CLASSES, p.featureSize]);
+    shapes.set('fc.bias', [IMAGENET_CLASSES]);
+  }
+  return shapes;
+}

@@ -1,0 +1,167 @@
+// ResNet forward pass on our kernels: NHWC activations, batchnorm folded into each conv at
+// load (conv + bias + optional shortcut + ReLU is one dispatch), global average pooling,
+// and the ImageNet classifier as a GEMM when the weights carry it.
+import type { Gpu } from '../gpu/context.js';
+import type { Tensor } from '../gpu/tensor.js';
+import { foldBatchNorm } from '../kernels/batchnorm.js';
+import { conv2d, oihwToHwio } from '../kernels/conv2d.js';
+import { gemm } from '../kernels/gemm.js';
+import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
+import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
+import { type ConvBn, type Plan, type ResNetSpec, IMAGENET_CLASSES, plan as makePlan } from './architecture.js';
+import { validateWeights } from './weights.js';
+
+const BN_EPS = 1e-5; // torchvision's BatchNorm2d default
+
+interface FoldedConv { spec: ConvBn; weight: Tensor; bias: Tensor }
+
+export interface ForwardResult {
+  features: Tensor;
+  logits?: Tensor;
+}
+
+export interface EmbedResult {
+  features: Float32Array;
+  logits?: Float32Array;
+}
+
+export class ResNet {
+  private constructor(
+    readonly gpu: Gpu,
+    readonly plan: Plan,
+    private readonly convs: Map<string, FoldedConv>,
+    private readonly fc: { weight: Tensor; bias: Tensor } | null,
+  ) {}
+
+  /** Validates the weights, folds every batchnorm into its conv and uploads the result. */
+  static load(gpu: Gpu, spec: ResNetSpec, tensors: TensorMap, file: string): ResNet {
+    const p = makePlan(spec);
+    const { classifier } = validateWeights(tensors, p, file);
+    const get = (name: string) => toFloat32(tensors.get(name)!);
+    const convs = new Map<string, FoldedConv>();
+    const fold = (c: ConvBn) => {
+      const w = tensors.get(`${c.conv}.weight`)!;
+      const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), null, {
+        gamma: get(`${c.bn}.weight`), beta: get(`${c.bn}.bias`), mean: get(`${c.bn}.running_mean`), variance: get(`${c.bn}.running_var`), eps: BN_EPS,
+      });
+      convs.set(c.conv, {
+        spec: c,
+        weight: gpu.upload(folded.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
+        bias: gpu.upload(folded.bias, [c.outC], `${c.conv}.bias`),
+      });
+    };
+    fold(p.stem);
+    for (const b of p.blocks) {
+      b.convs.forEach(fold);
+      if (b.downsample) fold(b.downsample);
+    }
+    let fc = null;
+    if (classifier) {
+      // [classes, features] -> [features, classes] once, so the GEMM reads B row-major in vec4s.
+      const w = get('fc.weight');
+      const F = p.featureSize;
+      const t = new Float32Array(w.length);
+      for (let k = 0; k < IMAGENET_CLASSES; k++) for (let f = 0; f < F; f++) t[f * IMAGENET_CLASSES + k] = w[k * F + f];
+      fc = { weight: gpu.upload(t, [F, IMAGENET_CLASSES], 'fc.weight'), bias: gpu.upload(get('fc.bias'), [IMAGENET_CLASSES], 'fc.bias') };
+    }
+    return new ResNet(gpu, p, convs, fc);
+  }
+
+  get hasClassifier(): boolean {
+    return this.fc !== null;
+  }
+
+  /** Bytes of the largest activation of one image at this input size. */
+  activationBytesPerImage(height = 224, width = 224): number {
+    let h = height, w = width, largest = h * w * 3;
+    const out = (k: number, s: number, pad: number) => (x: number) => Math.floor((x + 2 * pad - k) / s) + 1;
+    const stem = this.plan.stem;
+    h = out(stem.kernel, stem.stride, stem.pad)(h);
+    w = out(stem.kernel, stem.stride, stem.pad)(w);
+    largest = Math.max(largest, h * w * stem.outC);
+    h = out(3, 2, 1)(h);
+    w = out(3, 2, 1)(w);
+    for (const b of this.plan.blocks) {
+      for (const c of b.convs) {
+        h = out(c.kernel, c.stride, c.pad)(h);
+        w = out(c.kernel, c.stride, c.pad)(w);
+        largest = Math.max(largest, h * w * c.outC);
+      }
+    }
+    return largest * 4;
+  }
+
+  /** The most images one forward may take without exceeding the adapter's binding and buffer limits. */
+  maxBatch(height = 224, width = 224): number {
+    const limit = Math.min(this.gpu.limits.maxStorageBufferBindingSize, this.gpu.limits.maxBufferSize);
+    return Math.max(1, Math.floor(limit / this.activationBytesPerImage(height, width)));
+  }
+
+  private conv(x: Tensor, name: string, relu: boolean, residual?: Tensor): Promise<Tensor> {
+    const c = this.convs.get(name)!;
+    return conv2d(this.gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias: c.bias, residual, relu });
+  }
+
+  /**
+   * Records the forward pass of an NHWC batch that fits maxBatch(). Intermediates go back to
+   * the pool as soon as their last reader is recorded: nothing is uploaded until the flush,
+   * so a reused buffer is only ever written by dispatches that run after its readers.
+   */
+  async forward(input: Tensor): Promise<ForwardResult> {
+    let x = await this.conv(input, this.plan.stem.conv, true);
+    const pooled = await maxPool2d(this.gpu, x, { kernel: 3, stride: 2, pad: 1 });
+    x.release();
+    x = pooled;
+    for (const block of this.plan.blocks) {
+      const shortcut = block.downsample ? await this.conv(x, block.downsample.conv, false) : x;
+      let y = x;
+      for (let i = 0; i < block.convs.length; i++) {
+        const last = i === block.convs.length - 1;
+        const next = await this.conv(y, block.convs[i].conv, true, last ? shortcut : undefined);
+        if (y !== x) y.release();
+        y = next;
+      }
+      if (shortcut !== x) shortcut.release();
+      x.release();
+      x = y;
+    }
+    const features = await globalAvgPool(this.gpu, x);
+    x.release();
+    const logits = this.fc ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias }) : undefined;
+    await this.gpu.flush();
+    return { features, logits };
+  }
+
+  /** Forward of N NHWC images held on the CPU, split into batches the adapter can hold. */
+  async embed(images: Float32Array, n: number, options: { logits?: boolean; height?: number; width?: number; maxBatch?: number } = {}): Promise<EmbedResult> {
+    const H = options.height ?? 224, W = options.width ?? 224;
+    const perImage = H * W * 3;
+    if (images.length !== n * perImage) throw new Error(`embed: ${images.length} values are not ${n} images of ${H}x${W}x3`);
+    const wantLogits = options.logits ?? false;
+    if (wantLogits && !this.fc) throw new Error('embed: logits requested but the weights have no ImageNet classifier (fc)');
+    const chunk = Math.min(options.maxBatch ?? Infinity, this.maxBatch(H, W));
+    const F = this.plan.featureSize;
+    const features = new Float32Array(n * F);
+    const logits = wantLogits ? new Float32Array(n * IMAGENET_CLASSES) : undefined;
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const input = this.gpu.upload(images.subarray(start * perImage, (start + count) * perImage), [count, H, W, 3], 'images');
+      const out = await this.forward(input);
+      features.set(await out.features.read(), start * F);
+      if (logits && out.logits) logits.set(await out.logits.read(), start * IMAGENET_CLASSES);
+      input.release();
+      out.features.release();
+      out.logits?.release();
+    }
+    return { features, logits };
+  }
+
+  destroy(): void {
+    for (const c of this.convs.values()) {
+      c.weight.release();
+      c.bias.release();
+    }
+    this.fc?.weight.release();
+    this.fc?.bias.release();
+  }
+}

@@ -1,0 +1,25 @@
+// Checkpoint conversion: any supported weight file in, our ResNet safetensors out.
+import { resnetSpec } from '../model/architecture.js';
+import { PREPROCESSING, detectArchitecture } from '../model/load.js';
+import { plan } from '../model/architecture.js';
+import { validateWeights } from '../model/weights.js';
+import { floatTensors, readWeightFile, writeSafetensors } from './files.js';
+
+export interface ConvertResult { architecture: string; tensors: number; classifier: boolean; sourceSha256: string }
+
+export function convertWeights(input: string, output: string, options: { architecture?: string; sourceName?: string; extraMetadata?: Record<string, string> } = {}): ConvertResult {
+  const file = readWeightFile(input);
+  const tensors = floatTensors(file.tensors, input);
+  const spec = options.architecture ? resnetSpec(options.architecture) : detectArchitecture(tensors, file.metadata, input);
+  const { classifier } = validateWeights(tensors, plan(spec), input);
+  writeSafetensors(output, tensors, {
+    format: 'webgpu-transfer/resnet-weights-v1',
+    architecture: spec.name,
+    classifier: classifier ? 'imagenet1k' : 'none',
+    source: options.sourceName ?? input,
+    source_sha256: file.sha256,
+    preprocessing: PREPROCESSING,
+    ...options.extraMetadata,
+  });
+  return { architecture: spec.name, tensors: tensors.size, classifier, sourceSha256: file.sha256 };
+}

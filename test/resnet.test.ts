@@ -1,0 +1,54 @@
+// ResNet-50 forward parity with PyTorch (golden from tools/make-resnet-golden.py, float64),
+// at batch 1 and at a batch that the adapter's binding limit forces us to split.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resnetSpec, plan } from '../src/model/architecture.js';
+import { ResNet } from '../src/model/resnet.js';
+import { syntheticImages, syntheticWeights } from '../src/model/synthetic.js';
+import { toFloat32 } from '../src/weights/host-tensor.js';
+import { parseSafetensors } from '../src/weights/safetensors.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { useGpu } from './helpers.js';
+
+const PARITY = 1e-4;
+const golden = parseSafetensors(new Uint8Array(readFileSync('test/fixtures/resnet50-golden.safetensors')), 'resnet50-golden');
+const meta = golden.metadata;
+const BATCH = Number(meta.batch);
+const goldenFeatures = toFloat32(golden.tensors.get('features')!);
+const goldenLogits = toFloat32(golden.tensors.get('logits')!);
+
+describe('ResNet-50 against torchvision (float64)', () => {
+  const ctx = useGpu();
+  let model: ResNet;
+  const images = syntheticImages(Number(meta.image_seed), BATCH);
+
+  it('loads synthetic weights with folded batchnorm', () => {
+    const spec = resnetSpec('resnet50');
+    model = ResNet.load(ctx.gpu, spec, syntheticWeights(plan(spec), Number(meta.weight_seed), true), 'synthetic');
+    expect(model.hasClassifier).toBe(true);
+    expect(model.plan.featureSize).toBe(2048);
+  });
+
+  it('batch 1: features and logits within 1e-4', async () => {
+    const out = await model.embed(images.subarray(0, 224 * 224 * 3), 1, { logits: true });
+    expect(relativeError(out.features, goldenFeatures.subarray(0, 2048))).toBeLessThan(PARITY);
+    expect(relativeError(out.logits!, goldenLogits.subarray(0, 1000))).toBeLessThan(PARITY);
+  });
+
+  it(`batch ${BATCH}: split to fit the adapter, within 1e-4, no pool growth on a second run`, async () => {
+    const { gpu } = ctx;
+    if (gpu.adapter.isCpu) expect(model.maxBatch()).toBeLessThan(BATCH); // lavapipe: 128 MiB bindings
+    const out = await model.embed(images, BATCH, { logits: true });
+    expect(relativeError(out.features, goldenFeatures)).toBeLessThan(PARITY);
+    expect(relativeError(out.logits!, goldenLogits)).toBeLessThan(PARITY);
+    // Images differ from each other, so the check is not passed by a constant output.
+    expect(relativeError(out.features.subarray(0, 2048), out.features.subarray(2048, 4096))).toBeGreaterThan(0.05);
+    // Repeated forwards (here in chunks of 2, 2 and 1) reuse the pooled buffers.
+    const five = images.subarray(0, 5 * 224 * 224 * 3);
+    await model.embed(five, 5, { logits: true, maxBatch: 2 });
+    const allocated = gpu.pool.allocatedBytes;
+    const again = await model.embed(five, 5, { logits: true, maxBatch: 2 });
+    expect(gpu.pool.allocatedBytes).toBe(allocated);
+    expect(relativeError(again.logits!, goldenLogits.subarray(0, 5000))).toBeLessThan(PARITY);
+  }, 600_000);
+});
