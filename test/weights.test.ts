@@ -1,7 +1,10 @@
 // Weight files: the .pth reader against a checkpoint written by the real torch.save
 // (tools/make-pth-fixture.py), safetensors round trips, strict refusal of foreign input,
 // architecture validation, and the converter CLI (clear errors, nothing left behind).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +106,46 @@ describe('node dist/convert-weights.js', () => {
     expect(foreign.status).toBe(2);
     expect(foreign.stderr).toMatch(/tiny-checkpoint\.pth: tensor 'ints' has dtype int64; only float weights are expected/);
     expect(readdirSync(dir).sort()).toEqual(['cut.pth', 'r18-in.safetensors', 'r18.safetensors']);
+  });
+});
+
+describe('node dist/fetch-weights.js', () => {
+  const run = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['dist/fetch-weights.js', ...args]);
+      let stdout = '', stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it.skipIf(!existsSync('dist/fetch-weights.js'))('downloads, checks the sha256 prefix of the file name, converts; leaves nothing on failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fetch-'));
+    const body = new Uint8Array(readFileSync('test/fixtures/tiny-checkpoint.pth'));
+    const digest = createHash('sha256').update(body).digest('hex');
+    const server = createServer((req, res) => {
+      if (req.url?.endsWith('.pth')) res.end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const out = join(dir, 'resnet50.safetensors');
+    try {
+      const corrupt = await run(['--url', `${base}/resnet50-deadbeef.pth`, '--out', out]);
+      expect(corrupt.status).toBe(2);
+      expect(corrupt.stderr).toMatch(/resnet50-deadbeef\.pth: sha256 [0-9a-f]{12}\.\.\. does not start with deadbeef from its name; the download is corrupt \(removed\)/);
+      // Right hash, wrong contents: downloaded and kept, but no weights are written.
+      const wrong = await run(['--url', `${base}/resnet50-${digest.slice(0, 8)}.pth`, '--out', out]);
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toMatch(/only float weights are expected/);
+      const missing = await run(['--url', `${base}/nothing`, '--out', out]);
+      expect(missing.stderr).toMatch(/HTTP 404/);
+      expect(readdirSync(dir)).toEqual([`resnet50-${digest.slice(0, 8)}.pth`]);
+      const offline = await run(['--url', 'http://no-such-host.invalid/resnet50-0676ba61.pth', '--out', out]);
+      expect(offline.status).toBe(2);
+      expect(offline.stderr).toMatch(/^error: cannot download .* no network\?/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ const entryPoints = {
   bench: 'bench/kernels.ts',
   'convert-weights': 'src/cli/convert-weights.ts',
   'fetch-weights': 'src/cli/fetch-weights.ts',
+  embed: 'src/cli/embed.ts',
 };
 
 await build({

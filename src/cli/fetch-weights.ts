@@ -18,7 +18,7 @@ const VARIANTS: Record<string, string> = {
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-async function download(url: string, path: string): Promise<void> {
+async function download(url: string, path: string, convertTo: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), CONNECT_TIMEOUT_MS);
@@ -28,7 +28,7 @@ async function download(url: string, path: string): Promise<void> {
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = abort.signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new UsageError(`cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js FILE.pth ${path.replace(/\.pth$/, '.safetensors')}`);
+    throw new UsageError(`cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js FILE.pth ${convertTo}`);
   } finally {
     clearTimeout(timer);
   }
@@ -71,7 +71,7 @@ runCli(async () => {
   const checkpoint = join(dirname(out), name);
   if (!existsSync(checkpoint)) {
     console.log(`downloading ${url}`);
-    await download(url, checkpoint);
+    await download(url, checkpoint, out);
   }
   const digest = sha256(readBytes(checkpoint));
   if (prefix && !digest.startsWith(prefix)) {
