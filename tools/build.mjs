@@ -7,6 +7,7 @@ const entryPoints = {
   'convert-weights': 'src/cli/convert-weights.ts',
   'fetch-weights': 'src/cli/fetch-weights.ts',
   embed: 'src/cli/embed.ts',
+  'bench-resnet': 'bench/resnet.ts',
 };
 
 await build({

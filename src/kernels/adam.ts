@@ -32,6 +32,32 @@ export class Adam {
     this.moments = params.map((p) => ({ m: gpu.upload(new Float32Array(p.size), p.shape), v: gpu.upload(new Float32Array(p.size), p.shape) }));
   }
 
+  /** Moments and step count, for saving (e.g. to resume training). */
+  async state(): Promise<{ step: number; m: Float32Array[]; v: Float32Array[] }> {
+    const m: Float32Array[] = [], v: Float32Array[] = [];
+    for (const s of this.moments) {
+      m.push(await s.m.read());
+      v.push(await s.v.read());
+    }
+    return { step: this.step, m, v };
+  }
+
+  loadState(state: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
+    if (state.m.length !== this.moments.length || state.v.length !== this.moments.length) throw new Error('adam: saved state is for a different parameter list');
+    this.moments.forEach((s, i) => {
+      s.m.write(state.m[i]);
+      s.v.write(state.v[i]);
+    });
+    this.step = state.step;
+  }
+
+  destroy(): void {
+    for (const s of this.moments) {
+      s.m.release();
+      s.v.release();
+    }
+  }
+
   async update(grads: Tensor[]): Promise<void> {
     if (grads.length !== this.params.length) throw new Error(`adam: ${grads.length} gradients for ${this.params.length} parameters`);
     this.step++;

@@ -25,6 +25,25 @@ export interface EmbedResult {
   logits?: Float32Array;
 }
 
+/** Every conv of the plan with its batchnorm folded in: HWIO weights and a bias, keyed by conv name. */
+export function foldedConvs(p: Plan, tensors: TensorMap): Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }> {
+  const get = (name: string) => toFloat32(tensors.get(name)!);
+  const out = new Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }>();
+  const fold = (c: ConvBn) => {
+    const w = tensors.get(`${c.conv}.weight`)!;
+    const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), null, {
+      gamma: get(`${c.bn}.weight`), beta: get(`${c.bn}.bias`), mean: get(`${c.bn}.running_mean`), variance: get(`${c.bn}.running_var`), eps: BN_EPS,
+    });
+    out.set(c.conv, { spec: c, ...folded });
+  };
+  fold(p.stem);
+  for (const b of p.blocks) {
+    b.convs.forEach(fold);
+    if (b.downsample) fold(b.downsample);
+  }
+  return out;
+}
+
 export class ResNet {
   private constructor(
     readonly gpu: Gpu,
@@ -39,21 +58,13 @@ export class ResNet {
     const { classifier } = validateWeights(tensors, p, file);
     const get = (name: string) => toFloat32(tensors.get(name)!);
     const convs = new Map<string, FoldedConv>();
-    const fold = (c: ConvBn) => {
-      const w = tensors.get(`${c.conv}.weight`)!;
-      const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), null, {
-        gamma: get(`${c.bn}.weight`), beta: get(`${c.bn}.bias`), mean: get(`${c.bn}.running_mean`), variance: get(`${c.bn}.running_var`), eps: BN_EPS,
-      });
-      convs.set(c.conv, {
+    for (const [name, f] of foldedConvs(p, tensors)) {
+      const c = f.spec;
+      convs.set(name, {
         spec: c,
-        weight: gpu.upload(folded.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
-        bias: gpu.upload(folded.bias, [c.outC], `${c.conv}.bias`),
+        weight: gpu.upload(f.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
+        bias: gpu.upload(f.bias, [c.outC], `${c.conv}.bias`),
       });
-    };
-    fold(p.stem);
-    for (const b of p.blocks) {
-      b.convs.forEach(fold);
-      if (b.downsample) fold(b.downsample);
     }
     let fc = null;
     if (classifier) {

@@ -1,0 +1,84 @@
+// Resize + random affine + ImageNet normalization of a batch of 8-bit RGB images into the
+// network's NHWC float input, one invocation per output pixel.
+//
+// Each image has an affine map from output pixel centres to source coordinates (resize,
+// zoom, shear and flip composed on the CPU) and a filter footprint (the map's scale along
+// x and y). Sampling is Pillow's antialiased bilinear: a triangle filter stretched by the
+// footprint when it shrinks, its window clipped to the image and renormalized. Output
+// pixels whose centre maps outside the image get the fill: black (PyTorch's constant fill,
+// 0 before normalization) or the nearest border pixel (Keras's 'nearest').
+//
+// Source pixels are packed RGBA8 in one u32 each; images of a batch are concatenated.
+
+struct Params {
+  N: u32, OH: u32, OW: u32, fill_nearest: u32,
+  mean: vec4f,
+  inv_std: vec4f,
+}
+
+struct ImageMeta {
+  offset: u32, width: u32, height: u32, _pad: u32,
+  // source = (a.x * x + a.y * y + a.z, a.w * x + b.x * y + b.y) for an output centre (x, y)
+  a: vec4f,
+  // b.z, b.w: footprint along x and y (source pixels per output pixel)
+  b: vec4f,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> pixels: array<u32>;
+@group(0) @binding(2) var<storage, read> metas: array<ImageMeta>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn rgb(m: ImageMeta, x: i32, y: i32) -> vec3f {
+  let v = pixels[m.offset + u32(y) * m.width + u32(x)];
+  return vec3f(f32(v & 0xffu), f32((v >> 8u) & 0xffu), f32((v >> 16u) & 0xffu));
+}
+
+fn triangle(x: f32) -> f32 {
+  return max(1.0 - abs(x), 0.0);
+}
+
+@compute @workgroup_size(64)
+fn augment(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let index = gid.x + gid.y * nwg.x * 64u;
+  let plane = p.OH * p.OW;
+  if (index >= p.N * plane) { return; }
+  let n = index / plane;
+  let r = index % plane;
+  let ox = f32(r % p.OW) + 0.5;
+  let oy = f32(r / p.OW) + 0.5;
+  let m = metas[n];
+  let W = f32(m.width);
+  let H = f32(m.height);
+  var cx = m.a.x * ox + m.a.y * oy + m.a.z;
+  var cy = m.a.w * ox + m.b.x * oy + m.b.y;
+  var value = vec3f(0.0);
+  let outside = cx < 0.0 || cx >= W || cy < 0.0 || cy >= H;
+  if (!outside || p.fill_nearest != 0u) {
+    cx = clamp(cx, 0.0, W - 0.001);
+    cy = clamp(cy, 0.0, H - 0.001);
+    let sx = max(m.b.z, 1.0);
+    let sy = max(m.b.w, 1.0);
+    let x0 = max(i32(floor(cx - sx + 0.5)), 0);
+    let x1 = min(i32(floor(cx + sx + 0.5)), i32(m.width));
+    let y0 = max(i32(floor(cy - sy + 0.5)), 0);
+    let y1 = min(i32(floor(cy + sy + 0.5)), i32(m.height));
+    var sum = vec3f(0.0);
+    var wy_total = 0.0;
+    var wx_total = 0.0;
+    for (var x = x0; x < x1; x++) { wx_total += triangle((f32(x) + 0.5 - cx) / sx); }
+    for (var y = y0; y < y1; y++) {
+      let wy = triangle((f32(y) + 0.5 - cy) / sy);
+      wy_total += wy;
+      var row = vec3f(0.0);
+      for (var x = x0; x < x1; x++) { row += triangle((f32(x) + 0.5 - cx) / sx) * rgb(m, x, y); }
+      sum += wy * row;
+    }
+    value = sum / max(wx_total * wy_total, 1e-20);
+  }
+  let o = index * 3u;
+  let v = (value / 255.0 - p.mean.xyz) * p.inv_std.xyz;
+  out[o] = v.x;
+  out[o + 1u] = v.y;
+  out[o + 2u] = v.z;
+}

@@ -1,0 +1,90 @@
+// The transfer-learning head: Linear(features -> hidden) -> ReLU -> Linear(hidden -> classes),
+// trained with softmax cross-entropy and Adam on the GPU.
+import type { Gpu } from '../gpu/context.js';
+import type { Tensor } from '../gpu/tensor.js';
+import { Adam, type AdamOptions } from '../kernels/adam.js';
+import { gemm } from '../kernels/gemm.js';
+import { softmax } from '../kernels/softmax.js';
+import { seededRandom } from '../data/augment.js';
+import { Tape, Variable } from './tape.js';
+
+export interface HeadShape { features: number; hidden: number; classes: number }
+
+export const HEAD_PARAMETERS = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'] as const;
+export type HeadWeights = Record<(typeof HEAD_PARAMETERS)[number], Float32Array>;
+
+export function headShapes(s: HeadShape): Record<(typeof HEAD_PARAMETERS)[number], number[]> {
+  return { 'fc1.weight': [s.hidden, s.features], 'fc1.bias': [s.hidden], 'fc2.weight': [s.classes, s.hidden], 'fc2.bias': [s.classes] };
+}
+
+/** torch.nn.Linear's default initialisation: weight and bias uniform in +-1/sqrt(fan_in), from a seed. */
+export function initHead(s: HeadShape, seed: number): HeadWeights {
+  const random = seededRandom(seed);
+  const uniform = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) / Math.sqrt(fanIn));
+  return {
+    'fc1.weight': uniform(s.hidden * s.features, s.features),
+    'fc1.bias': uniform(s.hidden, s.features),
+    'fc2.weight': uniform(s.classes * s.hidden, s.hidden),
+    'fc2.bias': uniform(s.classes, s.hidden),
+  };
+}
+
+export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[] }
+
+export class Head {
+  private readonly params: Variable[];
+  readonly optimizer: Adam;
+
+  constructor(readonly gpu: Gpu, readonly shape: HeadShape, weights: HeadWeights, adam: AdamOptions = {}, state?: AdamState) {
+    const shapes = headShapes(shape);
+    this.params = HEAD_PARAMETERS.map((name) => new Variable(gpu.upload(weights[name], shapes[name], name), true, name));
+    this.optimizer = new Adam(gpu, this.params.map((p) => p.value), adam);
+    if (state) this.optimizer.loadState(state);
+  }
+
+  /** One training step on a batch of features [N, F] with u32 labels [N]; returns the mean loss tensor [1] (caller releases). */
+  async trainStep(features: Tensor, labels: Tensor): Promise<{ loss: Tensor; logits: Tensor }> {
+    const tape = new Tape(this.gpu);
+    for (const p of this.params) p.grad = null;
+    const [w1, b1, w2, b2] = this.params;
+    const x = new Variable(features, false, 'features');
+    const h = await tape.linear(x, w1, b1, { relu: true });
+    const logits = await tape.linear(h, w2, b2);
+    const loss = await tape.softmaxCrossEntropy(logits, labels);
+    await tape.backward();
+    await this.optimizer.update(this.params.map((p) => p.grad!));
+    tape.keep(loss);
+    tape.keep(logits.value);
+    tape.release();
+    return { loss, logits: logits.value };
+  }
+
+  /** Logits [N, classes] of features [N, F] (caller releases). */
+  async logits(features: Tensor): Promise<Tensor> {
+    const [w1, b1, w2, b2] = this.params.map((p) => p.value);
+    const h = await gemm(this.gpu, features, w1, { transB: true, bias: b1, relu: true });
+    const logits = await gemm(this.gpu, h, w2, { transB: true, bias: b2 });
+    this.gpu.releaseAfterFlush(h);
+    return logits;
+  }
+
+  async probabilities(features: Tensor): Promise<Float32Array> {
+    const logits = await this.logits(features);
+    const probs = await softmax(this.gpu, logits);
+    this.gpu.releaseAfterFlush(logits);
+    const out = await probs.read();
+    probs.release();
+    return out;
+  }
+
+  async weights(): Promise<HeadWeights> {
+    const out = {} as HeadWeights;
+    for (const p of this.params) out[p.name as keyof HeadWeights] = await p.value.read();
+    return out;
+  }
+
+  destroy(): void {
+    for (const p of this.params) p.value.release();
+    this.optimizer.destroy();
+  }
+}
