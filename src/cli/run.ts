@@ -1,11 +1,10 @@
 // What every CLI shares: argument parsing with a usage line, one-line errors without stack
 // traces (exit 2 for bad input), and an explicit exit so dawn.node cannot keep Node alive.
+import { InputError } from '../errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** An error in what the user gave us: printed as one line, exit code 2. */
-export class UsageError extends Error {}
-
-const INPUT_ERRORS = new Set(['UsageError', 'WeightFileError', 'PickleError', 'ImageError', 'DataError', 'ModelError']);
+export class UsageError extends InputError {}
 
 export function parseCli<T extends ParseArgsConfig['options']>(usage: string, options: T, argv = process.argv.slice(2)) {
   try {
@@ -33,7 +32,7 @@ export function runCli(main: () => Promise<void>, cleanup?: () => void): void {
         // the original error is the one to report
       }
       const error = e instanceof Error ? e : new Error(String(e));
-      const input = INPUT_ERRORS.has(error.constructor.name);
+      const input = error instanceof InputError;
       process.stderr.write(`error: ${error.message}\n`);
       if (!input && process.env.DEBUG) process.stderr.write(`${error.stack}\n`);
       process.exit(input ? 2 : 1);

@@ -1,11 +1,12 @@
 // Image folders in Keras/torchvision layout: ROOT/train/<class>/* and ROOT/validation/<class>/*.
 // Class index = alphabetical order of the folder names. Files are recognised by content;
 // hidden files and non-images are skipped and counted.
+import { InputError } from '../errors.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sniffFormat } from '../image/decode.js';
 
-export class DataError extends Error {}
+export class DataError extends InputError {}
 
 export const SPLITS = ['train', 'validation'] as const;
 export type Split = (typeof SPLITS)[number];

@@ -1,11 +1,12 @@
 // Image decoding by content (never by file extension): JPEG with jpeg-js, PNG with pngjs
 // (palette, grayscale, alpha and 16-bit included). Output is 8-bit RGB, like PIL's
 // Image.convert('RGB'): alpha is dropped, not composited.
+import { InputError } from '../errors.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { jpegLayout, libjpegRgb } from './jpeg-libjpeg.js';
 
-export class ImageError extends Error {}
+export class ImageError extends InputError {}
 
 export interface RgbImage {
   width: number;

@@ -2,6 +2,8 @@
 // v1.5 (torchvision): a bottleneck's stride sits on its 3x3 conv; a block whose shape changes
 // has a 1x1 downsample conv with batchnorm on the shortcut.
 
+import { InputError } from '../errors.js';
+
 export type BlockKind = 'basic' | 'bottleneck';
 
 export interface ResNetSpec {
@@ -21,7 +23,7 @@ export const RESNETS: Record<string, ResNetSpec> = {
 
 export function resnetSpec(name: string): ResNetSpec {
   const spec = RESNETS[name];
-  if (!spec) throw new Error(`unknown architecture '${name}' (known: ${Object.keys(RESNETS).join(', ')})`);
+  if (!spec) throw new InputError(`unknown architecture '${name}' (known: ${Object.keys(RESNETS).join(', ')})`);
   return spec;
 }
 

@@ -118,7 +118,7 @@ export class ResNet {
    * the pool as soon as their last reader is recorded: nothing is uploaded until the flush,
    * so a reused buffer is only ever written by dispatches that run after its readers.
    */
-  async forward(input: Tensor): Promise<ForwardResult> {
+  async forward(input: Tensor, options: { logits?: boolean } = {}): Promise<ForwardResult> {
     let x = await this.conv(input, this.plan.stem.conv, true);
     const pooled = await maxPool2d(this.gpu, x, { kernel: 3, stride: 2, pad: 1 });
     x.release();
@@ -138,7 +138,7 @@ export class ResNet {
     }
     const features = await globalAvgPool(this.gpu, x);
     x.release();
-    const logits = this.fc ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias }) : undefined;
+    const logits = this.fc && (options.logits ?? true) ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias }) : undefined;
     await this.gpu.flush();
     return { features, logits };
   }

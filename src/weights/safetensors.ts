@@ -1,5 +1,6 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian data.
+import { InputError } from '../errors.js';
 import { BYTES_PER_ELEMENT, type HostDType, type HostTensor, type TensorMap, elementCount, typedArray } from './host-tensor.js';
 
 const TO_SAFETENSORS: Record<HostDType, string> = {
@@ -13,7 +14,7 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
-export class WeightFileError extends Error {}
+export class WeightFileError extends InputError {}
 
 export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
   const fail = (why: string): never => {

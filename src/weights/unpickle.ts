@@ -2,7 +2,8 @@
 // state dicts, and only the globals a caller allows. Anything else is refused, so a
 // checkpoint cannot run code or smuggle in objects we do not understand.
 
-export class PickleError extends Error {}
+import { InputError } from '../errors.js';
+export class PickleError extends InputError {}
 
 /** A Python callable the caller allows, applied by REDUCE to its argument tuple. */
 export type PyGlobal = (args: unknown[]) => unknown;

@@ -1,0 +1,186 @@
+// The article's training job on our kernels: frozen ResNet features of (augmented) images,
+// the dense head trained with Adam, validation after every epoch, the model saved each epoch.
+import { Head, type HeadShape, initHead } from '../autograd/head.js';
+import { type AugmentMode, type FillMode, IDENTITY, randomAffine, seededRandom } from '../data/augment.js';
+import { decodeAll } from '../data/decode-all.js';
+import { DataError, type Dataset, type Sample, readImageFolders } from '../data/folders.js';
+import type { Gpu } from '../gpu/context.js';
+import type { Tensor } from '../gpu/tensor.js';
+import type { RgbImage } from '../image/decode.js';
+import { augmentBatch } from '../kernels/augment.js';
+import { type BackboneWeights, loadBackbone } from '../model/load.js';
+import type { ResNet } from '../model/resnet.js';
+import { type EpochRecord, ModelError, type SavedModel, preprocessingInfo, saveModel } from './model-files.js';
+import { Progress } from './progress.js';
+
+export interface TrainOptions {
+  data: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  hidden: number;
+  augment: AugmentMode;
+  fill: FillMode;
+  seed: number;
+  limit: number | null;
+  out: string;
+  skipBadImages: boolean;
+  resume: SavedModel | null;
+  onEpoch?: (record: EpochRecord) => void;
+  log?: (line: string) => void;
+}
+
+interface Split { samples: Sample[]; images: RgbImage[] }
+
+/** Features [N, F] of images under the given transforms, one forward per chunk the adapter holds. */
+async function features(gpu: Gpu, model: ResNet, images: readonly RgbImage[], transforms: readonly (typeof IDENTITY)[], fill: FillMode): Promise<Tensor> {
+  const chunk = model.maxBatch();
+  if (images.length <= chunk) {
+    const input = await augmentBatch(gpu, images, transforms, fill);
+    const out = await model.forward(input, { logits: false });
+    input.release();
+    return out.features;
+  }
+  const F = model.plan.featureSize;
+  const all = new Float32Array(images.length * F);
+  for (let s = 0; s < images.length; s += chunk) {
+    const part = await features(gpu, model, images.slice(s, s + chunk), transforms.slice(s, s + chunk), fill);
+    all.set(await part.read(), s * F);
+    part.release();
+  }
+  return gpu.upload(all, [images.length, F]);
+}
+
+/** Features of every image without augmentation, computed once, kept on the CPU. */
+async function cachedFeatures(gpu: Gpu, model: ResNet, split: Split, batchSize: number, label: string): Promise<Float32Array> {
+  const F = model.plan.featureSize;
+  const out = new Float32Array(split.images.length * F);
+  const progress = new Progress(label, split.images.length);
+  for (let s = 0; s < split.images.length; s += batchSize) {
+    const images = split.images.slice(s, s + batchSize);
+    const f = await features(gpu, model, images, images.map(() => IDENTITY), 'constant');
+    out.set(await f.read(), s * F);
+    f.release();
+    progress.update(s + images.length);
+  }
+  progress.finish();
+  return out;
+}
+
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+async function evaluate(gpu: Gpu, head: Head, feats: Float32Array, labels: readonly number[], F: number, batchSize: number): Promise<{ loss: number; acc: number }> {
+  let loss = 0, correct = 0;
+  const C = head.shape.classes;
+  for (let s = 0; s < labels.length; s += batchSize) {
+    const n = Math.min(batchSize, labels.length - s);
+    const x = gpu.upload(feats.subarray(s * F, (s + n) * F), [n, F]);
+    const p = await head.probabilities(x);
+    x.release();
+    for (let i = 0; i < n; i++) {
+      const row = p.subarray(i * C, (i + 1) * C);
+      loss -= Math.log(Math.max(row[labels[s + i]], 1e-45));
+      if (argmax(row) === labels[s + i]) correct++;
+    }
+  }
+  return { loss: loss / labels.length, acc: correct / labels.length };
+}
+
+export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset, o: TrainOptions): Promise<EpochRecord[]> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  const files = [...dataset.splits.train, ...dataset.splits.validation];
+  const decodeProgress = new Progress('decode', files.length);
+  const decoded = await decodeAll(files.map((s) => s.file), { skipBad: o.skipBadImages, onProgress: (d) => decodeProgress.update(d) });
+  decodeProgress.finish(`${decoded.threads} thread${decoded.threads > 1 ? 's' : ''}${decoded.bad.length ? `, ${decoded.bad.length} bad image(s) skipped` : ''}`);
+  const splitOf = (samples: Sample[], offset: number): Split => {
+    const kept = samples.map((s, i) => ({ s, img: decoded.images[offset + i] })).filter((x) => x.img);
+    if (!kept.length) throw new DataError(`${o.data}: no readable images in a split`);
+    return { samples: kept.map((x) => x.s), images: kept.map((x) => x.img!) };
+  };
+  const train = splitOf(dataset.splits.train, 0);
+  const validation = splitOf(dataset.splits.validation, dataset.splits.train.length);
+
+  const model = loadBackbone(gpu, weights);
+  const F = model.plan.featureSize;
+  const shape: HeadShape = o.resume ? o.resume.json.head : { features: F, hidden: o.hidden, classes: dataset.classes.length };
+  const head = new Head(gpu, shape, o.resume?.weights ?? initHead(shape, o.seed), { lr: o.lr }, o.resume?.adam ?? undefined);
+  const history: EpochRecord[] = [...(o.resume?.json.history ?? [])];
+  try {
+    const valFeatures = await cachedFeatures(gpu, model, validation, o.batchSize, 'validation features');
+    const trainFeatures = o.augment === 'none' ? await cachedFeatures(gpu, model, train, o.batchSize, 'train features') : null;
+    const valLabels = validation.samples.map((s) => s.label);
+    const firstEpoch = history.length + 1;
+    for (let epoch = firstEpoch; epoch < firstEpoch + o.epochs; epoch++) {
+      const start = performance.now();
+      const random = seededRandom((o.seed * 1000003 + epoch) >>> 0);
+      const order = Array.from(train.samples.keys());
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const progress = new Progress(`epoch ${epoch}`, order.length);
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let s = 0; s < order.length; s += o.batchSize) {
+        const batch = order.slice(s, s + o.batchSize);
+        const labels = Uint32Array.from(batch, (i) => train.samples[i].label);
+        let x: Tensor;
+        if (trainFeatures) {
+          const rows = new Float32Array(batch.length * F);
+          batch.forEach((i, k) => rows.set(trainFeatures.subarray(i * F, (i + 1) * F), k * F));
+          x = gpu.upload(rows, [batch.length, F]);
+        } else {
+          x = await features(gpu, model, batch.map((i) => train.images[i]), batch.map(() => randomAffine(o.augment, random)), o.fill);
+        }
+        const y = gpu.upload(labels, [batch.length]);
+        const { loss, logits } = await head.trainStep(x, y);
+        const l = (await loss.read())[0];
+        const z = await logits.read();
+        for (const t of [x, y, loss, logits]) t.release();
+        lossSum += l * batch.length;
+        batch.forEach((_, k) => {
+          if (argmax(z.subarray(k * shape.classes, (k + 1) * shape.classes)) === labels[k]) correct++;
+        });
+        seen += batch.length;
+        progress.update(seen, `loss ${(lossSum / seen).toFixed(4)}`);
+      }
+      const trainStats = { loss: lossSum / seen, acc: correct / seen };
+      const valStats = await evaluate(gpu, head, valFeatures, valLabels, F, Math.max(o.batchSize, 64));
+      const seconds = (performance.now() - start) / 1000;
+      progress.finish();
+      const record: EpochRecord = { epoch, train: trainStats, validation: valStats, seconds, imagesPerSecond: seen / seconds };
+      history.push(record);
+      log(`epoch ${epoch}: train loss: ${trainStats.loss.toFixed(4)}, acc: ${trainStats.acc.toFixed(4)}`);
+      log(`epoch ${epoch}: validation loss: ${valStats.loss.toFixed(4)}, acc: ${valStats.acc.toFixed(4)}   (${seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`);
+      saveModel(o.out, {
+        architecture: model.plan.spec.name,
+        classes: dataset.classes,
+        preprocessing: preprocessingInfo(),
+        head: shape,
+        backbone: { weights: weights.source, sha256: weights.sha256, synthetic: weights.synthetic },
+        training: { batchSize: o.batchSize, lr: o.lr, augment: o.augment, fill: o.fill, seed: o.seed, limit: o.limit, data: o.data },
+        history,
+      }, await head.weights(), await head.optimizer.state());
+      o.onEpoch?.(record);
+    }
+    return history;
+  } finally {
+    head.destroy();
+    model.destroy();
+  }
+}
+
+/** Checks that a saved model can be resumed on this data and these backbone weights. */
+export function checkResume(saved: SavedModel, dataset: Dataset, weights: BackboneWeights, dir: string): void {
+  if (saved.json.classes.join('\n') !== dataset.classes.join('\n')) {
+    throw new ModelError(`${dir}: trained on classes [${saved.json.classes.join(', ')}], the data has [${dataset.classes.join(', ')}]`);
+  }
+  if (saved.json.backbone.sha256 !== weights.sha256) {
+    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.sha256.slice(0, 16)} (${saved.json.backbone.weights}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
+  }
+}
+
+export { readImageFolders };

@@ -1,0 +1,120 @@
+// The main job end to end on a small --limit of the article's dataset with random backbone
+// weights: train, save, resume, predict (text, JSON, grid PNG, HTML report), consistency of
+// the saved validation numbers with predict's, determinism under --seed, and bad input.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+
+const DATA = '../shared/datasets/alien-vs-predator';
+const ready = existsSync('dist/train.js') && existsSync(DATA);
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+const node = (script: string, ...args: string[]) => spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
+const oneLineError = (r: { status: number | null; stderr: string }) => {
+  expect(r.status, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('Warning: maxDynamic'));
+  expect(lines.at(-1)).toMatch(/^error: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  return lines.at(-1)!;
+};
+
+describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'train-'));
+  const out = join(dir, 'model');
+  const common = ['--data', DATA, '--limit', '3', '--batch-size', '4', '--weights', 'random:1', '--seed', '5'];
+
+  it('trains, saves, resumes', () => {
+    const r = node('train', ...common, '--epochs', '2', '--out', out, '--json', join(dir, 'history.json'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/epoch 1: train loss: \d+\.\d{4}, acc: \d\.\d{4}/);
+    expect(r.stdout).toMatch(/epoch 2: validation loss: \d+\.\d{4}, acc: \d\.\d{4} {3}\([\d.]+ s, [\d.]+ images\/s\)/);
+    expect(r.stderr).toMatch(/random backbone weights; accuracy will be near chance/);
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(model.classes).toEqual(['alien', 'predator']);
+    expect(model.head).toMatchObject({ features: 2048, hidden: 128, classes: 2, file: 'head.safetensors' });
+    expect(model.backbone).toMatchObject({ weights: 'random:1', sha256: 'synthetic:1', synthetic: true });
+    expect(model.history).toHaveLength(2);
+    const history = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
+    expect(history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2]);
+    expect(history[0]).toMatchObject({ train: { loss: expect.any(Number), acc: expect.any(Number) }, validation: { loss: expect.any(Number) }, imagesPerSecond: expect.any(Number) });
+    expect(readdirSync(out).sort()).toEqual(['head.safetensors', 'model.json']);
+
+    const resumed = node('train', '--data', DATA, '--limit', '3', '--resume', out, '--epochs', '1');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/epoch 3: validation loss/);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).history).toHaveLength(3);
+  }, 600_000);
+
+  it('the same --seed gives the same run', () => {
+    const again = node('train', ...common, '--epochs', '1', '--out', join(dir, 'again'));
+    expect(again.status, again.stderr).toBe(0);
+    const first = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'))[0];
+    const second = JSON.parse(readFileSync(join(dir, 'again', 'model.json'), 'utf8')).history[0];
+    expect(second.train).toEqual(first.train);
+    expect(second.validation).toEqual(first.validation);
+  }, 600_000);
+
+  it('predicts with captions, JSON, a grid picture and a report consistent with training', () => {
+    const validation = ['alien/0.jpg', 'alien/1.jpg', 'alien/2.jpg', 'predator/0.jpg', 'predator/1.jpg', 'predator/2.jpg'].map((f) => `${DATA}/validation/${f}`);
+    const r = node('predict', '--model', out, '--json', join(dir, 'p.json'), '--grid', join(dir, 'grid.png'), '--report', join(dir, 'report.html'), ...validation);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const line of lines) {
+      const m = /: (\d+)% (alien|predator), (\d+)% (alien|predator)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThanOrEqual(Number(m![3]));
+      expect(Math.abs(Number(m![1]) + Number(m![3]) - 100)).toBeLessThanOrEqual(1);
+    }
+    // predict's probabilities reproduce the validation loss and accuracy saved by training
+    // (--limit 3 keeps the first three files of each class in numeric name order: these).
+    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
+    const labels = [0, 0, 0, 1, 1, 1];
+    let loss = 0, correct = 0;
+    p.predictions.forEach((pr: { probabilities: Record<string, number> }, i: number) => {
+      const probs = [pr.probabilities.alien, pr.probabilities.predator];
+      loss -= Math.log(probs[labels[i]]);
+      if ((probs[1] > probs[0] ? 1 : 0) === labels[i]) correct++;
+    });
+    const last = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).history.at(-1).validation;
+    expect(loss / 6).toBeCloseTo(last.loss, 4);
+    expect(correct / 6).toBeCloseTo(last.acc, 6);
+    const grid = PNG.sync.read(readFileSync(join(dir, 'grid.png')));
+    expect(grid.width).toBeGreaterThan(4 * 224);
+    expect(grid.height).toBeGreaterThan(2 * 224);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html.match(/data:image\/png;base64,/g)).toHaveLength(6);
+    expect(html).toContain(p.predictions[0].caption);
+  }, 600_000);
+
+  it('refuses bad input with one line and exit code 2', () => {
+    const data = join(dir, 'data');
+    for (const split of ['train', 'validation']) for (const c of ['alien', 'predator']) {
+      mkdirSync(join(data, split, c), { recursive: true });
+      for (const f of ['0.jpg', '1.jpg']) copyFileSync(join(DATA, split, c, f), join(data, split, c, f));
+    }
+    writeFileSync(join(data, 'train', 'alien', 'notes.txt'), 'not an image');
+    writeFileSync(join(data, 'train', 'alien', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const args = ['--weights', 'random:1', '--epochs', '1', '--batch-size', '4'];
+    expect(oneLineError(node('train', '--data', join(dir, 'nothing'), ...args))).toMatch(/nothing: no such folder/);
+    expect(oneLineError(node('train', '--data', data, ...args, '--out', join(dir, 'm1')))).toMatch(/broken\.jpg: corrupt or unsupported JPEG .*--skip-bad-images/);
+    const skipped = node('train', '--data', data, ...args, '--skip-bad-images', '--out', join(dir, 'm2'));
+    expect(skipped.status, skipped.stderr).toBe(0);
+    expect(skipped.stdout).toMatch(/1 non-image file\(s\) ignored/);
+    expect(skipped.stderr).toMatch(/1 bad image\(s\) skipped/);
+    mkdirSync(join(data, 'validation', 'yeti'));
+    expect(oneLineError(node('train', '--data', data, ...args))).toMatch(/class 'yeti' has no folder in train/);
+    rmSync(join(data, 'validation', 'yeti'), { recursive: true });
+    expect(existsSync(join(dir, 'm1'))).toBe(false);
+    expect(oneLineError(node('train', '--data', data, '--epochs', 'x'))).toMatch(/--epochs: 'x' is not a valid value/);
+    expect(oneLineError(node('train', '--data', data))).toMatch(/weights\/resnet50\.safetensors not found: run 'node dist\/fetch-weights\.js'/);
+    const image = join(DATA, 'validation', 'alien', '0.jpg');
+    expect(oneLineError(node('predict', '--model', join(dir, 'none'), image))).toMatch(/none: no such model folder/);
+    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), '--weights', 'random:2', image))).toMatch(/made for backbone weights random:1/);
+    writeFileSync(join(dir, 'm2', 'head.safetensors'), 'garbage');
+    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), image))).toMatch(/head\.safetensors does not match model\.json/);
+  }, 600_000);
+});
