@@ -1,20 +1,14 @@
 // Test helpers: a seeded generator (seed printed on failure), poisoned outputs, one GPU per file.
 import { afterAll, beforeAll } from 'vitest';
+import { seededRandom } from '../src/data/augment.js';
 import { Gpu } from '../src/gpu/context.js';
 import type { Tensor } from '../src/gpu/tensor.js';
 
 export const SEED = Number(process.env.TEST_SEED ?? (Date.now() % 2 ** 31));
 
-/** Mulberry32: small, fast, good enough for test data. */
+/** The project's seeded generator (Mulberry32), seeded from TEST_SEED by default. */
 export function rng(seed = SEED): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 export function randomArray(n: number, random: () => number, scale = 1): Float32Array {

@@ -8,6 +8,7 @@ const entryPoints = {
   'fetch-weights': 'src/cli/fetch-weights.ts',
   embed: 'src/cli/embed.ts',
   'bench-resnet': 'bench/resnet.ts',
+  'bench-train': 'bench/train.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   'decode-worker': 'src/data/decode-worker.ts',
