@@ -9,6 +9,7 @@ import type { Tensor } from '../src/gpu/tensor.js';
 import type { Variant } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { gemm } from '../src/kernels/gemm.js';
+import { conv3x3Winograd, winogradWeights } from '../src/kernels/winograd.js';
 import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { type Args, median, parseArgs, printTable, randomData, writeJsonAtomic } from './util.js';
@@ -55,6 +56,21 @@ function cases(batch: number, variant: Variant | undefined): Case[] {
       peer: (tf) => {
         const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]), W = tf.tf.tensor4d(w, [s.kernel, s.kernel, s.C, s.K]);
         return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
+      },
+    });
+    if (s.kernel !== 3 || s.stride !== 1) continue;
+    // The same conv by Winograd F(2x2, 3x3); GFLOP/s counted as for the direct conv.
+    const previous = list[list.length - 1];
+    list.push({
+      ...previous,
+      name: `${previous.name} winograd`,
+      ours: async (gpu) => {
+        const X = gpu.upload(x, [batch, s.H, s.W, s.C]), U = gpu.upload(winogradWeights(w, s.C, s.K), [16, s.C, s.K]);
+        let Y: Tensor | undefined;
+        return {
+          run: async () => (Y = await conv3x3Winograd(gpu, X, U, { out: Y })),
+          dispose: () => [X, U, Y].forEach((t) => t?.release()),
+        };
       },
     });
   }

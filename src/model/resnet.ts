@@ -6,6 +6,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import { foldBatchNorm } from '../kernels/batchnorm.js';
 import { conv2d, oihwToHwio } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
+import { conv3x3Winograd, winogradWeights } from '../kernels/winograd.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
 import { type ConvBn, type Plan, type ResNetSpec, IMAGENET_CLASSES, plan as makePlan } from './architecture.js';
@@ -13,7 +14,13 @@ import { validateWeights } from './weights.js';
 
 const BN_EPS = 1e-5; // torchvision's BatchNorm2d default
 
-interface FoldedConv { spec: ConvBn; weight: Tensor; bias: Tensor }
+/** A conv on the GPU: HWIO weights for the direct kernel, or Winograd's [16, Cin, Cout] matrices. */
+interface FoldedConv { spec: ConvBn; weight: Tensor; bias: Tensor; winograd: boolean }
+
+/** 3x3 stride-1 convs go through Winograd F(2x2, 3x3) where it measured faster: on CPU adapters. */
+function useWinograd(gpu: Gpu, c: ConvBn): boolean {
+  return gpu.adapter.isCpu && c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;
+}
 
 export interface ForwardResult {
   features: Tensor;
@@ -60,10 +67,14 @@ export class ResNet {
     const convs = new Map<string, FoldedConv>();
     for (const [name, f] of foldedConvs(p, tensors)) {
       const c = f.spec;
+      const winograd = useWinograd(gpu, c);
       convs.set(name, {
         spec: c,
-        weight: gpu.upload(f.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
+        weight: winograd
+          ? gpu.upload(winogradWeights(f.weight, c.inC, c.outC), [16, c.inC, c.outC], c.conv)
+          : gpu.upload(f.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
         bias: gpu.upload(f.bias, [c.outC], `${c.conv}.bias`),
+        winograd,
       });
     }
     let fc = null;
@@ -110,6 +121,8 @@ export class ResNet {
 
   private conv(x: Tensor, name: string, relu: boolean, residual?: Tensor): Promise<Tensor> {
     const c = this.convs.get(name)!;
+    // Scratch goes straight back to the pool: see forward() on why that is safe here.
+    if (c.winograd) return conv3x3Winograd(this.gpu, x, c.weight, { bias: c.bias, residual, relu, releaseScratch: (t) => t.release() });
     return conv2d(this.gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias: c.bias, residual, relu });
   }
 
