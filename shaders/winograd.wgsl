@@ -25,6 +25,15 @@ override RELU: bool = false;
 @group(0) @binding(1) var<storage, read> X4: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> V4: array<vec4f>;
 
+// Tile of flat index idx over (tile, vec4 channel group): the image n and its top-left corner.
+struct Tile { index: u32, group: u32, n: u32, row: u32, col: u32 }
+
+fn tile_of(idx: u32, groups: u32) -> Tile {
+  let tile = idx / groups;
+  let t = tile % (p.TH * p.TW);
+  return Tile(tile, idx % groups, tile / (p.TH * p.TW), (t / p.TW) * 2u, (t % p.TW) * 2u);
+}
+
 fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
   if (ih < 0 || iw < 0 || ih >= i32(p.H) || iw >= i32(p.W)) { return vec4f(0.0); }
   return X4[((n * p.H + u32(ih)) * p.W + u32(iw)) * (p.C / 4u) + c4];
@@ -35,12 +44,12 @@ fn wino_input(@builtin(global_invocation_id) g: vec3u) {
   let C4 = p.C / 4u;
   let idx = g.x + g.y * p.row_pitch;
   if (idx >= p.P * C4) { return; }
-  let tile = idx / C4;
-  let c4 = idx % C4;
-  let n = tile / (p.TH * p.TW);
-  let t = tile % (p.TH * p.TW);
-  let ih0 = i32((t / p.TW) * 2u) - 1;
-  let iw0 = i32((t % p.TW) * 2u) - 1;
+  let at = tile_of(idx, C4);
+  let tile = at.index;
+  let c4 = at.group;
+  let n = at.n;
+  let ih0 = i32(at.row) - 1;
+  let iw0 = i32(at.col) - 1;
   var d: array<array<vec4f, 4>, 4>;
   for (var i = 0; i < 4; i++) {
     for (var j = 0; j < 4; j++) { d[i][j] = load_x(n, ih0 + i, iw0 + j, c4); }
@@ -112,12 +121,12 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
   let idx = g.x + g.y * p.row_pitch;
   if (idx >= p.P * K4) { return; }
-  let tile = idx / K4;
-  let k4 = idx % K4;
-  let n = tile / (p.TH * p.TW);
-  let t = tile % (p.TH * p.TW);
-  let oh0 = (t / p.TW) * 2u;
-  let ow0 = (t % p.TW) * 2u;
+  let at = tile_of(idx, K4);
+  let tile = at.index;
+  let k4 = at.group;
+  let n = at.n;
+  let oh0 = at.row;
+  let ow0 = at.col;
   let slab = p.P * K4;
   var m: array<vec4f, 16>;
   for (var e = 0u; e < 16u; e++) { m[e] = Mo4[e * slab + tile * K4 + k4]; }
