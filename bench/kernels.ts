@@ -12,7 +12,7 @@ import { gemm } from '../src/kernels/gemm.js';
 import { conv3x3Winograd, winogradWeights } from '../src/kernels/winograd.js';
 import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
 import { relativeError } from '../src/reference/cpu.js';
-import { type Args, median, parseArgs, printTable, randomData, writeJsonAtomic } from './util.js';
+import { type Args, median, parseArgs, printTable, randomData, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface Case {
   name: string;
@@ -137,11 +137,8 @@ async function main(args: Args): Promise<void> {
     }
     printTable(['kernel', 'shape', 'ours ms', 'ours GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ratio', 'rel diff'], rows);
     if (args.options.json) {
-      const { vendor, architecture, description } = gpu.adapter;
       writeJsonAtomic(args.options.json, {
-        adapter: { vendor, architecture, description },
-        date: new Date().toISOString(),
-        command: `node dist/bench.js ${process.argv.slice(2).join(' ')}`.trim(),
+        ...resultsHeader(gpu, 'bench.js'),
         variant: variant ?? (gpu.adapter.isCpu ? 'register' : 'tiled'),
         batch,
         runs,

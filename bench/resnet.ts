@@ -11,7 +11,7 @@ import { syntheticImages, syntheticWeights } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
-import { type Args, median, parseArgs, printTable, writeJsonAtomic } from './util.js';
+import { type Args, median, parseArgs, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 type Tf = TfPeer['tf'];
 type Tf4 = import('@tensorflow/tfjs-core').Tensor4D;
@@ -115,11 +115,8 @@ async function main(args: Args): Promise<void> {
     }
     printTable(['batch', '', 'ours ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'], rows);
     if (args.options.json) {
-      const { vendor, architecture, description } = gpu.adapter;
       writeJsonAtomic(args.options.json, {
-        adapter: { vendor, architecture, description },
-        date: new Date().toISOString(),
-        command: `node dist/bench-resnet.js ${process.argv.slice(2).join(' ')}`.trim(),
+        ...resultsHeader(gpu, 'bench-resnet.js'),
         model: 'resnet50 (torchvision v1.5 topology, batchnorm folded, f32, 224x224, synthetic weights)',
         runs,
         results,

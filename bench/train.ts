@@ -10,13 +10,13 @@ import { randomAffine, seededRandom } from '../src/data/augment.js';
 import { decodeAll } from '../src/data/decode-all.js';
 import { readImageFolders } from '../src/data/folders.js';
 import { Gpu } from '../src/gpu/context.js';
-import { augmentBatch } from '../src/kernels/augment.js';
 import { loadBackbone, readBackboneWeights } from '../src/model/load.js';
+import { backboneFeatures } from '../src/train/features.js';
 import { train } from '../src/train/trainer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Args, median, parseArgs, printTable, writeJsonAtomic } from './util.js';
+import { type Args, median, parseArgs, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface PeerResult { threads: number; step: { batch: number; seconds: number; imagesPerSecond: number }; full?: { epochs: number; seconds: number } }
 
@@ -45,9 +45,7 @@ async function main(args: Args): Promise<void> {
     const labels = Uint32Array.from(batch, (s) => s.label);
     const random = seededRandom(1);
     const step = async () => {
-      const input = await augmentBatch(gpu, images.map((i) => i!), batch.map(() => randomAffine('full', random)), 'constant');
-      const { features } = await model.forward(input, { logits: false });
-      input.release();
+      const features = await backboneFeatures(gpu, model, images.map((i) => i!), batch.map(() => randomAffine('full', random)), 'constant');
       const y = gpu.upload(labels, [labels.length]);
       const { loss, logits } = await head.trainStep(features, y);
       await loss.read();
@@ -83,11 +81,8 @@ async function main(args: Args): Promise<void> {
     printTable(['measure', '', 'ours', peerName, 'ratio'].filter((_, i) => i !== 1), rows);
     if (typeof peer === 'string') console.log(peer);
     if (args.options.json) {
-      const { vendor, architecture, description } = gpu.adapter;
       writeJsonAtomic(args.options.json, {
-        adapter: { vendor, architecture, description },
-        date: new Date().toISOString(),
-        command: `node dist/bench-train.js ${process.argv.slice(2).join(' ')}`.trim(),
+        ...resultsHeader(gpu, 'bench-train.js'),
         data, images: { train: dataset.splits.train.length, validation: dataset.splits.validation.length }, weights: weightsArg,
         ours,
         peer: p ? { name: peerName, step: p.step, full: p.full ?? null } : { name: peerName, error: peer },

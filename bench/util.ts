@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: arguments, deterministic data, tables, JSON output.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/files.js';
+import type { Gpu } from '../src/gpu/context.js';
 
 export interface Args { options: Record<string, string>; flags: Set<string>; positional: string[] }
 
@@ -45,7 +46,11 @@ export function printTable(header: string[], rows: string[][]): void {
 
 /** Writes JSON through a temporary file and a rename, so no half-written file is left. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** The fields every results file opens with: the adapter, the time and the command that ran. */
+export function resultsHeader(gpu: Gpu, script: string): { adapter: { vendor: string; architecture: string; description: string }; date: string; command: string } {
+  const { vendor, architecture, description } = gpu.adapter;
+  return { adapter: { vendor, architecture, description }, date: new Date().toISOString(), command: `node dist/${script} ${process.argv.slice(2).join(' ')}`.trim() };
 }

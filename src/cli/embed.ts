@@ -5,17 +5,11 @@ import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.js';
 import { INPUT_SIZE, preprocess } from '../image/preprocess.js';
 import { loadBackbone, readBackboneWeights } from '../model/load.js';
-import { writeFileAtomic } from '../weights/files.js';
+import { softmaxRef } from '../reference/cpu.js';
+import { writeFileAtomic } from '../files.js';
 import { UsageError, parseCli, runCli } from './run.js';
 
 const USAGE = 'usage: node dist/embed.js [--weights weights/resnet50.safetensors | random:SEED] [--logits] [--json OUT.json] IMAGE...';
-
-function softmax(logits: Float32Array): Float64Array {
-  const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
-  const e = Float64Array.from(logits, (v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
-}
 
 let gpu: Gpu | undefined;
 runCli(
@@ -53,7 +47,7 @@ runCli(
       const norm = Math.sqrt(f.reduce((a, v) => a + v * v, 0));
       let line = `${file}: ${F} features, L2 norm ${norm.toFixed(3)}`;
       if (out.logits) {
-        const p = softmax(out.logits.subarray(i * 1000, (i + 1) * 1000));
+        const p = softmaxRef(out.logits.subarray(i * 1000, (i + 1) * 1000), 1, 1000);
         const top = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 5);
         line += `\n  ${top.map((k) => `${(100 * p[k]).toFixed(1)}% ${(IMAGENET_CLASSES as string[])[k]}`).join(', ')}`;
       }

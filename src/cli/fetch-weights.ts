@@ -4,8 +4,10 @@
 
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { convertWeights } from '../weights/convert.js';
-import { readBytes, sha256 } from '../weights/files.js';
+import { readBytes, sha256 } from '../files.js';
+import { convertWeightFile } from '../weights/convert.js';
+import { parseWeightFile } from '../weights/files.js';
+import { WeightFileError } from '../weights/safetensors.js';
 import { UsageError, parseCli, runCli } from './run.js';
 
 const USAGE = 'usage: node dist/fetch-weights.js [--variant IMAGENET1K_V1|IMAGENET1K_V2] [--out weights/resnet50.safetensors] [--url URL]';
@@ -73,12 +75,14 @@ runCli(async () => {
     console.log(`downloading ${url}`);
     await download(url, checkpoint, out);
   }
-  const digest = sha256(readBytes(checkpoint));
+  const bytes = readBytes(checkpoint, WeightFileError);
+  const digest = sha256(bytes);
   if (prefix && !digest.startsWith(prefix)) {
     rmSync(checkpoint, { force: true });
     throw new UsageError(`${checkpoint}: sha256 ${digest.slice(0, 12)}... does not start with ${prefix} from its name; the download is corrupt (removed)`);
   }
-  const result = convertWeights(checkpoint, out, { architecture: 'resnet50', sourceName: name, extraMetadata: { variant, url } });
+  // Parsed from the bytes already read and hashed: a 100 MB checkpoint is read once.
+  const result = convertWeightFile(parseWeightFile(bytes, checkpoint, digest), checkpoint, out, { architecture: 'resnet50', sourceName: name, extraMetadata: { variant, url } });
   console.log(`${out}: resnet50 ${variant}, ${result.tensors} tensors (sha256 of ${name} ${digest.slice(0, 12)}... checked)`);
 });
 

@@ -5,9 +5,9 @@ import { readImage } from '../image/files.js';
 import { readBackboneWeights } from '../model/load.js';
 import { encodePng, renderGrid } from '../render/grid.js';
 import { renderReport } from '../render/report.js';
-import { loadModel } from '../train/model-files.js';
-import { caption, checkBackbone, predict } from '../train/predict.js';
-import { writeFileAtomic } from '../weights/files.js';
+import { checkBackbone, loadModel } from '../train/model-files.js';
+import { caption, predict } from '../train/predict.js';
+import { writeFileAtomic } from '../files.js';
 import { UsageError, parseCli, runCli } from './run.js';
 
 const USAGE = 'usage: node dist/predict.js --model DIR [--weights FILE|random:SEED] [--json FILE] [--grid FILE.png] [--report FILE.html] IMAGE...';

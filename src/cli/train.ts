@@ -7,7 +7,7 @@ import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.js';
 import { type EpochRecord, loadModel } from '../train/model-files.js';
 import { checkResume, train } from '../train/trainer.js';
-import { writeFileAtomic } from '../weights/files.js';
+import { writeFileAtomic } from '../files.js';
 import { UsageError, numberOption, parseCli, runCli } from './run.js';
 
 const USAGE = `usage: node dist/train.js --data DIR [--epochs 3] [--batch-size 32] [--lr 1e-3] [--hidden 128]

@@ -20,17 +20,17 @@ export function detectArchitecture(tensors: TensorMap, metadata: Record<string, 
       throw new WeightFileError(`${file}: ${(e as Error).message}`);
     }
   }
-  const errors: string[] = [];
+  const errors = new Map<string, string>();
   for (const spec of Object.values(RESNETS)) {
     try {
       validateWeights(tensors, plan(spec), file);
       return spec;
     } catch (e) {
-      errors.push((e as Error).message);
+      errors.set(spec.name, (e as Error).message);
     }
   }
   // The closest miss for ResNet-50, the architecture this project is about.
-  throw new WeightFileError(errors[2] ?? `${file}: not a ResNet checkpoint`);
+  throw new WeightFileError(errors.get('resnet50') ?? `${file}: not a ResNet checkpoint`);
 }
 
 /** Backbone weights read and validated on the CPU, ready for ResNet.load. */

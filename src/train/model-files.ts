@@ -8,8 +8,9 @@ import { InputError } from '../errors.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
+import type { BackboneWeights } from '../model/load.js';
 import { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE } from '../image/preprocess.js';
-import { sha256, writeFileAtomic } from '../weights/files.js';
+import { sha256, writeFileAtomic } from '../files.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
 
@@ -104,4 +105,12 @@ export function loadModel(dir: string): SavedModel {
   const v = HEAD_PARAMETERS.map((n) => tensors.get(`adam.v.${n}`)?.data as Float32Array | undefined);
   const adam = m.every(Boolean) && v.every(Boolean) ? { step: Number(metadata.adam_step ?? 0), m: m as Float32Array[], v: v as Float32Array[] } : null;
   return { json: json!, weights, adam };
+}
+
+/** The saved head only makes sense on the backbone it was trained on. */
+export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: string): void {
+  if (saved.json.backbone.sha256 !== weights.sha256) {
+    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.weights} (sha256 ${saved.json.backbone.sha256.slice(0, 16)}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
+  }
+  if (saved.json.architecture !== weights.spec.name) throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
 }

@@ -4,16 +4,9 @@ import { Head } from '../autograd/head.js';
 import { IDENTITY } from '../data/augment.js';
 import type { Gpu } from '../gpu/context.js';
 import type { RgbImage } from '../image/decode.js';
-import { augmentBatch } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/load.js';
-import { ModelError, type SavedModel } from './model-files.js';
-
-export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: string): void {
-  if (saved.json.backbone.sha256 !== weights.sha256) {
-    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.weights} (sha256 ${saved.json.backbone.sha256.slice(0, 16)}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
-  }
-  if (saved.json.architecture !== weights.spec.name) throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
-}
+import { backboneFeatures } from './features.js';
+import type { SavedModel } from './model-files.js';
 
 /** Class probabilities per image, [N * classes]. */
 export async function predict(gpu: Gpu, saved: SavedModel, weights: BackboneWeights, images: readonly RgbImage[]): Promise<Float32Array> {
@@ -22,12 +15,10 @@ export async function predict(gpu: Gpu, saved: SavedModel, weights: BackboneWeig
   try {
     const C = saved.json.head.classes;
     const out = new Float32Array(images.length * C);
-    const chunk = Math.min(32, model.maxBatch());
+    const chunk = 32;
     for (let s = 0; s < images.length; s += chunk) {
       const batch = images.slice(s, s + chunk);
-      const input = await augmentBatch(gpu, batch, batch.map(() => IDENTITY), 'constant');
-      const { features } = await model.forward(input, { logits: false });
-      input.release();
+      const features = await backboneFeatures(gpu, model, batch, batch.map(() => IDENTITY), 'constant');
       out.set(await head.probabilities(features), s * C);
       features.release();
     }

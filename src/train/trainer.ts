@@ -3,14 +3,14 @@
 import { Head, type HeadShape, initHead } from '../autograd/head.js';
 import { type AugmentMode, type FillMode, IDENTITY, randomAffine, seededRandom } from '../data/augment.js';
 import { decodeAll } from '../data/decode-all.js';
-import { DataError, type Dataset, type Sample, readImageFolders } from '../data/folders.js';
+import { DataError, type Dataset, type Sample } from '../data/folders.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/decode.js';
-import { augmentBatch } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/load.js';
 import type { ResNet } from '../model/resnet.js';
-import { type EpochRecord, ModelError, type SavedModel, preprocessingInfo, saveModel } from './model-files.js';
+import { backboneFeatures } from './features.js';
+import { type EpochRecord, ModelError, type SavedModel, checkBackbone, preprocessingInfo, saveModel } from './model-files.js';
 import { Progress } from './progress.js';
 
 export interface TrainOptions {
@@ -32,25 +32,6 @@ export interface TrainOptions {
 
 interface Split { samples: Sample[]; images: RgbImage[] }
 
-/** Features [N, F] of images under the given transforms, one forward per chunk the adapter holds. */
-async function features(gpu: Gpu, model: ResNet, images: readonly RgbImage[], transforms: readonly (typeof IDENTITY)[], fill: FillMode): Promise<Tensor> {
-  const chunk = model.maxBatch();
-  if (images.length <= chunk) {
-    const input = await augmentBatch(gpu, images, transforms, fill);
-    const out = await model.forward(input, { logits: false });
-    input.release();
-    return out.features;
-  }
-  const F = model.plan.featureSize;
-  const all = new Float32Array(images.length * F);
-  for (let s = 0; s < images.length; s += chunk) {
-    const part = await features(gpu, model, images.slice(s, s + chunk), transforms.slice(s, s + chunk), fill);
-    all.set(await part.read(), s * F);
-    part.release();
-  }
-  return gpu.upload(all, [images.length, F]);
-}
-
 /** Features of every image without augmentation, computed once, kept on the CPU. */
 async function cachedFeatures(gpu: Gpu, model: ResNet, split: Split, batchSize: number, label: string): Promise<Float32Array> {
   const F = model.plan.featureSize;
@@ -58,7 +39,7 @@ async function cachedFeatures(gpu: Gpu, model: ResNet, split: Split, batchSize: 
   const progress = new Progress(label, split.images.length);
   for (let s = 0; s < split.images.length; s += batchSize) {
     const images = split.images.slice(s, s + batchSize);
-    const f = await features(gpu, model, images, images.map(() => IDENTITY), 'constant');
+    const f = await backboneFeatures(gpu, model, images, images.map(() => IDENTITY), 'constant');
     out.set(await f.read(), s * F);
     f.release();
     progress.update(s + images.length);
@@ -133,7 +114,7 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
           batch.forEach((i, k) => rows.set(trainFeatures.subarray(i * F, (i + 1) * F), k * F));
           x = gpu.upload(rows, [batch.length, F]);
         } else {
-          x = await features(gpu, model, batch.map((i) => train.images[i]), batch.map(() => randomAffine(o.augment, random)), o.fill);
+          x = await backboneFeatures(gpu, model, batch.map((i) => train.images[i]), batch.map(() => randomAffine(o.augment, random)), o.fill);
         }
         const y = gpu.upload(labels, [batch.length]);
         const { loss, logits } = await head.trainStep(x, y);
@@ -178,9 +159,5 @@ export function checkResume(saved: SavedModel, dataset: Dataset, weights: Backbo
   if (saved.json.classes.join('\n') !== dataset.classes.join('\n')) {
     throw new ModelError(`${dir}: trained on classes [${saved.json.classes.join(', ')}], the data has [${dataset.classes.join(', ')}]`);
   }
-  if (saved.json.backbone.sha256 !== weights.sha256) {
-    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.sha256.slice(0, 16)} (${saved.json.backbone.weights}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
-  }
+  checkBackbone(saved, weights, dir);
 }
-
-export { readImageFolders };

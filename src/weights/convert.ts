@@ -1,14 +1,19 @@
 // Checkpoint conversion: any supported weight file in, our ResNet safetensors out.
-import { resnetSpec } from '../model/architecture.js';
+import { plan, resnetSpec } from '../model/architecture.js';
 import { PREPROCESSING, detectArchitecture } from '../model/load.js';
-import { plan } from '../model/architecture.js';
 import { validateWeights } from '../model/weights.js';
-import { floatTensors, readWeightFile, writeSafetensors } from './files.js';
+import { type WeightFile, floatTensors, readWeightFile, writeSafetensors } from './files.js';
 
 export interface ConvertResult { architecture: string; tensors: number; classifier: boolean; sourceSha256: string }
 
-export function convertWeights(input: string, output: string, options: { architecture?: string; sourceName?: string; extraMetadata?: Record<string, string> } = {}): ConvertResult {
-  const file = readWeightFile(input);
+export interface ConvertOptions { architecture?: string; sourceName?: string; extraMetadata?: Record<string, string> }
+
+export function convertWeights(input: string, output: string, options: ConvertOptions = {}): ConvertResult {
+  return convertWeightFile(readWeightFile(input), input, output, options);
+}
+
+/** Conversion of a weight file already read (`input` names it in errors and metadata). */
+export function convertWeightFile(file: WeightFile, input: string, output: string, options: ConvertOptions = {}): ConvertResult {
   const tensors = floatTensors(file.tensors, input);
   const spec = options.architecture ? resnetSpec(options.architecture) : detectArchitecture(tensors, file.metadata, input);
   const { classifier } = validateWeights(tensors, plan(spec), input);

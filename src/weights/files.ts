@@ -1,7 +1,6 @@
 // Weight files on disk: read by content (safetensors or a torch.save zip), hashed, and written
 // atomically (temp file, then rename) so a failed conversion leaves nothing behind.
-import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readBytes, sha256, writeFileAtomic } from '../files.js';
 import { type TensorMap, isFloat, toFloat32 } from './host-tensor.js';
 import { isZip, readPth } from './pth.js';
 import { WeightFileError, parseSafetensors, serializeSafetensors } from './safetensors.js';
@@ -13,37 +12,15 @@ export interface WeightFile {
   format: 'safetensors' | 'pth';
 }
 
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function readBytes(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new WeightFileError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
-}
-
 export function readWeightFile(path: string): WeightFile {
-  const bytes = readBytes(path);
-  const hash = sha256(bytes);
+  return parseWeightFile(readBytes(path, WeightFileError), path);
+}
+
+/** A weight file already in memory, told apart by content. */
+export function parseWeightFile(bytes: Uint8Array, path: string, hash = sha256(bytes)): WeightFile {
   if (isZip(bytes)) return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
   const { tensors, metadata } = parseSafetensors(bytes, path);
   return { tensors, metadata, sha256: hash, format: 'safetensors' };
-}
-
-/** Writes `bytes` to `path` through a temp file in the same folder, so readers never see half a file. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Float tensors as float32, without num_batches_tracked (an int64 counter inference never reads). */
