@@ -1,6 +1,7 @@
 // Preprocessing parity with torchvision (golden from tools/make-preprocess-golden.py): the
-// 224x224 image before normalization within 2/255 of PIL's on every validation image of the
-// article's dataset, at hash-drawn sample positions; plus the resampler on synthetic images.
+// 224x224 image before normalization equals PIL's exactly on every validation image of the
+// article's dataset, at hash-drawn sample positions (the issue asks for 2/255; our JPEG decoder
+// and resampler are bit-exact ports); plus the resampler on synthetic images.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +15,7 @@ const VALIDATION = '../shared/datasets/alien-vs-predator/validation';
 const golden = parseSafetensors(new Uint8Array(readFileSync('test/fixtures/preprocess-golden.safetensors')), 'preprocess-golden');
 
 describe('preprocessing against torchvision Resize((224, 224)) on PIL', () => {
-  // jpeg-js's integer IDCT rounds differently from libjpeg's ISLOW one: about 0.02% of values
-  // end up 3/255 away (measured over all values of all 200 images: 88% exact, max 3).
-  it.skipIf(!existsSync(VALIDATION))('every validation image within 3/255 before normalization, 99.9% within 2/255', () => {
+  it.skipIf(!existsSync(VALIDATION))('every validation image equals torchvision\'s before normalization', () => {
     const files = golden.metadata.files.split('\n');
     const samples = golden.tensors.get('samples')!.data as Uint8Array;
     const perImage = Number(golden.metadata.samples);
@@ -42,9 +41,9 @@ describe('preprocessing against torchvision Resize((224, 224)) on PIL', () => {
         expect(Math.abs(input[p] - (resized.data[p] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c])).toBeLessThan(1e-6);
       }
     });
-    expect(worst).toBeLessThanOrEqual(3);
-    expect(over2 / samples.length).toBeLessThan(1e-3);
-    expect(exact / samples.length).toBeGreaterThan(0.8);
+    expect(over2).toBe(0);
+    expect(worst).toBe(0);
+    expect(exact).toBe(samples.length);
     expect(pngs).toBeGreaterThan(0); // PNG files named .jpg decode by content
     console.log(`preprocess parity: worst ${worst}/255, ${((100 * exact) / samples.length).toFixed(2)}% exact, ${over2} of ${samples.length} over 2/255`);
   });

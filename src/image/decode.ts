@@ -1,10 +1,10 @@
-// Image decoding by content (never by file extension): JPEG with jpeg-js, PNG with pngjs
-// (palette, grayscale, alpha and 16-bit included). Output is 8-bit RGB, like PIL's
-// Image.convert('RGB'): alpha is dropped, not composited.
+// Image decoding by content (never by file extension): JPEG with our decoder (src/image/jpeg/,
+// bit-exact with the libjpeg-turbo that PIL uses), PNG with pngjs (palette, grayscale, alpha and
+// 16-bit included). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
+// not composited.
 import { InputError } from '../errors.js';
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { jpegLayout, libjpegRgb } from './jpeg-libjpeg.js';
+import { decodeJpeg } from './jpeg/decode.js';
 
 export class ImageError extends InputError {}
 
@@ -37,18 +37,7 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbImage {
   const format = sniffFormat(bytes);
   if (!format) throw new ImageError(`${file}: not a JPEG or PNG image`);
   try {
-    if (format === 'jpeg') {
-      const layout = jpegLayout(bytes);
-      const options = { useTArray: true, tolerantDecoding: false, maxMemoryUsageInMB: 1024 } as const;
-      if (layout) {
-        const raw = jpeg.decode(bytes, { ...options, formatAsRGBA: false, colorTransform: false });
-        const rgb = raw.width && raw.height ? libjpegRgb(raw.data, raw.width, raw.height, layout) : null;
-        if (rgb) return { width: raw.width, height: raw.height, data: rgb };
-      }
-      const img = jpeg.decode(bytes, { ...options, formatAsRGBA: true });
-      if (!img.width || !img.height) throw new Error('no image data');
-      return { width: img.width, height: img.height, data: rgbaToRgb(img.data, img.width, img.height) };
-    }
+    if (format === 'jpeg') return decodeJpeg(bytes);
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, data: rgbaToRgb(png.data, png.width, png.height) };
   } catch (e) {
