@@ -1,6 +1,6 @@
 // Kernel benchmark: GFLOP/s of GEMM 1024^3 and of every distinct ResNet-50 conv shape at
 // batch 8, ours beside TensorFlow.js's WebGPU backend on the same adapter in the same run.
-//   node dist/bench.js [--json FILE] [--runs N] [--batch N] [--variant register|tiled] [--only TEXT] [--no-peer]
+//   node dist/bench.js [--json FILE] [--runs N] [--batch N] [--gemm N] [--variant register|tiled] [--only TEXT] [--no-peer]
 // Times are wall-clock medians from dispatch to completion (GPU work awaited, no readback),
 // after one warm-up run that also compiles the pipelines.
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
@@ -12,7 +12,8 @@ import { gemm } from '../src/kernels/gemm.js';
 import { conv3x3Winograd, winogradWeights } from '../src/kernels/winograd.js';
 import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
 import { relativeError } from '../src/reference/cpu.js';
-import { type Args, median, parseArgs, printTable, randomData, resultsHeader, writeJsonAtomic } from './util.js';
+import { UsageError } from '../src/cli/run.js';
+import { type Args, median, runBench, printTable, randomData, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface Case {
   name: string;
@@ -22,8 +23,7 @@ interface Case {
   peer: (tf: TfPeer) => { run: () => unknown; dispose: () => void };
 }
 
-function cases(batch: number, variant: Variant | undefined): Case[] {
-  const n = 1024;
+function cases(batch: number, variant: Variant | undefined, n: number): Case[] {
   const a = randomData(n * n, 1), b = randomData(n * n, 2);
   const list: Case[] = [{
     name: 'gemm',
@@ -113,9 +113,11 @@ async function main(args: Args): Promise<void> {
     const variant = args.options.variant as Variant | undefined;
     const runs = Number(args.options.runs ?? 3);
     const batch = Number(args.options.batch ?? 8);
+    const gemmSize = Number(args.options.gemm ?? 1024); // 4096 for the H100 target
+    if (!Number.isInteger(gemmSize) || gemmSize < 1) throw new UsageError(`--gemm: '${args.options.gemm}' is not a size`);
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant)) {
+    for (const c of cases(batch, variant, gemmSize)) {
       if (args.options.only && !c.name.includes(args.options.only)) continue;
       const ours = await timeOurs(gpu, c, runs);
       const peer = tf ? await timePeer(tf, c, runs) : null;
@@ -151,10 +153,4 @@ async function main(args: Args): Promise<void> {
   }
 }
 
-main(parseArgs(process.argv.slice(2), ['json', 'runs', 'batch', 'variant', 'only'], ['no-peer'])).then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`bench: ${e.message}`);
-    process.exit(1);
-  },
-);
+runBench(main, ['json', 'runs', 'batch', 'variant', 'only', 'gemm'], ['no-peer']);

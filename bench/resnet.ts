@@ -11,7 +11,7 @@ import { syntheticImages, syntheticWeights } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
-import { type Args, median, parseArgs, printTable, resultsHeader, writeJsonAtomic } from './util.js';
+import { type Args, median, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 type Tf = TfPeer['tf'];
 type Tf4 = import('@tensorflow/tfjs-core').Tensor4D;
@@ -130,10 +130,4 @@ async function main(args: Args): Promise<void> {
   }
 }
 
-main(parseArgs(process.argv.slice(2), ['json', 'runs', 'batches'], ['no-peer'])).then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`bench-resnet: ${e.message}`);
-    process.exit(1);
-  },
-);
+runBench(main, ['json', 'runs', 'batches'], ['no-peer']);

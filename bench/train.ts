@@ -16,7 +16,7 @@ import { train } from '../src/train/trainer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Args, median, parseArgs, printTable, resultsHeader, writeJsonAtomic } from './util.js';
+import { type Args, median, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface PeerResult { threads: number; step: { batch: number; seconds: number; imagesPerSecond: number }; full?: { epochs: number; seconds: number } }
 
@@ -98,10 +98,4 @@ async function main(args: Args): Promise<void> {
   }
 }
 
-main(parseArgs(process.argv.slice(2), ['data', 'weights', 'epochs', 'steps', 'threads', 'json'], ['no-full', 'no-peer'])).then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`bench-train: ${e.message}`);
-    process.exit(1);
-  },
-);
+runBench(main, ['data', 'weights', 'epochs', 'steps', 'threads', 'json'], ['no-full', 'no-peer']);

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: arguments, deterministic data, tables, JSON output.
 import { writeFileAtomic } from '../src/files.js';
+import { UsageError, runCli } from '../src/cli/run.js';
 import type { Gpu } from '../src/gpu/context.js';
 
 export interface Args { options: Record<string, string>; flags: Set<string>; positional: string[] }
@@ -12,11 +13,16 @@ export function parseArgs(argv: string[], valued: string[], flags: string[]): Ar
     const name = a.slice(2);
     if (flags.includes(name)) out.flags.add(name);
     else if (valued.includes(name)) {
-      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
       out.options[name] = argv[++i];
-    } else throw new Error(`unknown option ${a}`);
+    } else throw new UsageError(`unknown option ${a}`);
   }
   return out;
+}
+
+/** Runs a benchmark's main like our CLIs: one-line errors, exit 2 for bad arguments, explicit exit. */
+export function runBench(main: (args: Args) => Promise<void>, valued: string[], flags: string[]): void {
+  runCli(() => main(parseArgs(process.argv.slice(2), valued, flags)));
 }
 
 export function median(values: number[]): number {

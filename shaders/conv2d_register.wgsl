@@ -89,8 +89,8 @@ fn conv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
         let b1 = Wt4[w_off + c1];
         for (var i = 0u; i < 8u; i++) {
           let a = select(0.0, X[x_off[i] + c], inside[i]);
-          acc[i][0] += a * b0;
-          acc[i][1] += a * b1;
+          acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
+          acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
         }
       }
     }
@@ -136,8 +136,8 @@ fn conv_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
         let b1 = vec4f(Wt[w_off + kc[4]], Wt[w_off + kc[5]], Wt[w_off + kc[6]], Wt[w_off + kc[7]]);
         for (var i = 0u; i < 8u; i++) {
           let a = select(0.0, X[x_off[i] + c], inside[i]);
-          acc[i][0] += a * b0;
-          acc[i][1] += a * b1;
+          acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
+          acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
         }
       }
     }

@@ -60,8 +60,8 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
     let ak = k * p.a_col;
     for (var i = 0u; i < 8u; i++) {
       let a = A[a_off[i] + ak];
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
+      acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
+      acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
   for (var i = 0u; i < 8u; i++) {
@@ -96,8 +96,8 @@ fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
     let ak = k * p.a_col;
     for (var i = 0u; i < 8u; i++) {
       let a = A[a_off[i] + ak];
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
+      acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
+      acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
   for (var i = 0u; i < 8u; i++) {

@@ -97,8 +97,8 @@ fn wino_gemm(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) 
     let b1 = U4[u_slab + c * k4 + c1];
     for (var i = 0u; i < 8u; i++) {
       let a = V[a_off[i] + c];
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
+      acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
+      acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
   let m_slab = e * p.P * k4;

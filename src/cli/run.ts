@@ -20,7 +20,8 @@ export function parseCli<T extends ParseArgsConfig['options']>(usage: string, op
 }
 
 export function runCli(main: () => Promise<void>, cleanup?: () => void): void {
-  main()
+  Promise.resolve()
+    .then(main) // a synchronous throw in main is reported like a rejection
     .then(() => {
       cleanup?.();
       process.exit(0);
