@@ -20,7 +20,7 @@ interface Case {
   shape: string;
   flops: number;
   ours: (gpu: Gpu) => Promise<{ run: () => Promise<Tensor>; dispose: () => void }>;
-  peer: (tf: TfPeer) => { run: () => unknown; dispose: () => void };
+  peer: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
 }
 
 function cases(batch: number, variant: Variant | undefined, n: number): Case[] {
@@ -91,30 +91,20 @@ async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: number; 
 
 async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
   const op = c.peer(tf);
-  const warm = op.run() as { data: () => Promise<Float32Array>; dispose: () => void };
-  const output = await warm.data();
-  warm.dispose();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const r = op.run() as { dispose: () => void };
-    await tf.finish();
-    times.push(performance.now() - start);
-    r.dispose();
-  }
+  const timed = await tf.time(op.run, runs);
   op.dispose();
-  return { ms: median(times), output };
+  return timed;
 }
 
 async function main(args: Args): Promise<void> {
+  const gemmSize = Number(args.options.gemm ?? 1024); // 4096 for the H100 target
+  if (!Number.isInteger(gemmSize) || gemmSize < 1) throw new UsageError(`--gemm: '${args.options.gemm}' is not a size`);
   const gpu = await Gpu.create();
   const tf = args.flags.has('no-peer') ? null : await loadTfPeer();
   try {
     const variant = args.options.variant as Variant | undefined;
     const runs = Number(args.options.runs ?? 3);
     const batch = Number(args.options.batch ?? 8);
-    const gemmSize = Number(args.options.gemm ?? 1024); // 4096 for the H100 target
-    if (!Number.isInteger(gemmSize) || gemmSize < 1) throw new UsageError(`--gemm: '${args.options.gemm}' is not a size`);
     const results = [];
     const rows: string[][] = [];
     for (const c of cases(batch, variant, gemmSize)) {

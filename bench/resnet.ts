@@ -65,19 +65,9 @@ async function timeOurs(gpu: Gpu, model: ResNet, input: Tensor, runs: number): P
 
 async function timePeer(peer: TfPeer, net: ReturnType<typeof tfResNet>, images: Float32Array, batch: number, runs: number): Promise<{ ms: number; logits: Float32Array }> {
   const x = peer.tf.tensor4d(images, [batch, 224, 224, 3]);
-  const warm = net.forward(x);
-  const logits = (await warm.data()) as Float32Array;
-  warm.dispose();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const out = net.forward(x);
-    await peer.finish();
-    times.push(performance.now() - start);
-    out.dispose();
-  }
+  const { ms, output } = await peer.time(() => net.forward(x), runs);
   x.dispose();
-  return { ms: median(times), logits };
+  return { ms, logits: output };
 }
 
 async function main(args: Args): Promise<void> {

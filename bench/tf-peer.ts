@@ -1,6 +1,7 @@
 // TensorFlow.js 4.22's WebGPU backend as the benchmark peer, on the same dawn.node instance.
 // The backend reads navigator.gpu and the WebGPU globals when it is imported, so both are
 // set first and the TF.js modules are imported dynamically.
+import { median } from './util.js';
 
 export interface TfPeer {
   name: string;
@@ -8,6 +9,11 @@ export interface TfPeer {
   /** Submits TF.js's pending commands and waits for the GPU to finish them. */
   finish(): Promise<void>;
   dispose(): void;
+  /**
+   * Times `run` (which returns a TF.js tensor): one warm-up run whose values are returned for
+   * the cross-check, then the median wall time of `runs` runs, each awaited on the GPU.
+   */
+  time(run: () => { data(): Promise<unknown>; dispose(): void }, runs: number): Promise<{ ms: number; output: Float32Array }>;
 }
 
 export async function loadTfPeer(): Promise<TfPeer> {
@@ -24,7 +30,7 @@ export async function loadTfPeer(): Promise<TfPeer> {
     endComputePassEncoder(): void;
     submitQueue(): void;
   };
-  return {
+  const peer: TfPeer = {
     name: `tfjs-webgpu ${tf.version_core}`,
     tf,
     finish: async () => {
@@ -35,5 +41,20 @@ export async function loadTfPeer(): Promise<TfPeer> {
       await backend.device.queue.onSubmittedWorkDone();
     },
     dispose: () => tf.engine().reset(),
+    time: async (run, runs) => {
+      const warm = run();
+      const output = (await warm.data()) as Float32Array;
+      warm.dispose();
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        const out = run();
+        await peer.finish();
+        times.push(performance.now() - start);
+        out.dispose();
+      }
+      return { ms: median(times), output };
+    },
   };
+  return peer;
 }

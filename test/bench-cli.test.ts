@@ -9,6 +9,7 @@ const run = (entry: string, ...args: string[]) => spawnSync(process.execPath, [e
 describe('benchmark arguments', () => {
   for (const [entry, bad, message] of [
     ['dist/bench.js', ['--runs'], 'error: --runs needs a value'],
+    ['dist/bench.js', ['--gemm', 'x'], "error: --gemm: 'x' is not a size"],
     ['dist/bench-resnet.js', ['--help'], 'error: unknown option --help'],
     ['dist/bench-train.js', ['--fast'], 'error: unknown option --fast'],
   ] as const) {

@@ -14,13 +14,13 @@ export interface Plane {
 /** Upsamples a plane by integral factors (fx, fy) to W x H, as libjpeg's jinit_upsampler picks. */
 export function upsample(p: Plane, fx: number, fy: number, W: number, H: number): Uint8Array {
   const out = new Uint8Array(W * H);
-  const row = new Uint8Array(p.width * fx + 16);
-  const sums = new Int32Array(p.width + 1);
+  const row = new Uint8Array(p.width * fx);
+  const sums = new Int32Array(p.width);
   const fancyH = fx === 2 && p.width > 2;
   const fancyV = fy === 2 && (fx === 1 || fancyH);
   for (let oy = 0; oy < H; oy++) {
     const iy = Math.floor(oy / fy);
-    const near = p.data.subarray(iy * p.stride, iy * p.stride + p.width + 1);
+    const near = p.data.subarray(iy * p.stride, iy * p.stride + p.width);
     if (fancyV) {
       // Vertical: 3/4 of the nearer row plus 1/4 of the next one out (edge rows repeat).
       const odd = oy & 1;

@@ -36,6 +36,7 @@ function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean):
   const sampling = Array.from({ length: n }, (_, i) => ({ id: b[p + 6 + 3 * i], h: b[p + 7 + 3 * i] >> 4, v: b[p + 7 + 3 * i] & 15, quantTable: b[p + 8 + 3 * i] }));
   if (sampling.some((s) => s.h < 1 || s.h > 4 || s.v < 1 || s.v > 4 || s.quantTable > 3)) throw new JpegFormatError('bad sampling factors');
   const maxH = Math.max(...sampling.map((s) => s.h)), maxV = Math.max(...sampling.map((s) => s.v));
+  if (sampling.some((s) => maxH % s.h !== 0 || maxV % s.v !== 0)) throw new JpegFormatError('non-integral sampling ratios are not supported');
   const mcusPerLine = Math.ceil(width / (8 * maxH)), mcusPerColumn = Math.ceil(height / (8 * maxV));
   const components = sampling.map((s): Component => {
     const blocksPerLine = mcusPerLine * s.h;
@@ -161,7 +162,6 @@ function toRgb(frame: Frame, quant: (Int16Array | undefined)[], jfif: boolean, a
     }
     const plane: Plane = { data, stride, width: Math.ceil((W * c.h) / frame.maxH), height: Math.ceil((H * c.v) / frame.maxV) };
     const fx = frame.maxH / c.h, fy = frame.maxV / c.v;
-    if (!Number.isInteger(fx) || !Number.isInteger(fy)) throw new JpegFormatError('non-integral sampling ratios are not supported');
     return fx === 1 && fy === 1 && stride === W ? data.subarray(0, W * H) : upsample(plane, fx, fy, W, H);
   });
   const out = new Uint8Array(W * H * 3);

@@ -158,11 +158,10 @@ type BlockDecoder = (c: ScanComponent, offset: number) => void;
 export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
   const reader = new BitReader(data, pos);
   const { ss, se, ah, al } = scan;
-  const coef = (c: ScanComponent) => c.coefficients;
   let eobrun = 0;
 
   const baseline: BlockDecoder = (c, o) => {
-    const block = coef(c);
+    const block = c.coefficients;
     c.pred += reader.receiveExtend(reader.decode(c.dc!));
     block[o] = c.pred;
     for (let k = 1; k < 64; k++) {
@@ -179,14 +178,14 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
   };
   const dcFirst: BlockDecoder = (c, o) => {
     c.pred += reader.receiveExtend(reader.decode(c.dc!));
-    coef(c)[o] = c.pred * (1 << al);
+    c.coefficients[o] = c.pred * (1 << al);
   };
   const dcRefine: BlockDecoder = (c, o) => {
-    if (reader.bit()) coef(c)[o] |= 1 << al;
+    if (reader.bit()) c.coefficients[o] |= 1 << al;
   };
   const acFirst: BlockDecoder = (c, o) => {
     if (eobrun > 0) { eobrun--; return; }
-    const block = coef(c);
+    const block = c.coefficients;
     for (let k = ss; k <= se; k++) {
       const rs = reader.decode(c.ac!);
       const s = rs & 15, r = rs >> 4;
@@ -205,7 +204,7 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
   };
   const acRefine: BlockDecoder = (c, o) => {
     // libjpeg's decode_mcu_AC_refine: correction bits for nonzero coefficients, new ones of magnitude 1.
-    const block = coef(c);
+    const block = c.coefficients;
     const p1 = 1 << al, m1 = -1 << al;
     const correct = (i: number) => {
       const v = block[i];
