@@ -1,15 +1,15 @@
 // Kernel benchmark: GFLOP/s of GEMM 1024^3 and of every distinct ResNet-50 conv shape at
 // batch 8, ours beside TensorFlow.js's WebGPU backend on the same adapter in the same run.
-//   node dist/bench.js [--json FILE] [--runs N] [--batch N] [--gemm N] [--variant register|tiled] [--only TEXT] [--no-peer]
+//   node dist/bench.js [--json FILE] [--runs N] [--batch N] [--gemm N] [--variant register|broadcast|tiled] [--only TEXT] [--no-peer]
 // Times are wall-clock medians from dispatch to completion (GPU work awaited, no readback),
 // after one warm-up run that also compiles the pipelines.
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
 import { Gpu } from '../src/gpu/context.js';
 import type { Tensor } from '../src/gpu/tensor.js';
-import type { Variant } from '../src/kernels/common.js';
+import { type Variant, VARIANTS, defaultVariant } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { gemm } from '../src/kernels/gemm.js';
-import { conv3x3Winograd, winogradWeights } from '../src/kernels/winograd.js';
+import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
 import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { UsageError } from '../src/cli/run.js';
@@ -59,20 +59,23 @@ function cases(batch: number, variant: Variant | undefined, n: number): Case[] {
       },
     });
     if (s.kernel !== 3 || s.stride !== 1) continue;
-    // The same conv by Winograd F(2x2, 3x3); GFLOP/s counted as for the direct conv.
-    const previous = list[list.length - 1];
-    list.push({
-      ...previous,
-      name: `${previous.name} winograd`,
-      ours: async (gpu) => {
-        const X = gpu.upload(x, [batch, s.H, s.W, s.C]), U = gpu.upload(winogradWeights(w, s.C, s.K), [16, s.C, s.K]);
-        let Y: Tensor | undefined;
-        return {
-          run: async () => (Y = await conv3x3Winograd(gpu, X, U, { out: Y })),
-          dispose: () => [X, U, Y].forEach((t) => t?.release()),
-        };
-      },
-    });
+    // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
+    const direct = list[list.length - 1];
+    for (const tile of [2, 4] as WinogradTile[]) {
+      list.push({
+        ...direct,
+        name: `${direct.name} winograd${tile === 2 ? '' : ' F4'}`,
+        ours: async (gpu) => {
+          const X = gpu.upload(x, [batch, s.H, s.W, s.C]);
+          const U = gpu.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]);
+          let Y: Tensor | undefined;
+          return {
+            run: async () => (Y = await conv3x3Winograd(gpu, X, U, { out: Y, gemm: variant === 'register' ? 'register' : undefined })),
+            dispose: () => [X, U, Y].forEach((t) => t?.release()),
+          };
+        },
+      });
+    }
   }
   return list;
 }
@@ -99,10 +102,11 @@ async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number
 async function main(args: Args): Promise<void> {
   const gemmSize = Number(args.options.gemm ?? 1024); // 4096 for the H100 target
   if (!Number.isInteger(gemmSize) || gemmSize < 1) throw new UsageError(`--gemm: '${args.options.gemm}' is not a size`);
+  const variant = args.options.variant as Variant | undefined;
+  if (variant && !VARIANTS.includes(variant)) throw new UsageError(`--variant: '${variant}' is not one of ${VARIANTS.join(', ')}`);
   const gpu = await Gpu.create();
   const tf = args.flags.has('no-peer') ? null : await loadTfPeer();
   try {
-    const variant = args.options.variant as Variant | undefined;
     const runs = Number(args.options.runs ?? 3);
     const batch = Number(args.options.batch ?? 8);
     const results = [];
@@ -131,7 +135,7 @@ async function main(args: Args): Promise<void> {
     if (args.options.json) {
       writeJsonAtomic(args.options.json, {
         ...resultsHeader(gpu, 'bench.js'),
-        variant: variant ?? (gpu.adapter.isCpu ? 'register' : 'tiled'),
+        variant: variant ?? defaultVariant(gpu),
         batch,
         runs,
         results,

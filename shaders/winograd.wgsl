@@ -1,12 +1,14 @@
-// 3x3 stride-1 pad-1 convolution by Winograd F(2x2, 3x3), NHWC, three passes:
-//   wino_input:  each 4x4 input patch d (stride 2) -> V = B^T d B, 16 values per channel
-//   wino_gemm:   for each of the 16 positions e, M_e[P, K] = V_e[P, C] . U_e[C, K]
-//                (U = G g G^T, the weights transformed once at load)
-//   wino_output: each 16-value M -> the 2x2 output tile A^T M A, + bias, + residual, ReLU
-// 2.25x fewer multiplications than the direct conv; the GEMM pass is register-tiled like
-// gemm_register.wgsl (8 rows from workgroup_id, 8x2 vec4 per invocation, 16 lanes), with the
-// position e in workgroup_id.z. Channels go in vec4s: C % 4 == 0 and K % 4 == 0.
-// Layouts: V [16][P][C], U [16][C][K], M [16][P][K], P = N * ceil(H/2) * ceil(W/2) tiles.
+// 3x3 stride-1 pad-1 convolution by Winograd F(m x m, 3x3), m = 2 or 4, NHWC, three passes:
+//   input:  each (m+2)^2 input patch d (stride m) -> V = B^T d B, E = (m+2)^2 values per channel
+//   gemm:   for each of the E positions e, M_e[P, K] = V_e[P, C] . U_e[C, K]
+//           (U = G g G^T, the weights transformed once at load)
+//   output: each E-value M -> the m x m output tile A^T M A, + bias, + residual, ReLU
+// F(2x2) does 2.25x fewer multiplications than the direct conv, F(4x4) 4x, at the price of
+// larger transform constants (f32 error about 1e-6 relative instead of 1e-7). The GEMM pass
+// is shared and register-tiled like gemm_register.wgsl (8 rows from workgroup_id, 8x2 vec4
+// per invocation, 16 lanes), with the position e in workgroup_id.z. Channels go in vec4s:
+// C % 4 == 0 and K % 4 == 0. Layouts: V [E][P][C], U [E][C][K], M [E][P][K], with
+// P = N * ceil(H/m) * ceil(W/m) tiles; wino_* entry points are F(2x2), wino4_* F(4x4).
 
 struct Params {
   N: u32, H: u32, W: u32, C: u32,
@@ -28,10 +30,10 @@ override RELU: bool = false;
 // Tile of flat index idx over (tile, vec4 channel group): the image n and its top-left corner.
 struct Tile { index: u32, group: u32, n: u32, row: u32, col: u32 }
 
-fn tile_of(idx: u32, groups: u32) -> Tile {
+fn tile_of(idx: u32, groups: u32, m: u32) -> Tile {
   let tile = idx / groups;
   let t = tile % (p.TH * p.TW);
-  return Tile(tile, idx % groups, tile / (p.TH * p.TW), (t / p.TW) * 2u, (t % p.TW) * 2u);
+  return Tile(tile, idx % groups, tile / (p.TH * p.TW), (t / p.TW) * m, (t % p.TW) * m);
 }
 
 fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
@@ -44,7 +46,7 @@ fn wino_input(@builtin(global_invocation_id) g: vec3u) {
   let C4 = p.C / 4u;
   let idx = g.x + g.y * p.row_pitch;
   if (idx >= p.P * C4) { return; }
-  let at = tile_of(idx, C4);
+  let at = tile_of(idx, C4, 2u);
   let tile = at.index;
   let c4 = at.group;
   let n = at.n;
@@ -121,7 +123,7 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
   let idx = g.x + g.y * p.row_pitch;
   if (idx >= p.P * K4) { return; }
-  let at = tile_of(idx, K4);
+  let at = tile_of(idx, K4, 2u);
   let tile = at.index;
   let k4 = at.group;
   let n = at.n;
@@ -147,6 +149,84 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
       if (oh < p.H && ow < p.W) {
         let o = ((n * p.H + oh) * p.W + ow) * K4 + k4;
         var v = select(y0, y1, q == 1u) + b;
+        if (HAS_RESIDUAL) { v += R4[o]; }
+        if (RELU) { v = max(v, vec4f(0.0)); }
+        Y4[o] = v;
+      }
+    }
+  }
+}
+
+// F(4x4, 3x3) transforms (Lavin & Gray's points 0, +-1, +-2), applied to one row or column.
+fn bt6(d: array<vec4f, 6>) -> array<vec4f, 6> {
+  return array<vec4f, 6>(
+    4.0 * d[0] - 5.0 * d[2] + d[4],
+    d[3] + d[4] - 4.0 * (d[1] + d[2]),
+    4.0 * (d[1] - d[2]) - d[3] + d[4],
+    2.0 * (d[3] - d[1]) - d[2] + d[4],
+    2.0 * (d[1] - d[3]) - d[2] + d[4],
+    4.0 * d[1] - 5.0 * d[3] + d[5]);
+}
+
+fn at6(m: array<vec4f, 6>) -> array<vec4f, 4> {
+  let sum12 = m[1] + m[2];
+  let dif12 = m[1] - m[2];
+  let sum34 = m[3] + m[4];
+  let dif34 = m[3] - m[4];
+  return array<vec4f, 4>(m[0] + sum12 + sum34, dif12 + 2.0 * dif34, sum12 + 4.0 * sum34, dif12 + 8.0 * dif34 + m[5]);
+}
+
+@compute @workgroup_size(64)
+fn wino4_input(@builtin(global_invocation_id) g: vec3u) {
+  let C4 = p.C / 4u;
+  let idx = g.x + g.y * p.row_pitch;
+  if (idx >= p.P * C4) { return; }
+  let at = tile_of(idx, C4, 4u);
+  let ih0 = i32(at.row) - 1;
+  let iw0 = i32(at.col) - 1;
+  // d B: each patch row transformed along the width.
+  var t: array<array<vec4f, 6>, 6>;
+  for (var i = 0; i < 6; i++) {
+    var row: array<vec4f, 6>;
+    for (var j = 0; j < 6; j++) { row[j] = load_x(at.n, ih0 + i, iw0 + j, at.group); }
+    t[i] = bt6(row);
+  }
+  // B^T (d B): each column transformed along the height.
+  let slab = p.P * C4;
+  let base = at.index * C4 + at.group;
+  for (var j = 0u; j < 6u; j++) {
+    let v = bt6(array<vec4f, 6>(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]));
+    for (var i = 0u; i < 6u; i++) { V4[(i * 6u + j) * slab + base] = v[i]; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn wino4_output(@builtin(global_invocation_id) g: vec3u) {
+  let K4 = p.K / 4u;
+  let idx = g.x + g.y * p.row_pitch;
+  if (idx >= p.P * K4) { return; }
+  let at = tile_of(idx, K4, 4u);
+  let slab = p.P * K4;
+  let base = at.index * K4 + at.group;
+  // A^T M: each column reduced along the height to 4 rows.
+  var s: array<array<vec4f, 6>, 4>;
+  for (var j = 0u; j < 6u; j++) {
+    var col: array<vec4f, 6>;
+    for (var i = 0u; i < 6u; i++) { col[i] = Mo4[(i * 6u + j) * slab + base]; }
+    let r = at6(col);
+    for (var i = 0u; i < 4u; i++) { s[i][j] = r[i]; }
+  }
+  var b = vec4f(0.0);
+  if (HAS_BIAS) { b = bias4[at.group]; }
+  for (var r = 0u; r < 4u; r++) {
+    let oh = at.row + r;
+    if (oh >= p.H) { break; }
+    let y = at6(s[r]);
+    for (var q = 0u; q < 4u; q++) {
+      let ow = at.col + q;
+      if (ow < p.W) {
+        let o = ((at.n * p.H + oh) * p.W + ow) * K4 + at.group;
+        var v = y[q] + b;
         if (HAS_RESIDUAL) { v += R4[o]; }
         if (RELU) { v = max(v, vec4f(0.0)); }
         Y4[o] = v;

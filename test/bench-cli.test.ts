@@ -10,6 +10,7 @@ describe('benchmark arguments', () => {
   for (const [entry, bad, message] of [
     ['dist/bench.js', ['--runs'], 'error: --runs needs a value'],
     ['dist/bench.js', ['--gemm', 'x'], "error: --gemm: 'x' is not a size"],
+    ['dist/bench.js', ['--variant', 'fast'], "error: --variant: 'fast' is not one of register, broadcast, tiled"],
     ['dist/bench-resnet.js', ['--help'], 'error: unknown option --help'],
     ['dist/bench-train.js', ['--fast'], 'error: unknown option --fast'],
   ] as const) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VARIANTS } from '../src/kernels/common.js';
-import { gemm } from '../src/kernels/gemm.js';
+import { batchedGemm, gemm } from '../src/kernels/gemm.js';
 import { gemmRef, relativeError } from '../src/reference/cpu.js';
 import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
 
@@ -41,6 +41,22 @@ describe.each(VARIANTS)('gemm (%s)', (variant) => {
     expect(Math.min(...got)).toBeLessThan(0);
     expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
   });
+});
+
+describe('batched gemm (broadcast)', () => {
+  const random = rng();
+  for (const [batch, M, N, K] of [[3, 37, 20, 19], [36, 8, 64, 64], [2, 1, 4, 1]]) {
+    it(`${batch} x M=${M} N=${N} K=${K}`, async () => {
+      const { gpu } = ctx;
+      const a = randomArray(batch * M * K, random), b = randomArray(batch * K * N, random);
+      const out = poisoned(gpu, [batch, M, N]);
+      await batchedGemm(gpu, gpu.upload(a, [batch, M, K]), gpu.upload(b, [batch, K, N]), out, [batch, M, N, K]);
+      const got = await out.read();
+      const want = new Float64Array(batch * M * N);
+      for (let z = 0; z < batch; z++) want.set(gemmRef(a.subarray(z * M * K, (z + 1) * M * K), b.subarray(z * K * N, (z + 1) * K * N), M, N, K), z * M * N);
+      expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
 });
 
 describe('gemm errors', () => {

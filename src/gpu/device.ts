@@ -11,6 +11,9 @@ export interface AdapterDescription {
   description: string;
   /** True for software adapters (lavapipe/llvmpipe, SwiftShader): kernels pick CPU-shaped variants. */
   isCpu: boolean;
+  /** The adapter's subgroup sizes when the device has 'subgroups', else 0. */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
 }
 
 export interface DeviceOptions {
@@ -43,13 +46,17 @@ async function getGpu(): Promise<GPU> {
   return gpu;
 }
 
-export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+export function describeAdapter(info: GPUAdapterInfo, hasSubgroups = false): AdapterDescription {
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const description = info.description ?? '';
   const text = `${vendor} ${architecture} ${description}`.toLowerCase();
   const isCpu = /llvmpipe|lavapipe|swiftshader|software|\bcpu\b/.test(text);
-  return { vendor, architecture, description, isCpu };
+  // The subgroup sizes are newer than some GPUAdapterInfo typings.
+  const sizes = info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupMinSize = hasSubgroups ? (sizes.subgroupMinSize ?? 0) : 0;
+  const subgroupMaxSize = hasSubgroups ? (sizes.subgroupMaxSize ?? 0) : 0;
+  return { vendor, architecture, description, isCpu, subgroupMinSize, subgroupMaxSize };
 }
 
 export async function requestDevice(options: DeviceOptions = {}): Promise<{
@@ -68,7 +75,7 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<{
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  const described = describeAdapter(adapter.info);
+  const described = describeAdapter(adapter.info, requiredFeatures.includes('subgroups' as GPUFeatureName));
   if (options.log ?? true) {
     const features = requiredFeatures.length ? requiredFeatures.join(', ') : 'none';
     console.error(`webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ${features})`);

@@ -2,12 +2,32 @@
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 
-/** 'register': CPU-shaped (lavapipe), no workgroup memory. 'tiled': GPU-shaped, workgroup-memory tiles. */
-export type Variant = 'register' | 'tiled';
-export const VARIANTS: readonly Variant[] = ['register', 'tiled'];
+/**
+ * 'register': CPU-shaped (lavapipe), no workgroup memory. 'broadcast': CPU-shaped with larger
+ * register tiles whose input values are loaded once per subgroup lane and shared by
+ * subgroupBroadcast (needs subgroups of at least 8 lanes). 'tiled': GPU-shaped,
+ * workgroup-memory tiles.
+ */
+export type Variant = 'register' | 'broadcast' | 'tiled';
+export const VARIANTS: readonly Variant[] = ['register', 'broadcast', 'tiled'];
+
+/** Whether the adapter can run a variant: 'broadcast' needs subgroups of exactly 8 or 16 lanes. */
+export function supportsVariant(gpu: Gpu, variant: Variant): boolean {
+  const { subgroupMinSize: min, subgroupMaxSize: max } = gpu.adapter;
+  return variant !== 'broadcast' || (min >= 8 && (max === 8 || max === 16));
+}
+
+/**
+ * Workgroup size of the 'broadcast' kernels for `columns` vec4-pair columns: whole subgroups,
+ * 8 lanes where 8 suffice and the subgroups are that small, else 16.
+ */
+export function broadcastWorkgroup(gpu: Gpu, columns: number): number {
+  return columns <= 8 && gpu.adapter.subgroupMaxSize === 8 ? 8 : 16;
+}
 
 export function defaultVariant(gpu: Gpu): Variant {
-  return gpu.adapter.isCpu ? 'register' : 'tiled';
+  if (!gpu.adapter.isCpu) return 'tiled';
+  return supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register';
 }
 
 /** Packs a uniform block of 32-bit fields (u32 unless listed in `floats`), padded to 16 bytes. */

@@ -1,10 +1,11 @@
 // conv2d launcher: NHWC input, HWIO weights [KH, KW, Cin, Cout], NHWC output, with a fused
 // epilogue (+ bias, + residual, ReLU). Also the weight-layout conversion from PyTorch's OIHW.
+import conv2dBroadcast from '../../shaders/conv2d_broadcast.wgsl';
 import conv2dRegister from '../../shaders/conv2d_register.wgsl';
 import conv2dTiled from '../../shaders/conv2d_tiled.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { type Variant, defaultVariant, expectShape, packParams, placeholder, rowBlocks } from './common.js';
+import { type Variant, broadcastWorkgroup, defaultVariant, expectShape, packParams, placeholder, rowBlocks, supportsVariant } from './common.js';
 
 export interface Conv2dOptions {
   stride?: number;
@@ -54,6 +55,14 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
     gpu.dispatch({ kernel: 'conv2d/tiled', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(K / 64), Math.ceil(M / 64)) });
     return out;
   }
+  if (!supportsVariant(gpu, variant)) throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
+  if (variant === 'broadcast' && K % 4 === 0) {
+    const wg = broadcastWorkgroup(gpu, Math.ceil(K / 8));
+    const pipeline = await gpu.pipeline({ kernel: 'conv2d/broadcast', code: conv2dBroadcast, entryPoint: 'conv_broadcast', constants: { ...constants, WG: wg } });
+    gpu.dispatch({ kernel: 'conv2d/broadcast', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 16)) });
+    return out;
+  }
+  // 'register', and 'broadcast' when Cout % 4 != 0.
   const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
   const entryPoint = K % 4 === 0 ? 'conv_vec4' : 'conv_scalar';
   const pipeline = await gpu.pipeline({ kernel: 'conv2d/register', code: conv2dRegister, entryPoint, constants: { ...constants, WG: wg } });

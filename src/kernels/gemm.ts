@@ -1,9 +1,10 @@
 // GEMM launcher: C = op(A)·op(B) (+ bias) (+ ReLU), f32, row-major.
+import gemmBroadcast from '../../shaders/gemm_broadcast.wgsl';
 import gemmRegister from '../../shaders/gemm_register.wgsl';
 import gemmTiled from '../../shaders/gemm_tiled.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { type Variant, defaultVariant, expectShape, packParams, placeholder, rowBlocks } from './common.js';
+import { type Variant, broadcastWorkgroup, defaultVariant, expectShape, packParams, placeholder, rowBlocks, supportsVariant } from './common.js';
 
 export interface GemmOptions {
   /** Use A^T: A is stored [K, M]. */
@@ -41,11 +42,48 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
     gpu.dispatch({ kernel: 'gemm/tiled', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(N / 64), Math.ceil(M / 64)) });
     return out;
   }
-  // 8 columns per invocation; narrow matrices get narrow workgroups instead of idle lanes.
-  const wg = Math.min(16, Math.max(1, Math.ceil(N / 8)));
+  if (!supportsVariant(gpu, variant)) throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
   const vec4 = N % 4 === 0 && !options.transB;
+  if (variant === 'broadcast' && vec4) {
+    await recordBroadcast(gpu, { batch: 1, M, N, K, a_row: strides.a_row, a_col: strides.a_col }, [a, b, options.bias ?? placeholder(gpu), out], constants);
+    return out;
+  }
+  // 'register', and 'broadcast' for B^T or N % 4 != 0. 8 columns per invocation; narrow
+  // matrices get narrow workgroups instead of idle lanes.
+  const wg = Math.min(16, Math.max(1, Math.ceil(N / 8)));
   const entryPoint = vec4 ? 'gemm_vec4' : 'gemm_scalar';
   const pipeline = await gpu.pipeline({ kernel: 'gemm/register', code: gemmRegister, entryPoint, constants: { ...constants, WG: wg } });
   gpu.dispatch({ kernel: `gemm/register:${entryPoint}`, pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(N / (8 * wg)), Math.ceil(M / 8)) });
   return out;
+}
+
+interface BroadcastShape { batch: number; M: number; N: number; K: number; a_row: number; a_col: number }
+
+/** Records gemm_broadcast over `batch` contiguous problems: A [batch][M][K], B [batch][K][N], C [batch][M][N]. */
+async function recordBroadcast(gpu: Gpu, s: BroadcastShape, buffers: Tensor[], constants: Record<string, number>): Promise<void> {
+  const rows = Math.ceil(s.M / 16);
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (rows > max || s.batch > max) throw new Error(`gemm/broadcast: ${s.M} rows x ${s.batch} batches exceed one dispatch`);
+  const wg = broadcastWorkgroup(gpu, Math.ceil(s.N / 8));
+  const params = packParams({
+    M: s.M, N: s.N, K: s.K, a_row: s.a_row, a_col: s.a_col, b_row: s.N,
+    a_batch: s.M * s.K, b_batch: s.K * s.N, c_batch: s.M * s.N, _a: 0, _b: 0, _c: 0,
+  });
+  const pipeline = await gpu.pipeline({ kernel: 'gemm/broadcast', code: gemmBroadcast, entryPoint: 'gemm_broadcast', constants: { ...constants, WG: wg } });
+  gpu.dispatch({ kernel: 'gemm/broadcast', pipeline, params, buffers, workgroups: [Math.ceil(s.N / (8 * wg)), rows, s.batch] });
+}
+
+/**
+ * `batch` independent products C_z = A_z·B_z of contiguous row-major A [batch, M, K] and
+ * B [batch, K, N] into C [batch, M, N], N % 4 == 0, with the 'broadcast' kernel (the GEMM
+ * pass of the Winograd conv on CPU adapters with subgroups).
+ */
+export async function batchedGemm(gpu: Gpu, a: Tensor, b: Tensor, out: Tensor, [batch, M, N, K]: readonly number[]): Promise<void> {
+  const kernel = 'gemm/broadcast';
+  if (N % 4) throw new Error(`${kernel}: N=${N} is not a multiple of 4`);
+  if (!supportsVariant(gpu, 'broadcast')) throw new Error(`${kernel}: needs subgroups of 8 or 16 lanes`);
+  expectShape(kernel, 'A', a, [batch, M, K]);
+  expectShape(kernel, 'B', b, [batch, K, N]);
+  expectShape(kernel, 'C', out, [batch, M, N]);
+  await recordBroadcast(gpu, { batch, M, N, K, a_row: K, a_col: 1 }, [a, b, placeholder(gpu), out], { HAS_BIAS: 0, RELU: 0 });
 }
