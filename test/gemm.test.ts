@@ -50,7 +50,7 @@ describe('batched gemm (broadcast)', () => {
       const { gpu } = ctx;
       const a = randomArray(batch * M * K, random), b = randomArray(batch * K * N, random);
       const out = poisoned(gpu, [batch, M, N]);
-      await batchedGemm(gpu, gpu.upload(a, [batch, M, K]), gpu.upload(b, [batch, K, N]), out, [batch, M, N, K]);
+      (await batchedGemm(gpu, [batch, M, N, K]))(gpu.upload(a, [batch, M, K]), gpu.upload(b, [batch, K, N]), out);
       const got = await out.read();
       const want = new Float64Array(batch * M * N);
       for (let z = 0; z < batch; z++) want.set(gemmRef(a.subarray(z * M * K, (z + 1) * M * K), b.subarray(z * K * N, (z + 1) * K * N), M, N, K), z * M * N);

@@ -45,7 +45,8 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   if (!supportsVariant(gpu, variant)) throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
   const vec4 = N % 4 === 0 && !options.transB;
   if (variant === 'broadcast' && vec4) {
-    await recordBroadcast(gpu, { batch: 1, M, N, K, a_row: strides.a_row, a_col: strides.a_col }, [a, b, options.bias ?? placeholder(gpu), out], constants);
+    const record = await broadcastRecorder(gpu, { batch: 1, M, N, K, a_row: strides.a_row, a_col: strides.a_col }, constants);
+    record(buffers);
     return out;
   }
   // 'register', and 'broadcast' for B^T or N % 4 != 0. 8 columns per invocation; narrow
@@ -59,8 +60,11 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
 
 interface BroadcastShape { batch: number; M: number; N: number; K: number; a_row: number; a_col: number }
 
-/** Records gemm_broadcast over `batch` contiguous problems: A [batch][M][K], B [batch][K][N], C [batch][M][N]. */
-async function recordBroadcast(gpu: Gpu, s: BroadcastShape, buffers: Tensor[], constants: Record<string, number>): Promise<void> {
+/**
+ * Compiles (or finds) gemm_broadcast for `batch` contiguous problems A [batch][M][K],
+ * B [batch][K][N], C [batch][M][N] and returns the function that records one dispatch.
+ */
+async function broadcastRecorder(gpu: Gpu, s: BroadcastShape, constants: Record<string, number>): Promise<(buffers: Tensor[]) => void> {
   const rows = Math.ceil(s.M / 16);
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   if (rows > max || s.batch > max) throw new Error(`gemm/broadcast: ${s.M} rows x ${s.batch} batches exceed one dispatch`);
@@ -70,20 +74,25 @@ async function recordBroadcast(gpu: Gpu, s: BroadcastShape, buffers: Tensor[], c
     a_batch: s.M * s.K, b_batch: s.K * s.N, c_batch: s.M * s.N, _a: 0, _b: 0, _c: 0,
   });
   const pipeline = await gpu.pipeline({ kernel: 'gemm/broadcast', code: gemmBroadcast, entryPoint: 'gemm_broadcast', constants: { ...constants, WG: wg } });
-  gpu.dispatch({ kernel: 'gemm/broadcast', pipeline, params, buffers, workgroups: [Math.ceil(s.N / (8 * wg)), rows, s.batch] });
+  return (buffers) => gpu.dispatch({ kernel: 'gemm/broadcast', pipeline, params, buffers, workgroups: [Math.ceil(s.N / (8 * wg)), rows, s.batch] });
 }
 
 /**
- * `batch` independent products C_z = A_z·B_z of contiguous row-major A [batch, M, K] and
+ * For `batch` independent products C_z = A_z·B_z of contiguous row-major A [batch, M, K] and
  * B [batch, K, N] into C [batch, M, N], N % 4 == 0, with the 'broadcast' kernel (the GEMM
- * pass of the Winograd conv on CPU adapters with subgroups).
+ * pass of the Winograd conv on CPU adapters with subgroups): compiles the pipeline and
+ * returns the function that records the dispatch, so that a caller can record it between
+ * its own dispatches without waiting in between.
  */
-export async function batchedGemm(gpu: Gpu, a: Tensor, b: Tensor, out: Tensor, [batch, M, N, K]: readonly number[]): Promise<void> {
+export async function batchedGemm(gpu: Gpu, [batch, M, N, K]: readonly number[]): Promise<(a: Tensor, b: Tensor, out: Tensor) => void> {
   const kernel = 'gemm/broadcast';
   if (N % 4) throw new Error(`${kernel}: N=${N} is not a multiple of 4`);
   if (!supportsVariant(gpu, 'broadcast')) throw new Error(`${kernel}: needs subgroups of 8 or 16 lanes`);
-  expectShape(kernel, 'A', a, [batch, M, K]);
-  expectShape(kernel, 'B', b, [batch, K, N]);
-  expectShape(kernel, 'C', out, [batch, M, N]);
-  await recordBroadcast(gpu, { batch, M, N, K, a_row: K, a_col: 1 }, [a, b, placeholder(gpu), out], { HAS_BIAS: 0, RELU: 0 });
+  const record = await broadcastRecorder(gpu, { batch, M, N, K, a_row: K, a_col: 1 }, { HAS_BIAS: 0, RELU: 0 });
+  return (a, b, out) => {
+    expectShape(kernel, 'A', a, [batch, M, K]);
+    expectShape(kernel, 'B', b, [batch, K, N]);
+    expectShape(kernel, 'C', out, [batch, M, N]);
+    record([a, b, placeholder(gpu), out]);
+  };
 }

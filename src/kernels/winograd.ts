@@ -75,9 +75,10 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   const constants = { HAS_BIAS: options.bias ? 1 : 0, HAS_RESIDUAL: options.residual ? 1 : 0, RELU: options.relu ? 1 : 0 };
   const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
   const broadcast = (options.gemm ?? (supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register')) === 'broadcast';
-  const [input, product, output] = await Promise.all([
+  const [input, product, broadcastProduct, output] = await Promise.all([
     gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
     broadcast ? null : gpu.pipeline({ kernel, code: winogradShader, entryPoint: 'wino_gemm', constants: { WG: wg } }),
+    broadcast ? batchedGemm(gpu, [positions, P, K, C]) : null,
     gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
   ]);
   const params = (elements: number) => {
@@ -87,7 +88,7 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   const inGrid = params(P * (C / 4));
   gpu.dispatch({ kernel: `${kernel}:input`, pipeline: input, params: inGrid.params, buffers: [x, V], workgroups: inGrid.workgroups });
   if (product) gpu.dispatch({ kernel: `${kernel}:gemm`, pipeline: product, params: inGrid.params, buffers: [V, u, M], workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions] });
-  else await batchedGemm(gpu, V, u, M, [positions, P, K, C]);
+  else broadcastProduct!(V, u, M);
   const outGrid = params(P * (K / 4));
   const none = placeholder(gpu);
   gpu.dispatch({ kernel: `${kernel}:output`, pipeline: output, params: outGrid.params, buffers: [M, options.bias ?? none, options.residual ?? none, out], workgroups: outGrid.workgroups });

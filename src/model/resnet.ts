@@ -19,8 +19,8 @@ interface FoldedConv { spec: ConvBn; weight: Tensor; bias: Tensor; winograd: boo
 
 /**
  * 3x3 stride-1 convs go through Winograd F(4x4, 3x3) where it measured faster: on CPU adapters,
- * where it beat F(2x2, 3x3) by 1.4-1.7x and the direct conv by 1.9-3.1x on every ResNet-50
- * shape (bench:kernels, batch 8).
+ * where it beat F(2x2, 3x3) by 1.3-1.8x and the direct conv by 2.0-2.6x on every ResNet-50
+ * shape (bench:kernels, batch 8, broadcast variant).
  */
 function winogradTile(gpu: Gpu, c: ConvBn): WinogradTile | null {
   const fits = c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;
