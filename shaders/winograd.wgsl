@@ -27,13 +27,15 @@ override RELU: bool = false;
 @group(0) @binding(1) var<storage, read> X4: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> V4: array<vec4f>;
 
-// Tile of flat index idx over (tile, vec4 channel group): the image n and its top-left corner.
-struct Tile { index: u32, group: u32, n: u32, row: u32, col: u32 }
+// The (m x m tile, vec4 channel group) of a transform invocation: the image n and the tile's
+// top-left output corner; `valid` is false past the last tile.
+struct Tile { valid: bool, index: u32, group: u32, n: u32, row: u32, col: u32 }
 
-fn tile_of(idx: u32, groups: u32, m: u32) -> Tile {
+fn tile_of(g: vec3u, groups: u32, m: u32) -> Tile {
+  let idx = g.x + g.y * p.row_pitch;
   let tile = idx / groups;
   let t = tile % (p.TH * p.TW);
-  return Tile(tile, idx % groups, tile / (p.TH * p.TW), (t / p.TW) * m, (t % p.TW) * m);
+  return Tile(idx < p.P * groups, tile, idx % groups, tile / (p.TH * p.TW), (t / p.TW) * m, (t % p.TW) * m);
 }
 
 fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
@@ -44,9 +46,8 @@ fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
 @compute @workgroup_size(64)
 fn wino_input(@builtin(global_invocation_id) g: vec3u) {
   let C4 = p.C / 4u;
-  let idx = g.x + g.y * p.row_pitch;
-  if (idx >= p.P * C4) { return; }
-  let at = tile_of(idx, C4, 2u);
+  let at = tile_of(g, C4, 2u);
+  if (!at.valid) { return; }
   let tile = at.index;
   let c4 = at.group;
   let n = at.n;
@@ -121,9 +122,8 @@ fn wino_gemm(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) 
 @compute @workgroup_size(64)
 fn wino_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
-  let idx = g.x + g.y * p.row_pitch;
-  if (idx >= p.P * K4) { return; }
-  let at = tile_of(idx, K4, 2u);
+  let at = tile_of(g, K4, 2u);
+  if (!at.valid) { return; }
   let tile = at.index;
   let k4 = at.group;
   let n = at.n;
@@ -179,9 +179,8 @@ fn at6(m: array<vec4f, 6>) -> array<vec4f, 4> {
 @compute @workgroup_size(64)
 fn wino4_input(@builtin(global_invocation_id) g: vec3u) {
   let C4 = p.C / 4u;
-  let idx = g.x + g.y * p.row_pitch;
-  if (idx >= p.P * C4) { return; }
-  let at = tile_of(idx, C4, 4u);
+  let at = tile_of(g, C4, 4u);
+  if (!at.valid) { return; }
   let ih0 = i32(at.row) - 1;
   let iw0 = i32(at.col) - 1;
   // d B: each patch row transformed along the width.
@@ -203,9 +202,8 @@ fn wino4_input(@builtin(global_invocation_id) g: vec3u) {
 @compute @workgroup_size(64)
 fn wino4_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
-  let idx = g.x + g.y * p.row_pitch;
-  if (idx >= p.P * K4) { return; }
-  let at = tile_of(idx, K4, 4u);
+  let at = tile_of(g, K4, 4u);
+  if (!at.valid) { return; }
   let slab = p.P * K4;
   let base = at.index * K4 + at.group;
   // A^T M: each column reduced along the height to 4 rows.
