@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VARIANTS } from '../src/kernels/common.js';
+import { VARIANTS, broadcastWorkgroup, supportsVariant } from '../src/kernels/common.js';
+import type { Gpu } from '../src/gpu/context.js';
 import { batchedGemm, gemm } from '../src/kernels/gemm.js';
 import { gemmRef, relativeError } from '../src/reference/cpu.js';
 import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
@@ -57,6 +58,19 @@ describe('batched gemm (broadcast)', () => {
       expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
     });
   }
+});
+
+describe('variant support', () => {
+  const adapter = (subgroupMinSize: number, subgroupMaxSize: number) => ({ adapter: { subgroupMinSize, subgroupMaxSize } }) as unknown as Gpu;
+  it('runs broadcast only with subgroups of 8 or 16 lanes, in whole subgroups', () => {
+    for (const [min, max, ok] of [[0, 0, false], [4, 4, false], [4, 8, false], [8, 8, true], [8, 16, true], [16, 16, true], [32, 32, false], [8, 32, false]] as const) {
+      expect(supportsVariant(adapter(min, max), 'broadcast'), `${min}-${max}`).toBe(ok);
+      expect(supportsVariant(adapter(min, max), 'register')).toBe(true);
+    }
+    expect(broadcastWorkgroup(adapter(8, 8), 8)).toBe(8);
+    expect(broadcastWorkgroup(adapter(8, 8), 9)).toBe(16);
+    expect(broadcastWorkgroup(adapter(8, 16), 4)).toBe(16);
+  });
 });
 
 describe('gemm errors', () => {

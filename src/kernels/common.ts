@@ -5,7 +5,7 @@ import type { Tensor } from '../gpu/tensor.js';
 /**
  * 'register': CPU-shaped (lavapipe), no workgroup memory. 'broadcast': CPU-shaped with larger
  * register tiles whose input values are loaded once per subgroup lane and shared by
- * subgroupBroadcast (needs subgroups of at least 8 lanes). 'tiled': GPU-shaped,
+ * subgroupBroadcast (needs subgroups of 8 or 16 lanes). 'tiled': GPU-shaped,
  * workgroup-memory tiles.
  */
 export type Variant = 'register' | 'broadcast' | 'tiled';
