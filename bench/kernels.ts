@@ -23,7 +23,7 @@ interface Case {
   peer: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
 }
 
-function cases(batch: number, variant: Variant | undefined, n: number): Case[] {
+function cases(batch: number, variant: Variant, n: number): Case[] {
   const a = randomData(n * n, 1), b = randomData(n * n, 2);
   const list: Case[] = [{
     name: 'gemm',
@@ -38,6 +38,17 @@ function cases(batch: number, variant: Variant | undefined, n: number): Case[] {
       return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
     },
   }];
+  // The tiled family's 128x128 tiles beside the default 64x64, where the tiled variant runs.
+  if (variant === 'tiled') {
+    list.push({
+      ...list[0],
+      name: 'gemm tiled128',
+      ours: async (gpu) => {
+        const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
+        return { run: () => gemm(gpu, A, B, { out: C, variant, tile: 128 }), dispose: () => [A, B, C].forEach((t) => t.release()) };
+      },
+    });
+  }
   for (const s of RESNET50_CONV_SHAPES) {
     const x = randomData(batch * s.H * s.W * s.C, 3);
     const w = randomData(s.kernel * s.kernel * s.C * s.K, 4, 1 / Math.sqrt(s.kernel * s.kernel * s.C));
@@ -111,7 +122,7 @@ async function main(args: Args): Promise<void> {
     const batch = Number(args.options.batch ?? 8);
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant, gemmSize)) {
+    for (const c of cases(batch, variant ?? defaultVariant(gpu), gemmSize)) {
       if (args.options.only && !c.name.includes(args.options.only)) continue;
       const ours = await timeOurs(gpu, c, runs);
       const peer = tf ? await timePeer(tf, c, runs) : null;

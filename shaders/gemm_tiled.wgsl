@@ -6,6 +6,11 @@
 // 64x16 slice of A and a 16x64 slice of B in workgroup memory (4 elements per invocation
 // each), with zeros outside the matrices.
 //
+// gemm_tiled128 is the same scheme at 8x8 outputs per invocation: a 16x16 workgroup owns a
+// 128x128 tile, stages 8-deep slices (A k-major) and reads them as vec4, so each invocation
+// makes 4 vec4 workgroup reads per 64 FMAs instead of 8 scalar reads per 16. Rows and columns
+// of an invocation are ty*4..+3 and 64+ty*4..+3 (tx likewise), keeping reads conflict-free.
+//
 // Strides make either operand transposable: A(m,k) = A[m*a_row + k*a_col],
 // B(k,n) = B[k*b_row + n*b_col].
 
@@ -76,6 +81,69 @@ fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
         if (HAS_BIAS) { v += bias[n]; }
         if (RELU) { v = max(v, 0.0); }
         C[m * p.N + n] = v;
+      }
+    }
+  }
+}
+
+var<workgroup> As128: array<vec4f, 256>; // [k][m / 4], 8 x 128 values
+var<workgroup> Bs128: array<vec4f, 256>; // [k][n / 4]
+
+@compute @workgroup_size(16, 16)
+fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                 @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row_tile = (wg.y + wg.z * nwg.y) * 128u;
+  let col_tile = wg.x * 128u;
+  var acc: array<array<vec4f, 2>, 8>; // [row][column group]
+  let k_tiles = (p.K + 7u) / 8u;
+  for (var t = 0u; t < k_tiles; t++) {
+    let k0 = t * 8u;
+    for (var e = 0u; e < 4u; e++) {
+      let idx = li + e * 256u;
+      // A slice 128 x 8: consecutive invocations walk k, then m.
+      let am = idx / 8u;
+      let ak = idx % 8u;
+      let gm = row_tile + am;
+      let gk = k0 + ak;
+      var av = 0.0;
+      if (gm < p.M && gk < p.K) { av = A[gm * p.a_row + gk * p.a_col]; }
+      As128[ak * 32u + am / 4u][am % 4u] = av;
+      // B slice 8 x 128: consecutive invocations walk n.
+      let bn = idx % 128u;
+      let bk = idx / 128u;
+      let gn = col_tile + bn;
+      let gkb = k0 + bk;
+      var bv = 0.0;
+      if (gn < p.N && gkb < p.K) { bv = B[gkb * p.b_row + gn * p.b_col]; }
+      Bs128[bk * 32u + bn / 4u][bn % 4u] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 8u; kk++) {
+      let a0 = As128[kk * 32u + lid.y];
+      let a1 = As128[kk * 32u + 16u + lid.y];
+      let b0 = Bs128[kk * 32u + lid.x];
+      let b1 = Bs128[kk * 32u + 16u + lid.x];
+      for (var i = 0u; i < 4u; i++) {
+        acc[i][0] = fma(vec4f(a0[i]), b0, acc[i][0]);
+        acc[i][1] = fma(vec4f(a0[i]), b1, acc[i][1]);
+        acc[4u + i][0] = fma(vec4f(a1[i]), b0, acc[4u + i][0]);
+        acc[4u + i][1] = fma(vec4f(a1[i]), b1, acc[4u + i][1]);
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 8u; r++) {
+    let m = row_tile + (r / 4u) * 64u + lid.y * 4u + r % 4u;
+    if (m >= p.M) { continue; }
+    for (var g = 0u; g < 2u; g++) {
+      for (var j = 0u; j < 4u; j++) {
+        let n = col_tile + g * 64u + lid.x * 4u + j;
+        if (n < p.N) {
+          var v = acc[r][g][j];
+          if (HAS_BIAS) { v += bias[n]; }
+          if (RELU) { v = max(v, 0.0); }
+          C[m * p.N + n] = v;
+        }
       }
     }
   }

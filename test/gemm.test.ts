@@ -44,6 +44,22 @@ describe.each(VARIANTS)('gemm (%s)', (variant) => {
   });
 });
 
+describe('gemm (tiled, 128x128 tiles)', () => {
+  const random = rng();
+  for (const [M, N, K] of [[1, 1, 1], [7, 13, 5], [130, 9, 70], [257, 260, 31], [128, 256, 64], [300, 129, 200]]) {
+    for (const [transA, transB] of [[false, false], [true, true], [false, true]]) {
+      it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
+        const { gpu } = ctx;
+        const a = randomArray(M * K, random), b = randomArray(K * N, random), bias = randomArray(N, random);
+        const relu = (M + N) % 2 === 0;
+        const out = poisoned(gpu, [M, N]);
+        await gemm(gpu, gpu.upload(a, transA ? [K, M] : [M, K]), gpu.upload(b, transB ? [N, K] : [K, N]), { transA, transB, bias: gpu.upload(bias), relu, variant: 'tiled', tile: 128, out });
+        expect(relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu })), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+  }
+});
+
 describe('batched gemm (broadcast)', () => {
   const random = rng();
   for (const [batch, M, N, K] of [[3, 37, 20, 19], [36, 8, 64, 64], [2, 1, 4, 1]]) {

@@ -14,6 +14,11 @@ export interface GemmOptions {
   bias?: Tensor;
   relu?: boolean;
   variant?: Variant;
+  /**
+   * Output tile of the 'tiled' variant: 64 (default) or 128 (8x8 outputs per invocation; not
+   * yet measured on a GPU, so not the default).
+   */
+  tile?: 64 | 128;
   /** Write into this [M, N] tensor instead of allocating one. */
   out?: Tensor;
 }
@@ -38,8 +43,10 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   const buffers = [a, b, options.bias ?? placeholder(gpu), out];
   const variant = options.variant ?? defaultVariant(gpu);
   if (variant === 'tiled') {
-    const pipeline = await gpu.pipeline({ kernel: 'gemm/tiled', code: gemmTiled, entryPoint: 'gemm_tiled', constants });
-    gpu.dispatch({ kernel: 'gemm/tiled', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(N / 64), Math.ceil(M / 64)) });
+    const tile = options.tile ?? 64;
+    const entryPoint = tile === 128 ? 'gemm_tiled128' : 'gemm_tiled';
+    const pipeline = await gpu.pipeline({ kernel: 'gemm/tiled', code: gemmTiled, entryPoint, constants });
+    gpu.dispatch({ kernel: `gemm/tiled:${entryPoint}`, pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(N / tile), Math.ceil(M / tile)) });
     return out;
   }
   if (!supportsVariant(gpu, variant)) throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
