@@ -31,6 +31,17 @@ override RELU: bool = false;
 var<workgroup> As: array<array<f32, 65>, 16>; // [k][m], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][n]
 
+// Operand values with zeros outside the matrices.
+fn load_a(m: u32, k: u32) -> f32 {
+  if (m < p.M && k < p.K) { return A[m * p.a_row + k * p.a_col]; }
+  return 0.0;
+}
+
+fn load_b(k: u32, n: u32) -> f32 {
+  if (k < p.K && n < p.N) { return B[k * p.b_row + n * p.b_col]; }
+  return 0.0;
+}
+
 @compute @workgroup_size(16, 16)
 fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
               @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -43,21 +54,9 @@ fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
     for (var e = 0u; e < 4u; e++) {
       let idx = li + e * 256u;
       // A slice: consecutive invocations walk m (contiguous when A is transposed) ...
-      let am = idx % 64u;
-      let ak = idx / 64u;
-      let gm = row_tile + am;
-      let gk = k0 + ak;
-      var av = 0.0;
-      if (gm < p.M && gk < p.K) { av = A[gm * p.a_row + gk * p.a_col]; }
-      As[ak][am] = av;
+      As[idx / 64u][idx % 64u] = load_a(row_tile + idx % 64u, k0 + idx / 64u);
       // ... and B slice: consecutive invocations walk n.
-      let bn = idx % 64u;
-      let bk = idx / 64u;
-      let gn = col_tile + bn;
-      let gkb = k0 + bk;
-      var bv = 0.0;
-      if (gn < p.N && gkb < p.K) { bv = B[gkb * p.b_row + gn * p.b_col]; }
-      Bs[bk][bn] = bv;
+      Bs[idx / 64u][idx % 64u] = load_b(k0 + idx / 64u, col_tile + idx % 64u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
@@ -103,19 +102,11 @@ fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
       // A slice 128 x 8: consecutive invocations walk k, then m.
       let am = idx / 8u;
       let ak = idx % 8u;
-      let gm = row_tile + am;
-      let gk = k0 + ak;
-      var av = 0.0;
-      if (gm < p.M && gk < p.K) { av = A[gm * p.a_row + gk * p.a_col]; }
-      As128[ak * 32u + am / 4u][am % 4u] = av;
+      As128[ak * 32u + am / 4u][am % 4u] = load_a(row_tile + am, k0 + ak);
       // B slice 8 x 128: consecutive invocations walk n.
       let bn = idx % 128u;
       let bk = idx / 128u;
-      let gn = col_tile + bn;
-      let gkb = k0 + bk;
-      var bv = 0.0;
-      if (gn < p.N && gkb < p.K) { bv = B[gkb * p.b_row + gn * p.b_col]; }
-      Bs128[bk * 32u + bn / 4u][bn % 4u] = bv;
+      Bs128[bk * 32u + bn / 4u][bn % 4u] = load_b(k0 + bk, col_tile + bn);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 8u; kk++) {
