@@ -25,30 +25,22 @@ interface Case {
 
 function cases(batch: number, variant: Variant, n: number): Case[] {
   const a = randomData(n * n, 1), b = randomData(n * n, 2);
-  const list: Case[] = [{
-    name: 'gemm',
+  const gemmCase = (name: string, tile?: 64 | 128): Case => ({
+    name,
     shape: `${n}x${n}x${n}`,
     flops: 2 * n ** 3,
     ours: async (gpu) => {
       const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
-      return { run: () => gemm(gpu, A, B, { out: C, variant }), dispose: () => [A, B, C].forEach((t) => t.release()) };
+      return { run: () => gemm(gpu, A, B, { out: C, variant, tile }), dispose: () => [A, B, C].forEach((t) => t.release()) };
     },
     peer: (tf) => {
       const A = tf.tf.tensor2d(a, [n, n]), B = tf.tf.tensor2d(b, [n, n]);
       return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
     },
-  }];
+  });
+  const list: Case[] = [gemmCase('gemm')];
   // The tiled family's 128x128 tiles beside the default 64x64, where the tiled variant runs.
-  if (variant === 'tiled') {
-    list.push({
-      ...list[0],
-      name: 'gemm tiled128',
-      ours: async (gpu) => {
-        const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
-        return { run: () => gemm(gpu, A, B, { out: C, variant, tile: 128 }), dispose: () => [A, B, C].forEach((t) => t.release()) };
-      },
-    });
-  }
+  if (variant === 'tiled') list.push(gemmCase('gemm tiled128', 128));
   for (const s of RESNET50_CONV_SHAPES) {
     const x = randomData(batch * s.H * s.W * s.C, 3);
     const w = randomData(s.kernel * s.kernel * s.C * s.K, 4, 1 / Math.sqrt(s.kernel * s.kernel * s.C));
@@ -113,16 +105,17 @@ async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number
 async function main(args: Args): Promise<void> {
   const gemmSize = Number(args.options.gemm ?? 1024); // 4096 for the H100 target
   if (!Number.isInteger(gemmSize) || gemmSize < 1) throw new UsageError(`--gemm: '${args.options.gemm}' is not a size`);
-  const variant = args.options.variant as Variant | undefined;
-  if (variant && !VARIANTS.includes(variant)) throw new UsageError(`--variant: '${variant}' is not one of ${VARIANTS.join(', ')}`);
+  const chosen = args.options.variant as Variant | undefined;
+  if (chosen && !VARIANTS.includes(chosen)) throw new UsageError(`--variant: '${chosen}' is not one of ${VARIANTS.join(', ')}`);
   const gpu = await Gpu.create();
   const tf = args.flags.has('no-peer') ? null : await loadTfPeer();
   try {
+    const variant = chosen ?? defaultVariant(gpu);
     const runs = Number(args.options.runs ?? 3);
     const batch = Number(args.options.batch ?? 8);
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant ?? defaultVariant(gpu), gemmSize)) {
+    for (const c of cases(batch, variant, gemmSize)) {
       if (args.options.only && !c.name.includes(args.options.only)) continue;
       const ours = await timeOurs(gpu, c, runs);
       const peer = tf ? await timePeer(tf, c, runs) : null;
@@ -146,7 +139,7 @@ async function main(args: Args): Promise<void> {
     if (args.options.json) {
       writeJsonAtomic(args.options.json, {
         ...resultsHeader(gpu, 'bench.js'),
-        variant: variant ?? defaultVariant(gpu),
+        variant,
         batch,
         runs,
         results,

@@ -42,6 +42,14 @@ fn load_b(k: u32, n: u32) -> f32 {
   return 0.0;
 }
 
+// C[m, n] = v (+ bias[n]) (+ ReLU), for m < M, n < N.
+fn store_c(m: u32, n: u32, v: f32) {
+  var r = v;
+  if (HAS_BIAS) { r += bias[n]; }
+  if (RELU) { r = max(r, 0.0); }
+  C[m * p.N + n] = r;
+}
+
 @compute @workgroup_size(16, 16)
 fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
               @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -75,12 +83,7 @@ fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
     if (m >= p.M) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let n = col_tile + lid.x + 16u * j;
-      if (n < p.N) {
-        var v = acc[i][j];
-        if (HAS_BIAS) { v += bias[n]; }
-        if (RELU) { v = max(v, 0.0); }
-        C[m * p.N + n] = v;
-      }
+      if (n < p.N) { store_c(m, n, acc[i][j]); }
     }
   }
 }
@@ -129,12 +132,7 @@ fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
     for (var g = 0u; g < 2u; g++) {
       for (var j = 0u; j < 4u; j++) {
         let n = col_tile + g * 64u + lid.x * 4u + j;
-        if (n < p.N) {
-          var v = acc[r][g][j];
-          if (HAS_BIAS) { v += bias[n]; }
-          if (RELU) { v = max(v, 0.0); }
-          C[m * p.N + n] = v;
-        }
+        if (n < p.N) { store_c(m, n, acc[r][g][j]); }
       }
     }
   }

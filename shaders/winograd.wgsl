@@ -5,8 +5,9 @@
 //   output: each E-value M -> the m x m output tile A^T M A, + bias, + residual, ReLU
 // F(2x2) does 2.25x fewer multiplications than the direct conv, F(4x4) 4x, at the price of
 // larger transform constants (f32 error about 1e-6 relative instead of 1e-7). The GEMM pass
-// is shared and register-tiled like gemm_register.wgsl (8 rows from workgroup_id, 8x2 vec4
-// per invocation, 16 lanes), with the position e in workgroup_id.z. Channels go in vec4s:
+// is shared by both: wino_gemm here, register-tiled like gemm_register.wgsl (8 rows from
+// workgroup_id, 8x2 vec4 per invocation, 16 lanes) with the position e in workgroup_id.z, or,
+// where subgroups allow, gemm_broadcast.wgsl batched over e. Channels go in vec4s:
 // C % 4 == 0 and K % 4 == 0. Layouts: V [E][P][C], U [E][C][K], M [E][P][K], with
 // P = N * ceil(H/m) * ceil(W/m) tiles; wino_* entry points are F(2x2), wino4_* F(4x4).
 
@@ -119,6 +120,15 @@ fn wino_gemm(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) 
 @group(0) @binding(3) var<storage, read> R4: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> Y4: array<vec4f>;
 
+// Output pixel (n, oh, ow), channels 4*k4..+3: v (bias already added) + residual, ReLU.
+fn store_output(n: u32, oh: u32, ow: u32, k4: u32, v: vec4f) {
+  let o = ((n * p.H + oh) * p.W + ow) * (p.K / 4u) + k4;
+  var r = v;
+  if (HAS_RESIDUAL) { r += R4[o]; }
+  if (RELU) { r = max(r, vec4f(0.0)); }
+  Y4[o] = r;
+}
+
 @compute @workgroup_size(64)
 fn wino_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
@@ -146,13 +156,7 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
     for (var q = 0u; q < 2u; q++) {
       let oh = oh0 + r;
       let ow = ow0 + q;
-      if (oh < p.H && ow < p.W) {
-        let o = ((n * p.H + oh) * p.W + ow) * K4 + k4;
-        var v = select(y0, y1, q == 1u) + b;
-        if (HAS_RESIDUAL) { v += R4[o]; }
-        if (RELU) { v = max(v, vec4f(0.0)); }
-        Y4[o] = v;
-      }
+      if (oh < p.H && ow < p.W) { store_output(n, oh, ow, k4, select(y0, y1, q == 1u) + b); }
     }
   }
 }
@@ -222,13 +226,7 @@ fn wino4_output(@builtin(global_invocation_id) g: vec3u) {
     let y = at6(s[r]);
     for (var q = 0u; q < 4u; q++) {
       let ow = at.col + q;
-      if (ow < p.W) {
-        let o = ((at.n * p.H + oh) * p.W + ow) * K4 + at.group;
-        var v = y[q] + b;
-        if (HAS_RESIDUAL) { v += R4[o]; }
-        if (RELU) { v = max(v, vec4f(0.0)); }
-        Y4[o] = v;
-      }
+      if (ow < p.W) { store_output(at.n, oh, ow, at.group, y[q] + b); }
     }
   }
 }

@@ -73,22 +73,27 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   const V = gpu.tensor([positions, P, C], 'f32', 'winograd.V');
   const M = gpu.tensor([positions, P, K], 'f32', 'winograd.M');
   const constants = { HAS_BIAS: options.bias ? 1 : 0, HAS_RESIDUAL: options.residual ? 1 : 0, RELU: options.relu ? 1 : 0 };
-  const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
-  const broadcast = (options.gemm ?? (supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register')) === 'broadcast';
-  const [input, product, broadcastProduct, output] = await Promise.all([
-    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
-    broadcast ? null : gpu.pipeline({ kernel, code: winogradShader, entryPoint: 'wino_gemm', constants: { WG: wg } }),
-    broadcast ? batchedGemm(gpu, [positions, P, K, C]) : null,
-    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
-  ]);
   const params = (elements: number) => {
     const { workgroups, rowPitch } = elementwiseGrid(gpu, elements);
     return { workgroups, params: packParams({ N, H, W, C, K, TH, TW, P, row_pitch: rowPitch, a: 0, b: 0, c: 0 }) };
   };
   const inGrid = params(P * (C / 4));
+  const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
+  const broadcast = (options.gemm ?? (supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register')) === 'broadcast';
+  // The GEMM pass as a function that records its dispatch, once its pipeline is ready.
+  const gemmPass: Promise<() => void> = broadcast
+    ? batchedGemm(gpu, [positions, P, K, C]).then((record) => () => record(V, u, M))
+    : gpu.pipeline({ kernel, code: winogradShader, entryPoint: 'wino_gemm', constants: { WG: wg } }).then((pipeline) => () => {
+      gpu.dispatch({ kernel: `${kernel}:gemm`, pipeline, params: inGrid.params, buffers: [V, u, M], workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions] });
+    });
+  // Every pipeline is ready before the first dispatch is recorded.
+  const [input, recordGemm, output] = await Promise.all([
+    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
+    gemmPass,
+    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
+  ]);
   gpu.dispatch({ kernel: `${kernel}:input`, pipeline: input, params: inGrid.params, buffers: [x, V], workgroups: inGrid.workgroups });
-  if (product) gpu.dispatch({ kernel: `${kernel}:gemm`, pipeline: product, params: inGrid.params, buffers: [V, u, M], workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions] });
-  else broadcastProduct!(V, u, M);
+  recordGemm();
   const outGrid = params(P * (K / 4));
   const none = placeholder(gpu);
   gpu.dispatch({ kernel: `${kernel}:output`, pipeline: output, params: outGrid.params, buffers: [M, options.bias ?? none, options.residual ?? none, out], workgroups: outGrid.workgroups });
