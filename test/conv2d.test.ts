@@ -3,7 +3,7 @@ import { VARIANTS } from '../src/kernels/common.js';
 import { conv2d, oihwToHwio } from '../src/kernels/conv2d.js';
 import { RESNET50_CONV_SHAPES } from '../src/kernels/resnet50-shapes.js';
 import { type ConvShape, conv2dRef, convOutSize, relativeError } from '../src/reference/cpu.js';
-import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
+import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 
@@ -36,6 +36,7 @@ async function check(variant: (typeof VARIANTS)[number], s: ConvShape, random: (
 }
 
 describe.each(VARIANTS)('conv2d (%s)', (variant) => {
+  skipUnsupported(ctx, variant);
   const random = rng();
   ODD.forEach((s, i) => {
     it(`odd shape ${JSON.stringify(s)}`, () => check(variant, s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }));

@@ -3,7 +3,7 @@ import { VARIANTS, broadcastWorkgroup, supportsVariant } from '../src/kernels/co
 import type { Gpu } from '../src/gpu/context.js';
 import { batchedGemm, gemm } from '../src/kernels/gemm.js';
 import { gemmRef, relativeError } from '../src/reference/cpu.js';
-import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
+import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 
@@ -14,6 +14,7 @@ const SHAPES: [number, number, number][] = [
 ];
 
 describe.each(VARIANTS)('gemm (%s)', (variant) => {
+  skipUnsupported(ctx, variant);
   const random = rng();
   for (const [M, N, K] of SHAPES) {
     for (const transA of [false, true]) for (const transB of [false, true]) {
@@ -61,6 +62,7 @@ describe('gemm (tiled, 128x128 tiles)', () => {
 });
 
 describe('batched gemm (broadcast)', () => {
+  skipUnsupported(ctx, 'broadcast');
   const random = rng();
   for (const [batch, M, N, K] of [[3, 37, 20, 19], [36, 8, 64, 64], [2, 1, 4, 1]]) {
     it(`${batch} x M=${M} N=${N} K=${K}`, async () => {

@@ -1,16 +1,15 @@
 // The head's autograd + Adam against PyTorch (golden from tools/make-head-golden.py, float64):
 // 20 steps with the same features, initial weights and batch order; losses and final weights
 // within relative error 1e-5.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HEAD_PARAMETERS, Head, type HeadWeights, initHead } from '../src/autograd/head.js';
 import { uniformStream } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
-import { useGpu } from './helpers.js';
+import { fixture, useGpu } from './helpers.js';
 
-const golden = parseSafetensors(new Uint8Array(readFileSync('test/fixtures/head-golden.safetensors')), 'head-golden');
+const golden = parseSafetensors(await fixture('head-golden.safetensors'), 'head-golden');
 const m = Object.fromEntries(Object.entries(golden.metadata).map(([k, v]) => [k, Number(v)]));
 
 function uniform(stream: number, n: number, bound: number): Float32Array {

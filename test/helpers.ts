@@ -1,10 +1,13 @@
 // Test helpers: a seeded generator (seed printed on failure), poisoned outputs, one GPU per file.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { seededRandom } from '../src/data/augment.js';
 import { Gpu } from '../src/gpu/context.js';
 import type { Tensor } from '../src/gpu/tensor.js';
+import { type Variant, supportsVariant } from '../src/kernels/common.js';
 
-export const SEED = Number(process.env.TEST_SEED ?? (Date.now() % 2 ** 31));
+// In the browser run (vitest.browser.config.ts) there is no process; the seed comes through import.meta.env.
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? (import.meta as { env?: Record<string, string | undefined> }).env ?? {};
+export const SEED = Number(env.TEST_SEED ?? (Date.now() % 2 ** 31));
 
 /** The project's seeded generator (Mulberry32), seeded from TEST_SEED by default. */
 export function rng(seed = SEED): () => number {
@@ -38,4 +41,24 @@ export function useGpu(): { gpu: Gpu } {
 
 export function seedNote(): string {
   return `TEST_SEED=${SEED}`;
+}
+
+/** Skips the enclosing block's tests where the adapter cannot run `variant` (SwiftShader's 4-lane subgroups and 'broadcast'). */
+export function skipUnsupported(ctx: { gpu: Gpu }, variant: Variant): void {
+  beforeEach(({ skip }) => {
+    if (!supportsVariant(ctx.gpu, variant)) skip(`${variant} is not supported by this adapter`);
+  });
+}
+
+/** A committed fixture's bytes: read from disk under Node, fetched from vitest's server in the browser run. */
+export async function fixture(name: string): Promise<Uint8Array> {
+  const url = new URL(`./fixtures/${name}`, import.meta.url);
+  if (url.protocol === 'file:') {
+    const fs = 'node:fs/promises'; // hidden from the browser bundler
+    const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+    return new Uint8Array(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`fixture ${name}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }

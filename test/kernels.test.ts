@@ -1,6 +1,5 @@
 // Batchnorm, pooling, softmax, cross-entropy, Adam and the head's backward kernels against
 // float64 references (and Adam against PyTorch's own steps).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Adam, adamStep } from '../src/kernels/adam.js';
 import { batchNorm, foldBatchNorm } from '../src/kernels/batchnorm.js';
@@ -12,7 +11,7 @@ import {
   type AdamHyper, adamStepRef, batchNormRef, biasGradRef, conv2dRef, globalAvgPoolRef, maxPoolRef,
   relativeError, reluBackwardRef, softmaxCrossEntropyRef, softmaxRef,
 } from '../src/reference/cpu.js';
-import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
+import { TOLERANCE, poisoned, randomArray, rng, seedNote, fixture, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 const random = rng();
@@ -129,6 +128,10 @@ describe('softmax and cross-entropy', () => {
   });
 });
 
+const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as {
+  cases: { name: string; hyper: AdamHyper; initial: number[]; grads: number[][]; after: number[][] }[];
+};
+
 describe('adam', () => {
   it('matches the float64 reference over 10 steps with weight decay', async () => {
     const { gpu } = ctx;
@@ -147,10 +150,7 @@ describe('adam', () => {
     expect(relativeError(await v.read(), ref.v)).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  const golden = JSON.parse(readFileSync(new URL('./fixtures/adam-golden.json', import.meta.url), 'utf8')) as {
-    cases: { name: string; hyper: AdamHyper; initial: number[]; grads: number[][]; after: number[][] }[];
-  };
-  for (const c of golden.cases) {
+  for (const c of adamGolden.cases) {
     it(`matches torch.optim.Adam step by step (${c.name})`, async () => {
       const { gpu } = ctx;
       const param = gpu.upload(Float32Array.from(c.initial));

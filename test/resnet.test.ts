@@ -1,6 +1,5 @@
 // ResNet-50 forward parity with PyTorch (golden from tools/make-resnet-golden.py, float64),
 // at batch 1 and at a batch that the adapter's binding limit forces us to split.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resnetSpec, plan } from '../src/model/architecture.js';
 import { ResNet } from '../src/model/resnet.js';
@@ -8,10 +7,10 @@ import { syntheticImages, syntheticWeights } from '../src/model/synthetic.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
 import { relativeError } from '../src/reference/cpu.js';
-import { useGpu } from './helpers.js';
+import { fixture, useGpu } from './helpers.js';
 
 const PARITY = 1e-4;
-const golden = parseSafetensors(new Uint8Array(readFileSync('test/fixtures/resnet50-golden.safetensors')), 'resnet50-golden');
+const golden = parseSafetensors(await fixture('resnet50-golden.safetensors'), 'resnet50-golden');
 const meta = golden.metadata;
 const BATCH = Number(meta.batch);
 const goldenFeatures = toFloat32(golden.tensors.get('features')!);
@@ -35,22 +34,30 @@ describe('ResNet-50 against torchvision (float64)', () => {
     expect(relativeError(out.logits!, goldenLogits.subarray(0, 1000))).toBeLessThan(PARITY);
   });
 
-  it(`batch ${BATCH}: split to fit the adapter, within 1e-4, no pool growth on a second run`, async () => {
+  it(`a split batch (${BATCH} images where bindings are small), within 1e-4, no pool growth on a second run`, async () => {
     const { gpu } = ctx;
-    if (gpu.adapter.isCpu) expect(model.maxBatch()).toBeLessThan(BATCH); // lavapipe: 128 MiB bindings
-    const out = await model.embed(images, BATCH, { logits: true });
-    const errors = { features: relativeError(out.features, goldenFeatures), logits: relativeError(out.logits!, goldenLogits) };
-    console.log(`resnet50 parity at batch ${BATCH}: features ${errors.features.toExponential(2)}, logits ${errors.logits.toExponential(2)}`);
+    // lavapipe's 128 MiB bindings force the split of all the images; elsewhere it is requested,
+    // on 2 images for software adapters without that limit (SwiftShader in the browser run is slow).
+    const bindingLimited = gpu.limits.maxStorageBufferBindingSize <= 128 * 2 ** 20;
+    if (bindingLimited) expect(model.maxBatch()).toBeLessThan(BATCH);
+    const n = bindingLimited || !gpu.adapter.isCpu ? BATCH : 2;
+    const out = await model.embed(images.subarray(0, n * 224 * 224 * 3), n, { logits: true, maxBatch: Math.min(model.maxBatch(), n - 1) });
+    const errors = {
+      features: relativeError(out.features, goldenFeatures.subarray(0, n * 2048)),
+      logits: relativeError(out.logits!, goldenLogits.subarray(0, n * 1000)),
+    };
+    console.log(`resnet50 parity at batch ${n}: features ${errors.features.toExponential(2)}, logits ${errors.logits.toExponential(2)}`);
     expect(errors.features).toBeLessThan(PARITY);
     expect(errors.logits).toBeLessThan(PARITY);
     // Images differ from each other, so the check is not passed by a constant output.
     expect(relativeError(out.features.subarray(0, 2048), out.features.subarray(2048, 4096))).toBeGreaterThan(0.05);
-    // Repeated forwards (here in chunks of 2, 2 and 1) reuse the pooled buffers.
-    const five = images.subarray(0, 5 * 224 * 224 * 3);
-    await model.embed(five, 5, { logits: true, maxBatch: 2 });
+    // Repeated forwards (in chunks of 2, 2 and 1, or just 2) reuse the pooled buffers.
+    const m = Math.min(n, 5);
+    const some = images.subarray(0, m * 224 * 224 * 3);
+    await model.embed(some, m, { logits: true, maxBatch: 2 });
     const allocated = gpu.pool.allocatedBytes;
-    const again = await model.embed(five, 5, { logits: true, maxBatch: 2 });
+    const again = await model.embed(some, m, { logits: true, maxBatch: 2 });
     expect(gpu.pool.allocatedBytes).toBe(allocated);
-    expect(relativeError(again.logits!, goldenLogits.subarray(0, 5000))).toBeLessThan(PARITY);
+    expect(relativeError(again.logits!, goldenLogits.subarray(0, m * 1000))).toBeLessThan(PARITY);
   }, 600_000);
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RESNET50_CONV_SHAPES } from '../src/kernels/resnet50-shapes.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
 import { type ConvShape, conv2dRef, relativeError } from '../src/reference/cpu.js';
-import { TOLERANCE, poisoned, randomArray, rng, seedNote, useGpu } from './helpers.js';
+import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 
@@ -20,6 +20,7 @@ const shapes: ConvShape[] = [
 const passes = ([2, 4] as WinogradTile[]).flatMap((tile) => (['register', 'broadcast'] as const).map((gemm) => [tile, gemm] as const));
 
 describe.each(passes)('conv3x3 Winograd F(%i, 3x3), %s GEMM', (tile, gemm) => {
+  skipUnsupported(ctx, gemm);
   const random = rng();
   shapes.forEach((s, i) => {
     const epilogue = { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 };

@@ -1,5 +1,8 @@
 // Bundles every entry point into dist/ as ESM. WGSL is inlined as text; only `webgpu`
 // (a native addon) stays external, so dist/ plus node_modules/webgpu is enough to run.
+// The library (src/index.ts) is also bundled for browsers as dist/browser/webgpu-transfer.js:
+// platform 'browser' makes any Node built-in that creeps into it a build error.
+import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entryPoints = {
@@ -29,3 +32,9 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+const browser = { outdir: 'dist/browser', bundle: true, platform: 'browser', format: 'esm', target: 'es2022', sourcemap: 'linked', logLevel: 'warning' };
+await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' }, loader: { '.wgsl': 'text' } });
+// The predictions demo imports the bundle above by name (an import map in its page), as a page embedding it would.
+await build({ ...browser, entryPoints: { demo: 'src/browser/demo.ts' }, external: ['webgpu-transfer'] });
+copyFileSync('src/browser/demo.html', 'dist/browser/index.html');

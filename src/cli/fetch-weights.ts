@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'no
 import { dirname, join } from 'node:path';
 import { readBytes, sha256 } from '../files.js';
 import { convertWeightFile } from '../weights/convert.js';
-import { parseWeightFile } from '../weights/files.js';
+import { parseWeightFile } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
 import { UsageError, parseCli, runCli } from './run.js';
 

@@ -1,6 +1,6 @@
 // A self-contained HTML page: the captioned predictions (PNG data URLs) and the training
 // curves (inline SVG, loss and accuracy per epoch for train and validation) from model.json.
-import type { EpochRecord, ModelJson } from '../train/model-files.js';
+import type { EpochRecord, ModelJson } from '../train/model-format.js';
 import { type Captioned, encodePng, renderCell } from './grid.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -4,9 +4,9 @@ import { Head } from '../autograd/head.js';
 import { IDENTITY } from '../data/augment.js';
 import type { Gpu } from '../gpu/context.js';
 import type { RgbImage } from '../image/decode.js';
-import { type BackboneWeights, loadBackbone } from '../model/load.js';
+import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import { backboneFeatures } from './features.js';
-import type { SavedModel } from './model-files.js';
+import type { SavedModel } from './model-format.js';
 
 /** Class probabilities per image, [N * classes]. */
 export async function predict(gpu: Gpu, saved: SavedModel, weights: BackboneWeights, images: readonly RgbImage[]): Promise<Float32Array> {

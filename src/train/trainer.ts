@@ -7,10 +7,11 @@ import { DataError, type Dataset, type Sample } from '../data/folders.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/decode.js';
-import { type BackboneWeights, loadBackbone } from '../model/load.js';
+import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { backboneFeatures } from './features.js';
-import { type EpochRecord, ModelError, type SavedModel, checkBackbone, preprocessingInfo, saveModel } from './model-files.js';
+import { saveModel } from './model-files.js';
+import { type EpochRecord, ModelError, type SavedModel, checkBackbone, preprocessingInfo } from './model-format.js';
 import { Progress } from './progress.js';
 
 export interface TrainOptions {

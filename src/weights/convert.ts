@@ -1,8 +1,9 @@
 // Checkpoint conversion: any supported weight file in, our ResNet safetensors out.
 import { plan, resnetSpec } from '../model/architecture.js';
-import { PREPROCESSING, detectArchitecture } from '../model/load.js';
+import { PREPROCESSING, detectArchitecture } from '../model/backbone.js';
 import { validateWeights } from '../model/weights.js';
-import { type WeightFile, floatTensors, readWeightFile, writeSafetensors } from './files.js';
+import { readWeightFile, writeSafetensors } from './files.js';
+import { type WeightFile, floatTensors } from './parse.js';
 
 export interface ConvertResult { architecture: string; tensors: number; classifier: boolean; sourceSha256: string }
 

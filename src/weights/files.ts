@@ -1,37 +1,13 @@
-// Weight files on disk: read by content (safetensors or a torch.save zip), hashed, and written
-// atomically (temp file, then rename) so a failed conversion leaves nothing behind.
+// Weight files on disk: read, hashed, and written atomically (temp file, then rename) so a
+// failed conversion leaves nothing behind.
 import { readBytes, sha256, writeFileAtomic } from '../files.js';
-import { type TensorMap, isFloat, toFloat32 } from './host-tensor.js';
-import { isZip, readPth } from './pth.js';
-import { WeightFileError, parseSafetensors, serializeSafetensors } from './safetensors.js';
-
-export interface WeightFile {
-  tensors: TensorMap;
-  metadata: Record<string, string>;
-  sha256: string;
-  format: 'safetensors' | 'pth';
-}
+import type { TensorMap } from './host-tensor.js';
+import { type WeightFile, parseWeightFile } from './parse.js';
+import { WeightFileError, serializeSafetensors } from './safetensors.js';
 
 export function readWeightFile(path: string): WeightFile {
-  return parseWeightFile(readBytes(path, WeightFileError), path);
-}
-
-/** A weight file already in memory, told apart by content. */
-export function parseWeightFile(bytes: Uint8Array, path: string, hash = sha256(bytes)): WeightFile {
-  if (isZip(bytes)) return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
-  const { tensors, metadata } = parseSafetensors(bytes, path);
-  return { tensors, metadata, sha256: hash, format: 'safetensors' };
-}
-
-/** Float tensors as float32, without num_batches_tracked (an int64 counter inference never reads). */
-export function floatTensors(tensors: TensorMap, file: string): TensorMap {
-  const out: TensorMap = new Map();
-  for (const [name, t] of tensors) {
-    if (name.endsWith('num_batches_tracked')) continue;
-    if (!isFloat(t.dtype)) throw new WeightFileError(`${file}: tensor '${name}' has dtype ${t.dtype}; only float weights are expected`);
-    out.set(name, { dtype: 'float32', shape: t.shape, data: toFloat32(t) });
-  }
-  return out;
+  const bytes = readBytes(path, WeightFileError);
+  return parseWeightFile(bytes, path, sha256(bytes));
 }
 
 export function writeSafetensors(path: string, tensors: TensorMap, metadata: Record<string, string>): void {

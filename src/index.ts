@@ -1,0 +1,36 @@
+// The library: the WebGPU runtime, the WGSL kernels, ResNet and the trainable head, with no
+// Node APIs, so the same code runs under Node and in browsers (dist/browser/webgpu-transfer.js).
+// The command-line tools in src/cli/ add files, folders and workers on top of it.
+export { Gpu } from './gpu/context.js';
+export { type AdapterDescription, type DeviceOptions, requestDevice } from './gpu/device.js';
+export { Tensor } from './gpu/tensor.js';
+
+export { type Variant, VARIANTS, defaultVariant, supportsVariant } from './kernels/common.js';
+export { type GemmOptions, batchedGemm, gemm } from './kernels/gemm.js';
+export { type Conv2dOptions, conv2d, conv2dOutputShape, oihwToHwio } from './kernels/conv2d.js';
+export { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from './kernels/winograd.js';
+export { batchNorm, foldBatchNorm } from './kernels/batchnorm.js';
+export { globalAvgPool, maxPool2d } from './kernels/pool.js';
+export { softmax, softmaxCrossEntropy } from './kernels/softmax.js';
+export { ADAM_DEFAULTS, Adam, type AdamOptions, adamStep } from './kernels/adam.js';
+export { biasGrad, reluBackward } from './kernels/head-backward.js';
+export { augmentBatch } from './kernels/augment.js';
+export { type Affine, type AugmentMode, type FillMode, IDENTITY, randomAffine, seededRandom } from './data/augment.js';
+
+export { RESNETS, type ResNetSpec, plan, resnetSpec } from './model/architecture.js';
+export { ResNet } from './model/resnet.js';
+export { type BackboneWeights, backboneWeights, detectArchitecture, loadBackbone, syntheticBackbone } from './model/backbone.js';
+export { syntheticImages, syntheticWeights } from './model/synthetic.js';
+export { parseSafetensors, serializeSafetensors } from './weights/safetensors.js';
+export { parseWeightFile } from './weights/parse.js';
+
+export { Head, type HeadShape, type HeadWeights, initHead } from './autograd/head.js';
+export { MODEL_FORMAT, type ModelJson, type SavedModel, checkBackbone, parseHead, parseModelJson } from './train/model-format.js';
+export { caption, predict } from './train/predict.js';
+
+export type { RgbImage } from './image/decode.js';
+export { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE, preprocess } from './image/preprocess.js';
+export { backboneFromBytes, decodeInBrowser, rgbFromRgba, savedModelFromBytes, sha256Hex } from './browser/load.js';
+
+/** Float64 CPU references of the kernels, for checks. */
+export * as reference from './reference/cpu.js';

@@ -1,0 +1,87 @@
+// The saved model's format, without Node APIs (browsers load saved models through here):
+// model.json (architecture, classes, preprocessing, head sizes, backbone weights' sha256,
+// settings, history) checked for completeness, and the head's weights and Adam state.
+import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
+import { InputError } from '../errors.js';
+import { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE } from '../image/preprocess.js';
+import type { BackboneWeights } from '../model/backbone.js';
+import { parseSafetensors } from '../weights/safetensors.js';
+
+export class ModelError extends InputError {}
+
+export const MODEL_FORMAT = 'webgpu-transfer/model-v1';
+
+export interface EpochRecord {
+  epoch: number;
+  train: { loss: number; acc: number };
+  validation: { loss: number; acc: number };
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainingSettings {
+  batchSize: number; lr: number; augment: string; fill: string; seed: number; limit: number | null; data: string;
+}
+
+export interface ModelJson {
+  format: string;
+  architecture: string;
+  classes: string[];
+  preprocessing: { size: number; resize: string; mean: readonly number[]; std: readonly number[] };
+  head: HeadShape & { file: string; sha256: string };
+  backbone: { weights: string; sha256: string; synthetic: boolean };
+  training: TrainingSettings;
+  history: EpochRecord[];
+}
+
+export interface SavedModel { json: ModelJson; weights: HeadWeights; adam: AdamState | null }
+
+export function preprocessingInfo() {
+  return { size: INPUT_SIZE, resize: 'bilinear, antialiased (Pillow)', mean: IMAGENET_MEAN, std: IMAGENET_STD };
+}
+
+/** model.json's text, checked for format, classes and head sizes; `where` names the model in errors. */
+export function parseModelJson(text: string, where: string): ModelJson {
+  const fail = (why: string): never => {
+    throw new ModelError(`${where}: ${why}`);
+  };
+  let json: ModelJson;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail('model.json is not valid JSON');
+  }
+  if (json.format !== MODEL_FORMAT) fail(`model.json has format ${JSON.stringify(json.format)}, expected ${MODEL_FORMAT}`);
+  const h = json.head;
+  if (!Array.isArray(json.classes) || json.classes.length < 2 || !h || ![h.features, h.hidden, h.classes].every((n) => Number.isInteger(n) && n > 0) || h.classes !== json.classes.length) {
+    fail('model.json is incomplete (classes and head sizes)');
+  }
+  return json;
+}
+
+/** The head's weights (and Adam state when saved) from head.safetensors' bytes. */
+export function parseHead(json: ModelJson, bytes: Uint8Array, where: string): SavedModel {
+  const h = json.head;
+  const { tensors, metadata } = parseSafetensors(bytes, `${where}/${h.file}`);
+  const shapes = headShapes(h);
+  const weights = {} as HeadWeights;
+  for (const name of HEAD_PARAMETERS) {
+    const t = tensors.get(name);
+    if (!t || t.dtype !== 'float32' || t.shape.join() !== shapes[name].join()) {
+      throw new ModelError(`${where}: ${h.file}: tensor ${name} is missing or not float32 [${shapes[name]}]`);
+    }
+    weights[name] = t.data as Float32Array;
+  }
+  const m = HEAD_PARAMETERS.map((n) => tensors.get(`adam.m.${n}`)?.data as Float32Array | undefined);
+  const v = HEAD_PARAMETERS.map((n) => tensors.get(`adam.v.${n}`)?.data as Float32Array | undefined);
+  const adam = m.every(Boolean) && v.every(Boolean) ? { step: Number(metadata.adam_step ?? 0), m: m as Float32Array[], v: v as Float32Array[] } : null;
+  return { json, weights, adam };
+}
+
+/** The saved head only makes sense on the backbone it was trained on. */
+export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: string): void {
+  if (saved.json.backbone.sha256 !== weights.sha256) {
+    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.weights} (sha256 ${saved.json.backbone.sha256.slice(0, 16)}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
+  }
+  if (saved.json.architecture !== weights.spec.name) throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
+}

@@ -1,0 +1,30 @@
+// Weight files in memory, told apart by content (safetensors or a torch.save zip); no Node
+// APIs, so browsers load weights through here too.
+import { type TensorMap, isFloat, toFloat32 } from './host-tensor.js';
+import { isZip, readPth } from './pth.js';
+import { WeightFileError, parseSafetensors } from './safetensors.js';
+
+export interface WeightFile {
+  tensors: TensorMap;
+  metadata: Record<string, string>;
+  sha256: string;
+  format: 'safetensors' | 'pth';
+}
+
+/** A weight file already in memory, told apart by content. */
+export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): WeightFile {
+  if (isZip(bytes)) return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
+  const { tensors, metadata } = parseSafetensors(bytes, path);
+  return { tensors, metadata, sha256: hash, format: 'safetensors' };
+}
+
+/** Float tensors as float32, without num_batches_tracked (an int64 counter inference never reads). */
+export function floatTensors(tensors: TensorMap, file: string): TensorMap {
+  const out: TensorMap = new Map();
+  for (const [name, t] of tensors) {
+    if (name.endsWith('num_batches_tracked')) continue;
+    if (!isFloat(t.dtype)) throw new WeightFileError(`${file}: tensor '${name}' has dtype ${t.dtype}; only float weights are expected`);
+    out.set(name, { dtype: 'float32', shape: t.shape, data: toFloat32(t) });
+  }
+  return out;
+}

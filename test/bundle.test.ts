@@ -1,0 +1,73 @@
+// The library bundle (dist/browser/webgpu-transfer.js, built by `npm run build`) as a browser
+// demo uses it: a device from navigator.gpu in the browser project (from dawn.node in the node
+// project), a GEMM against the float64 reference, and predictions of a saved model given as
+// bytes, against the bundle's own backbone features through the head computed on the CPU.
+// (ResNet-50's parity with PyTorch runs in both projects in resnet.test.ts.)
+import { describe, expect, it } from 'vitest';
+import type * as Library from '../src/index.js';
+import { randomArray, rng, seedNote } from './helpers.js';
+
+const BUNDLE = '../dist/browser/webgpu-transfer.js';
+const inBrowser = typeof document !== 'undefined';
+
+async function loadBundle(): Promise<typeof Library> {
+  try {
+    return (await import(/* @vite-ignore */ BUNDLE)) as typeof Library;
+  } catch (e) {
+    throw new Error(`${BUNDLE} did not load (run npm run build first): ${(e as Error).message}`);
+  }
+}
+
+const lib = await loadBundle();
+
+describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
+  let gpu: Library.Gpu;
+  const random = rng();
+
+  it('gets a device and runs a GEMM within 1e-5 of float64', async () => {
+    gpu = await lib.Gpu.create({ log: false });
+    if (inBrowser) expect(navigator.gpu).toBeDefined();
+    const [M, N, K] = [37, 70, 53];
+    const a = randomArray(M * K, random), b = randomArray(N * K, random), bias = randomArray(N, random);
+    const out = await lib.gemm(gpu, gpu.upload(a, [M, K]), gpu.upload(b, [N, K]), { transB: true, bias: gpu.upload(bias), relu: true });
+    const want = lib.reference.gemmRef(a, b, M, N, K, { transB: true, bias, relu: true });
+    expect(lib.reference.relativeError(await out.read(), want), seedNote()).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('predicts with a saved model given as bytes, like the head on the CPU', async () => {
+    const shape = { features: 2048, hidden: 16, classes: 3 };
+    const classes = ['alien', 'predator', 'xenomorph'];
+    const head = lib.initHead(shape, 11);
+    const shapes = { 'fc1.weight': [16, 2048], 'fc1.bias': [16], 'fc2.weight': [3, 16], 'fc2.bias': [3] };
+    const headBytes = lib.serializeSafetensors(new Map(Object.entries(head).map(([k, data]) => [k, { dtype: 'float32' as const, shape: shapes[k as keyof typeof shapes], data }])));
+    const modelJson = JSON.stringify({ format: lib.MODEL_FORMAT, classes, head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) } });
+    await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
+    const saved = await lib.savedModelFromBytes(modelJson, headBytes);
+
+    const images = [[300, 200], [150, 251]].map(([width, height]) => ({ width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)) }));
+    const backbone = lib.syntheticBackbone(5);
+    const probabilities = await lib.predict(gpu, saved, backbone, images);
+
+    // The same images through the bundle's resize and backbone, then the head in float64.
+    const model = lib.loadBackbone(gpu, backbone);
+    const input = await lib.augmentBatch(gpu, images, images.map(() => lib.IDENTITY), 'constant');
+    const features = await (await model.forward(input)).features.read();
+    model.destroy();
+    const { gemmRef, softmaxRef, relativeError } = lib.reference;
+    const hidden = gemmRef(features, head['fc1.weight'], 2, 16, 2048, { transB: true, bias: head['fc1.bias'], relu: true });
+    const want = softmaxRef(gemmRef(hidden, head['fc2.weight'], 2, 3, 16, { transB: true, bias: head['fc2.bias'] }), 2, 3);
+    expect(relativeError(probabilities, want), seedNote()).toBeLessThanOrEqual(1e-5);
+    expect(lib.caption(probabilities.subarray(0, 3), classes)).toMatch(/^\d+% \w+, \d+% \w+, \d+% \w+$/);
+    gpu.destroy();
+  }, 600_000);
+
+  it.runIf(inBrowser)("decodes images with the browser's decoder into RGB", async () => {
+    const canvas = new OffscreenCanvas(3, 2);
+    const context = canvas.getContext('2d')!;
+    const rgba = new Uint8ClampedArray(3 * 2 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+    context.putImageData(new ImageData(rgba, 3, 2), 0, 0);
+    const image = await lib.decodeInBrowser(await canvas.convertToBlob({ type: 'image/png' }));
+    expect(image).toEqual(lib.rgbFromRgba(rgba, 3, 2));
+    expect(Array.from(image.data.subarray(0, 6))).toEqual([0, 37, 74, 148, 185, 222]);
+  });
+});

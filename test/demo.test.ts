@@ -1,0 +1,83 @@
+// The browser predictions demo (dist/browser/index.html) driven in headless Chromium: a saved
+// model, random:SEED backbone weights and PNG images chosen as files give captioned pictures
+// whose probabilities equal `node dist/predict.js` on the same files (PNG decoding is exact in
+// both, so only the adapters differ: SwiftShader there, lavapipe here). Plus a bad-input message.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEAD_PARAMETERS, initHead } from '../src/autograd/head.js';
+import { saveModel } from '../src/train/model-files.js';
+import { preprocessingInfo } from '../src/train/model-format.js';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SITE = 'dist/browser';
+const ready = existsSync(join(SITE, 'index.html')) && existsSync('dist/predict.js') && existsSync(CHROMIUM);
+const IMAGES = ['rgb.png', 'palette.png'].map((f) => join('test/fixtures/png', f));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
+
+describe.skipIf(!ready)('the browser predictions demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-'));
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const shape = { features: 2048, hidden: 32, classes: 2 };
+    const head = initHead(shape, 3);
+    const zeros = () => HEAD_PARAMETERS.map((name) => new Float32Array(head[name].length));
+    saveModel(dir, {
+      architecture: 'resnet50', classes: ['alien', 'predator'], preprocessing: preprocessingInfo(), head: shape,
+      backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
+      training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' }, history: [],
+    }, head, { step: 0, m: zeros(), v: zeros() });
+    server = createServer((request, response) => {
+      const path = join(SITE, request.url === '/' ? 'index.html' : decodeURIComponent(request.url!.slice(1)));
+      if (!path.startsWith(SITE) || !existsSync(path)) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu'] });
+    page = await browser.newPage();
+    const address = server.address() as { port: number };
+    await page.goto(`http://127.0.0.1:${address.port}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says what is missing', async () => {
+    await page.click('#run');
+    await expect.poll(() => page.textContent('#status')).toBe('choose some images');
+    expect(await page.getAttribute('#status', 'class')).toBe('error');
+  });
+
+  it('captions each image, with the probabilities of node dist/predict.js', async () => {
+    await page.setInputFiles('#model', [join(dir, 'model.json'), join(dir, 'head.safetensors')]);
+    await page.fill('#seed', '5');
+    await page.setInputFiles('#images', IMAGES);
+    await page.click('#run');
+    await page.waitForFunction(() => /images in|error/.test(`${document.querySelector('#status')?.textContent} ${document.querySelector('#status')?.className}`), null, { timeout: 300_000 });
+    expect(await page.getAttribute('#status', 'class')).not.toBe('error');
+    expect(await page.textContent('#status')).toMatch(/^2 images in [\d.]+ s/);
+    expect(await page.textContent('#adapter')).toMatch(/^WebGPU: \S/);
+    const figures = await page.$$eval('#results figure', (all) => all.map((f) => ({ caption: f.querySelector('figcaption')!.textContent!, probabilities: JSON.parse((f as HTMLElement).dataset.probabilities!) as number[] })));
+    expect(figures).toHaveLength(2);
+
+    const cli = spawnSync(process.execPath, ['dist/predict.js', '--model', dir, '--json', join(dir, 'predictions.json'), ...IMAGES], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    expect(cli.status, cli.stderr).toBe(0);
+    const { predictions } = JSON.parse(readFileSync(join(dir, 'predictions.json'), 'utf8')) as { predictions: { caption: string; probabilities: Record<string, number> }[] };
+    predictions.forEach((p, i) => {
+      expect(figures[i].caption).toMatch(/^\d+% (alien|predator), \d+% (alien|predator)$/);
+      expect(figures[i].caption).toBe(p.caption);
+      const want = [p.probabilities.alien, p.probabilities.predator];
+      figures[i].probabilities.forEach((got, k) => expect(Math.abs(got - want[k])).toBeLessThan(1e-5));
+    });
+  }, 600_000);
+});
