@@ -16,8 +16,9 @@ function uniform(stream: number, n: number, bound: number): Float32Array {
   return Float32Array.from(uniformStream(m.seed, stream, n), (u) => (2 * u - 1) * bound);
 }
 
-describe('head training against torch.optim.Adam', () => {
-  const ctx = useGpu();
+// Detected: the adapter's own kernel choice; 'gpu': the choice made for real GPUs (tiled GEMMs).
+describe.each(['detected', 'gpu'] as const)('head training against torch.optim.Adam, kernels for the %s adapter', (kind) => {
+  const ctx = useGpu(kind === 'gpu' ? { kernelsFor: 'gpu' } : {});
 
   it('20 steps: losses and weights within 1e-5', async () => {
     const { gpu } = ctx;
@@ -49,7 +50,9 @@ describe('head training against torch.optim.Adam', () => {
     expect(relativeError(init['fc2.weight'], toFloat32(golden.tensors.get('fc2.weight')!))).toBeGreaterThan(1e-2);
     head.destroy();
   });
+});
 
+describe('head initialisation', () => {
   it('initialises like torch.nn.Linear: uniform within +-1/sqrt(fan_in), seeded', () => {
     const a = initHead({ features: 2048, hidden: 128, classes: 2 }, 5);
     const b = initHead({ features: 2048, hidden: 128, classes: 2 }, 5);

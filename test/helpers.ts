@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { seededRandom } from '../src/data/augment.js';
 import { Gpu } from '../src/gpu/context.js';
+import type { DeviceOptions } from '../src/gpu/device.js';
 import type { Tensor } from '../src/gpu/tensor.js';
 import { type Variant, supportsVariant } from '../src/kernels/common.js';
 
@@ -30,10 +31,10 @@ export function poisoned(gpu: Gpu, shape: readonly number[]): Tensor {
 export const TOLERANCE = 1e-5;
 
 /** Creates one device for the test file and destroys it afterwards. */
-export function useGpu(): { gpu: Gpu } {
+export function useGpu(options: DeviceOptions = {}): { gpu: Gpu } {
   const holder = {} as { gpu: Gpu };
   beforeAll(async () => {
-    holder.gpu = await Gpu.create({ log: false });
+    holder.gpu = await Gpu.create({ log: false, ...options });
   });
   afterAll(() => holder.gpu?.destroy());
   return holder;

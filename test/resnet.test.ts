@@ -61,3 +61,18 @@ describe('ResNet-50 against torchvision (float64)', () => {
     expect(relativeError(again.logits!, goldenLogits.subarray(0, m * 1000))).toBeLessThan(PARITY);
   }, 600_000);
 });
+
+// On a software adapter this runs the kernels that real GPUs get: tiled convs, direct 3x3.
+describe('ResNet-50 with the kernels chosen for GPUs', () => {
+  const ctx = useGpu({ kernelsFor: 'gpu' });
+  it('batch 2, split 1+1: features and logits within 1e-4', async () => {
+    const spec = resnetSpec('resnet50');
+    const model = ResNet.load(ctx.gpu, spec, syntheticWeights(plan(spec), Number(meta.weight_seed), true), 'synthetic');
+    const out = await model.embed(syntheticImages(Number(meta.image_seed), 2), 2, { logits: true, maxBatch: 1 });
+    const errors = { features: relativeError(out.features, goldenFeatures.subarray(0, 4096)), logits: relativeError(out.logits!, goldenLogits.subarray(0, 2000)) };
+    console.log(`resnet50 parity with GPU kernels at batch 2: features ${errors.features.toExponential(2)}, logits ${errors.logits.toExponential(2)}`);
+    expect(errors.features).toBeLessThan(PARITY);
+    expect(errors.logits).toBeLessThan(PARITY);
+    model.destroy();
+  }, 600_000);
+});

@@ -20,6 +20,11 @@ export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Print the adapter in use to stderr (default true). */
   log?: boolean;
+  /**
+   * Which kind of adapter the kernels are chosen for (variants, Winograd): detected by default;
+   * 'gpu' on a software adapter runs the choices made for real GPUs, which the tests check here.
+   */
+  kernelsFor?: 'gpu' | 'cpu';
 }
 
 async function getGpu(): Promise<GPU> {
@@ -75,10 +80,12 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<{
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  const described = describeAdapter(adapter.info, requiredFeatures.includes('subgroups' as GPUFeatureName));
+  const detected = describeAdapter(adapter.info, requiredFeatures.includes('subgroups' as GPUFeatureName));
+  const described = options.kernelsFor ? { ...detected, isCpu: options.kernelsFor === 'cpu' } : detected;
   if (options.log ?? true) {
     const features = requiredFeatures.length ? requiredFeatures.join(', ') : 'none';
-    console.error(`webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ${features})`);
+    const forGpu = detected.isCpu && !described.isCpu ? '; kernels chosen for a GPU' : '';
+    console.error(`webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ${features}${forGpu})`);
   }
   return { instance: gpu, device, adapter: described };
 }
