@@ -11,7 +11,8 @@ import { syntheticImages, syntheticWeights } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
-import { type Args, median, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
+import { median } from './measure.js';
+import { type Args, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 type Tf = TfPeer['tf'];
 type Tf4 = import('@tensorflow/tfjs-core').Tensor4D;

@@ -1,7 +1,7 @@
 // TensorFlow.js 4.22's WebGPU backend as the benchmark peer, on the same dawn.node instance.
 // The backend reads navigator.gpu and the WebGPU globals when it is imported, so both are
 // set first and the TF.js modules are imported dynamically.
-import { median } from './util.js';
+import { median } from './measure.js';
 
 export interface TfPeer {
   name: string;

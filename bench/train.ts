@@ -17,7 +17,8 @@ import { train } from '../src/train/trainer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Args, median, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
+import { median } from './measure.js';
+import { type Args, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface PeerResult { threads: number; step: { batch: number; seconds: number; imagesPerSecond: number }; full?: { epochs: number; seconds: number } }
 

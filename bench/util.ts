@@ -1,4 +1,4 @@
-// Small helpers shared by the benchmarks: arguments, deterministic data, tables, JSON output.
+// Helpers shared by the Node benchmarks: arguments, tables, JSON output.
 import { writeFileAtomic } from '../src/files.js';
 import { UsageError, runCli } from '../src/cli/run.js';
 import type { Gpu } from '../src/gpu/context.js';
@@ -23,23 +23,6 @@ export function parseArgs(argv: string[], valued: string[], flags: string[]): Ar
 /** Runs a benchmark's main like our CLIs: one-line errors, exit 2 for bad arguments, explicit exit. */
 export function runBench(main: (args: Args) => Promise<void>, valued: string[], flags: string[]): void {
   runCli(() => main(parseArgs(process.argv.slice(2), valued, flags)));
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Deterministic uniform data in [-scale, scale). */
-export function randomData(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296 * 2 - 1) * scale;
-  }
-  return out;
 }
 
 export function printTable(header: string[], rows: string[][]): void {

@@ -38,3 +38,6 @@ await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' }, lo
 // The predictions demo imports the bundle above by name (an import map in its page), as a page embedding it would.
 await build({ ...browser, entryPoints: { demo: 'src/browser/demo.ts' }, external: ['webgpu-transfer'] });
 copyFileSync('src/browser/demo.html', 'dist/browser/index.html');
+// The kernel benchmark as a page, TF.js included as its peer.
+await build({ ...browser, entryPoints: { bench: 'bench/browser.ts' }, loader: { '.wgsl': 'text' } });
+copyFileSync('bench/browser.html', 'dist/browser/bench.html');

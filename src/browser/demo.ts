@@ -2,19 +2,15 @@
 // backbone weights and some images, all chosen as files, give captioned pictures like the
 // article's figure ("87% alien, 13% predator"). Serve dist/browser over http(s) or localhost.
 import * as lib from 'webgpu-transfer';
+import { byId, runOnSubmit, showStatus } from './page.js';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const status = (text: string, error = false) => {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', error);
-};
 const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
 
 let gpu: Promise<lib.Gpu> | undefined;
 function device(): Promise<lib.Gpu> {
   gpu ??= lib.Gpu.create({ log: false }).then((g) => {
     const a = g.adapter;
-    $('adapter').textContent = `WebGPU: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' | ')}`;
+    byId('adapter').textContent = `WebGPU: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' | ')}`;
     return g;
   });
   return gpu;
@@ -28,28 +24,28 @@ async function savedModel(files: File[]): Promise<lib.SavedModel> {
 }
 
 async function backbone(): Promise<lib.BackboneWeights> {
-  const file = $<HTMLInputElement>('weights').files?.[0];
+  const file = byId<HTMLInputElement>('weights').files?.[0];
   if (file) return lib.backboneFromBytes(await bytesOf(file), file.name);
-  const seed = $<HTMLInputElement>('seed').value;
+  const seed = byId<HTMLInputElement>('seed').value;
   if (seed === '') throw new Error('choose the backbone weights file, or give the seed of random:SEED weights');
   return lib.syntheticBackbone(Number(seed));
 }
 
 async function run(): Promise<void> {
-  const images = Array.from($<HTMLInputElement>('images').files ?? []);
+  const images = Array.from(byId<HTMLInputElement>('images').files ?? []);
   if (!images.length) throw new Error('choose some images');
-  status('loading the model…');
-  const saved = await savedModel(Array.from($<HTMLInputElement>('model').files ?? []));
+  showStatus('loading the model…');
+  const saved = await savedModel(Array.from(byId<HTMLInputElement>('model').files ?? []));
   const weights = await backbone();
   lib.checkBackbone(saved, weights, 'the saved model');
   const decoded = await Promise.all(images.map(lib.decodeInBrowser));
   const g = await device();
-  status(`predicting ${images.length} images…`);
+  showStatus(`predicting ${images.length} images…`);
   const start = performance.now();
   const probabilities = await lib.predict(g, saved, weights, decoded);
   const seconds = (performance.now() - start) / 1000;
   const C = saved.json.classes.length;
-  $('results').replaceChildren(...images.map((file, i) => {
+  byId('results').replaceChildren(...images.map((file, i) => {
     const figure = document.createElement('figure');
     const img = document.createElement('img');
     img.src = URL.createObjectURL(file);
@@ -60,13 +56,7 @@ async function run(): Promise<void> {
     figure.append(img, caption);
     return figure;
   }));
-  status(`${images.length} images in ${seconds.toFixed(1)} s (backbone load included)`);
+  showStatus(`${images.length} images in ${seconds.toFixed(1)} s (backbone load included)`);
 }
 
-$('form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  $<HTMLButtonElement>('run').disabled = true;
-  run()
-    .catch((e: Error) => status(e.message, true))
-    .finally(() => ($<HTMLButtonElement>('run').disabled = false));
-});
+runOnSubmit(run);

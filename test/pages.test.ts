@@ -1,7 +1,9 @@
-// The browser predictions demo (dist/browser/index.html) driven in headless Chromium: a saved
-// model, random:SEED backbone weights and PNG images chosen as files give captioned pictures
-// whose probabilities equal `node dist/predict.js` on the same files (PNG decoding is exact in
-// both, so only the adapters differ: SwiftShader there, lavapipe here). Plus a bad-input message.
+// The browser pages in dist/browser/, driven in headless Chromium (WebGPU on SwiftShader).
+// The predictions demo (index.html): a saved model, random:SEED backbone weights and PNG images
+// chosen as files give captioned pictures whose probabilities equal `node dist/predict.js` on
+// the same files (PNG decoding is exact in both, so only the adapters differ: SwiftShader
+// there, lavapipe here), plus a bad-input message. The kernel benchmark (bench.html): rows for
+// ours and TF.js with outputs that agree, and the results as JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
@@ -19,11 +21,12 @@ const ready = existsSync(join(SITE, 'index.html')) && existsSync('dist/predict.j
 const IMAGES = ['rgb.png', 'palette.png'].map((f) => join('test/fixtures/png', f));
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
 
-describe.skipIf(!ready)('the browser predictions demo', () => {
+describe.skipIf(!ready)('the browser pages', () => {
   const dir = mkdtempSync(join(tmpdir(), 'demo-'));
   let server: Server;
   let browser: Browser;
   let page: Page;
+  let origin: string;
 
   beforeAll(async () => {
     const shape = { features: 2048, hidden: 32, classes: 2 };
@@ -35,15 +38,16 @@ describe.skipIf(!ready)('the browser predictions demo', () => {
       training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' }, history: [],
     }, head, { step: 0, m: zeros(), v: zeros() });
     server = createServer((request, response) => {
-      const path = join(SITE, request.url === '/' ? 'index.html' : decodeURIComponent(request.url!.slice(1)));
+      const { pathname } = new URL(request.url!, 'http://localhost');
+      const path = join(SITE, pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1)));
       if (!path.startsWith(SITE) || !existsSync(path)) return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
     }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu'] });
     page = await browser.newPage();
-    const address = server.address() as { port: number };
-    await page.goto(`http://127.0.0.1:${address.port}/`);
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await page.goto(`${origin}/`);
   });
 
   afterAll(async () => {
@@ -52,13 +56,13 @@ describe.skipIf(!ready)('the browser predictions demo', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says what is missing', async () => {
+  it('demo: says what is missing', async () => {
     await page.click('#run');
     await expect.poll(() => page.textContent('#status')).toBe('choose some images');
     expect(await page.getAttribute('#status', 'class')).toBe('error');
   });
 
-  it('captions each image, with the probabilities of node dist/predict.js', async () => {
+  it('demo: captions each image, with the probabilities of node dist/predict.js', async () => {
     await page.setInputFiles('#model', [join(dir, 'model.json'), join(dir, 'head.safetensors')]);
     await page.fill('#seed', '5');
     await page.setInputFiles('#images', IMAGES);
@@ -79,5 +83,31 @@ describe.skipIf(!ready)('the browser predictions demo', () => {
       const want = [p.probabilities.alien, p.probabilities.predator];
       figures[i].probabilities.forEach((got, k) => expect(Math.abs(got - want[k])).toBeLessThan(1e-5));
     });
+  }, 600_000);
+
+  it('bench: times our kernels beside TF.js and gives the results as JSON', async () => {
+    const bench = await browser.newPage();
+    const rows = async (only: string) => {
+      await bench.goto(`${origin}/bench.html?batch=1&runs=1&gemm=96&only=${encodeURIComponent(only)}`);
+      await bench.click('#run');
+      await bench.waitForFunction(() => /^done|error/.test(`${document.querySelector('#status')?.textContent} ${document.querySelector('#status')?.className}`), null, { timeout: 300_000 });
+      expect(await bench.getAttribute('#status', 'class'), (await bench.textContent('#status'))!).not.toBe('error');
+      return bench.$$eval('#results tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent!)));
+    };
+    const gemm = await rows('gemm');
+    expect(gemm.map((r) => r[0])).toEqual(['gemm']);
+    const convs = await rows('layer4.conv3x3');
+    expect(convs.map((r) => r[0])).toEqual(['conv layer4.conv3x3/2', 'conv layer4.conv3x3', 'conv layer4.conv3x3 winograd', 'conv layer4.conv3x3 winograd F4']);
+    for (const [, shape, oursMs, oursGflops, peerMs, peerGflops, ratio, difference] of [...gemm, ...convs]) {
+      expect(shape).toMatch(/^(96x96x96|1x7x7x512 k3\/1 -> 512|1x14x14x512 k3\/2 -> 512)$/);
+      for (const n of [oursMs, oursGflops, peerMs, peerGflops]) expect(Number(n)).toBeGreaterThan(0);
+      expect(ratio).toMatch(/^\d+\.\d\dx$/);
+      expect(Number(difference)).toBeLessThan(1e-5);
+    }
+    const json = JSON.parse((await bench.textContent('#json'))!);
+    expect(json.adapter.architecture).toBe('swiftshader');
+    expect(json.results).toHaveLength(4);
+    expect(json.results[1]).toMatchObject({ name: 'conv layer4.conv3x3', peer: { name: expect.stringMatching(/^tfjs-webgpu 4\.22/) } });
+    await bench.close();
   }, 600_000);
 });

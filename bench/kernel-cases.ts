@@ -1,0 +1,130 @@
+// The kernel benchmark's cases and their timing, with no Node APIs: `node dist/bench.js`
+// (bench/kernels.ts) and the browser bench page (bench/browser.ts) both run them.
+import type { TfPeer } from './tf-peer.js';
+import type { Gpu } from '../src/gpu/context.js';
+import type { Tensor } from '../src/gpu/tensor.js';
+import type { Variant } from '../src/kernels/common.js';
+import { conv2d } from '../src/kernels/conv2d.js';
+import { gemm } from '../src/kernels/gemm.js';
+import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
+import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { median, randomData } from './measure.js';
+
+export interface Case {
+  name: string;
+  shape: string;
+  flops: number;
+  ours: (gpu: Gpu) => Promise<{ run: () => Promise<Tensor>; dispose: () => void }>;
+  peer: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
+}
+
+export function cases(batch: number, variant: Variant, n: number): Case[] {
+  const a = randomData(n * n, 1), b = randomData(n * n, 2);
+  const gemmCase = (name: string, tile?: 64 | 128): Case => ({
+    name,
+    shape: `${n}x${n}x${n}`,
+    flops: 2 * n ** 3,
+    ours: async (gpu) => {
+      const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
+      return { run: () => gemm(gpu, A, B, { out: C, variant, tile }), dispose: () => [A, B, C].forEach((t) => t.release()) };
+    },
+    peer: (tf) => {
+      const A = tf.tf.tensor2d(a, [n, n]), B = tf.tf.tensor2d(b, [n, n]);
+      return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
+    },
+  });
+  const list: Case[] = [gemmCase('gemm')];
+  // The tiled family's 128x128 tiles beside the default 64x64, where the tiled variant runs.
+  if (variant === 'tiled') list.push(gemmCase('gemm tiled128', 128));
+  for (const s of RESNET50_CONV_SHAPES) {
+    const x = randomData(batch * s.H * s.W * s.C, 3);
+    const w = randomData(s.kernel * s.kernel * s.C * s.K, 4, 1 / Math.sqrt(s.kernel * s.kernel * s.C));
+    list.push({
+      name: `conv ${s.name}`,
+      shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kernel}/${s.stride} -> ${s.K}`,
+      flops: convFlops(s, batch),
+      ours: async (gpu) => {
+        const X = gpu.upload(x, [batch, s.H, s.W, s.C]), W = gpu.upload(w, [s.kernel, s.kernel, s.C, s.K]);
+        let Y: Tensor | undefined;
+        return {
+          run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant })),
+          dispose: () => [X, W, Y].forEach((t) => t?.release()),
+        };
+      },
+      peer: (tf) => {
+        const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]), W = tf.tf.tensor4d(w, [s.kernel, s.kernel, s.C, s.K]);
+        return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
+      },
+    });
+    if (s.kernel !== 3 || s.stride !== 1) continue;
+    // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
+    const direct = list[list.length - 1];
+    for (const tile of [2, 4] as WinogradTile[]) {
+      list.push({
+        ...direct,
+        name: `${direct.name} winograd${tile === 2 ? '' : ' F4'}`,
+        ours: async (gpu) => {
+          const X = gpu.upload(x, [batch, s.H, s.W, s.C]);
+          const U = gpu.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]);
+          let Y: Tensor | undefined;
+          return {
+            run: async () => (Y = await conv3x3Winograd(gpu, X, U, { out: Y, gemm: variant === 'register' ? 'register' : undefined })),
+            dispose: () => [X, U, Y].forEach((t) => t?.release()),
+          };
+        },
+      });
+    }
+  }
+  return list;
+}
+
+export async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
+  const op = await c.ours(gpu);
+  const output = await (await op.run()).read(); // warm-up + output for the cross-check
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { wallMs } = await gpu.measure(async () => { await op.run(); });
+    times.push(wallMs);
+  }
+  op.dispose();
+  return { ms: median(times), output };
+}
+
+export async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
+  const op = c.peer(tf);
+  const timed = await tf.time(op.run, runs);
+  op.dispose();
+  return timed;
+}
+
+export interface CaseResult {
+  name: string;
+  shape: string;
+  ours: { ms: number; gflops: number };
+  peer: { name: string; ms: number; gflops: number } | null;
+  ratio: number | null;
+  relativeDifference: number | null;
+}
+
+/** Times one case, ours and (when given) TF.js's, and cross-checks their outputs. */
+export async function measureCase(gpu: Gpu, tf: TfPeer | null, c: Case, runs: number): Promise<CaseResult> {
+  const ours = await timeOurs(gpu, c, runs);
+  const peer = tf ? await timePeer(tf, c, runs) : null;
+  const gflops = (ms: number) => c.flops / ms / 1e6;
+  return {
+    name: c.name,
+    shape: c.shape,
+    ours: { ms: ours.ms, gflops: gflops(ours.ms) },
+    peer: peer ? { name: tf!.name, ms: peer.ms, gflops: gflops(peer.ms) } : null,
+    ratio: peer ? peer.ms / ours.ms : null,
+    relativeDifference: peer ? relativeError(ours.output, peer.output) : null,
+  };
+}
+
+export const TABLE_HEADER = ['kernel', 'shape', 'ours ms', 'ours GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ratio', 'rel diff'];
+
+export function tableRow(r: CaseResult): string[] {
+  return [r.name, r.shape, r.ours.ms.toFixed(1), r.ours.gflops.toFixed(2), r.peer ? r.peer.ms.toFixed(1) : '-', r.peer ? r.peer.gflops.toFixed(2) : '-',
+    r.ratio ? `${r.ratio.toFixed(2)}x` : '-', r.relativeDifference !== null ? r.relativeDifference.toExponential(1) : '-'];
+}
