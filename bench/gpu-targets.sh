@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The GPU targets of issues 2-4 in one call on a lent GPU machine (../shared/device/README.md):
-# GEMM 4096^3 (target >= 25 TFLOP/s), ResNet-50 at batch 1/8/32 beside TF.js (batch 32 >= 3x),
-# the article's full training run (< 15 s, decoding included), then every kernel beside TF.js.
-# Each step has its own time limit and writes its JSON and log under $OUT; a failed step does
-# not stop the others. Most important first, since device time is short.
+# first the self-check (every kernel variant against float64 and the PyTorch goldens: is the
+# GPU computing right?), then GEMM 4096^3 (target >= 25 TFLOP/s), ResNet-50 at batch 1/8/32
+# beside TF.js (batch 32 >= 3x), the article's full training run (< 15 s, decoding included),
+# then every kernel beside TF.js. Each step has its own time limit (570 s in all, under the
+# device tool's 600 s per call) and writes its JSON and log under $OUT; a failed step does not
+# stop the others. Most important first, since device time is short.
 #
 # Here, first:
 #   npm run build && bash ../shared/device/prepare.sh
@@ -26,7 +28,8 @@ step() {
 }
 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv > "$out/gpu.txt" 2>&1 && cat "$out/gpu.txt"
-step gemm4096 120 node dist/bench.js --gemm 4096 --only gemm --runs 5 --json "$out/gemm4096.json"
-step resnet 240 node dist/bench-resnet.js --batches 1,8,32 --json "$out/resnet.json"
-step train 180 node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
-step kernels 240 node dist/bench.js --json "$out/kernels.json"
+step selfcheck 60 node dist/selfcheck.js --json "$out/selfcheck.json"
+step gemm4096 90 node dist/bench.js --gemm 4096 --only gemm --runs 5 --json "$out/gemm4096.json"
+step resnet 150 node dist/bench-resnet.js --batches 1,8,32 --json "$out/resnet.json"
+step train 120 node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
+step kernels 150 node dist/bench.js --json "$out/kernels.json"

@@ -1,7 +1,8 @@
 // Batchnorm, pooling, softmax, cross-entropy, Adam and the head's backward kernels against
 // float64 references (and Adam against PyTorch's own steps).
 import { describe, expect, it } from 'vitest';
-import { Adam, adamStep } from '../src/kernels/adam.js';
+import { type AdamGoldenCase, replayAdamGolden } from '../src/check/goldens.js';
+import { adamStep } from '../src/kernels/adam.js';
 import { batchNorm, foldBatchNorm } from '../src/kernels/batchnorm.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { biasGrad, reluBackward } from '../src/kernels/head-backward.js';
@@ -128,9 +129,7 @@ describe('softmax and cross-entropy', () => {
   });
 });
 
-const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as {
-  cases: { name: string; hyper: AdamHyper; initial: number[]; grads: number[][]; after: number[][] }[];
-};
+const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as { cases: AdamGoldenCase[] };
 
 describe('adam', () => {
   it('matches the float64 reference over 10 steps with weight decay', async () => {
@@ -152,14 +151,7 @@ describe('adam', () => {
 
   for (const c of adamGolden.cases) {
     it(`matches torch.optim.Adam step by step (${c.name})`, async () => {
-      const { gpu } = ctx;
-      const param = gpu.upload(Float32Array.from(c.initial));
-      const opt = new Adam(gpu, [param], c.hyper);
-      for (let s = 0; s < c.grads.length; s++) {
-        await opt.update([gpu.upload(Float32Array.from(c.grads[s]))]);
-        const got = await param.read();
-        expect(relativeError(got, c.after[s]), `step ${s + 1}`).toBeLessThanOrEqual(1e-6);
-      }
+      expect(await replayAdamGolden(ctx.gpu, c)).toBeLessThanOrEqual(1e-6);
     });
   }
 });

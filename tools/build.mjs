@@ -15,6 +15,7 @@ const entryPoints = {
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   'decode-worker': 'src/data/decode-worker.ts',
+  selfcheck: 'src/cli/selfcheck.ts',
 };
 
 await build({
