@@ -30,7 +30,9 @@ export { caption, predict } from './train/predict.js';
 
 export type { RgbImage } from './image/decode.js';
 export { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE, preprocess } from './image/preprocess.js';
-export { backboneFromBytes, decodeInBrowser, rgbFromRgba, savedModelFromBytes, sha256Hex } from './browser/load.js';
+export { type ImageFormat, rgbFromRgba, sniffFormat } from './image/format.js';
+export { decodeJpeg } from './image/jpeg/decode.js';
+export { backboneFromBytes, decodeInBrowser, savedModelFromBytes, sha256Hex } from './browser/load.js';
 
 /** Float64 CPU references of the kernels, for checks. */
 export * as reference from './reference/cpu.js';

@@ -5,7 +5,7 @@
 // (ResNet-50's parity with PyTorch runs in both projects in resnet.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type * as Library from '../src/index.js';
-import { randomArray, rng, seedNote } from './helpers.js';
+import { fixture, randomArray, rng, seedNote } from './helpers.js';
 
 const BUNDLE = '../dist/browser/webgpu-transfer.js';
 const inBrowser = typeof document !== 'undefined';
@@ -61,7 +61,7 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     gpu.destroy();
   }, 600_000);
 
-  it.runIf(inBrowser)("decodes images with the browser's decoder into RGB", async () => {
+  it.runIf(inBrowser)('decodes PNGs with the browser and JPEGs like PIL, into RGB', async () => {
     const canvas = new OffscreenCanvas(3, 2);
     const context = canvas.getContext('2d')!;
     const rgba = new Uint8ClampedArray(3 * 2 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
@@ -69,5 +69,12 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     const image = await lib.decodeInBrowser(await canvas.convertToBlob({ type: 'image/png' }));
     expect(image).toEqual(lib.rgbFromRgba(rgba, 3, 2));
     expect(Array.from(image.data.subarray(0, 6))).toEqual([0, 37, 74, 148, 185, 222]);
+    // PIL's decode of the same JPEG, stored losslessly as PNG by tools/make-jpeg-fixtures.py.
+    const blob = async (name: string) => new Blob([(await fixture(name)) as Uint8Array<ArrayBuffer>]);
+    const jpeg = await lib.decodeInBrowser(await blob('jpeg/baseline-420.jpg'));
+    const pil = await lib.decodeInBrowser(await blob('jpeg/baseline-420.rgb.png'));
+    expect(jpeg.width * jpeg.height).toBeGreaterThan(100);
+    expect(jpeg).toEqual(pil);
+    await expect(lib.decodeInBrowser((await blob('jpeg/baseline-420.jpg')).slice(0, 300), 'cut.jpg')).rejects.toThrow(/^cut\.jpg: corrupt or unsupported JPEG/);
   });
 });

@@ -3,7 +3,8 @@
 // their bytes, not their names.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, sniffFormat } from '../src/image/decode.js';
+import { decodeImage } from '../src/image/decode.js';
+import { sniffFormat } from '../src/image/format.js';
 
 const dir = 'test/fixtures/png';
 const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as Record<string, { mode: string; rgb: number[] }>;

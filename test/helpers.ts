@@ -53,7 +53,9 @@ export function skipUnsupported(ctx: { gpu: Gpu }, variant: Variant): void {
 
 /** A committed fixture's bytes: read from disk under Node, fetched from vitest's server in the browser run. */
 export async function fixture(name: string): Promise<Uint8Array> {
-  const url = new URL(`./fixtures/${name}`, import.meta.url);
+  // Through a variable: Vite rewrites new URL(`...${x}`, import.meta.url) into a one-level glob.
+  const here = import.meta.url;
+  const url = new URL(`./fixtures/${name}`, here);
   if (url.protocol === 'file:') {
     const fs = 'node:fs/promises'; // hidden from the browser bundler
     const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');

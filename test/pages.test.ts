@@ -1,8 +1,8 @@
 // The browser pages in dist/browser/, driven in headless Chromium (WebGPU on SwiftShader).
 // The predictions demo (index.html): a saved model, random:SEED backbone weights and PNG images
 // chosen as files give captioned pictures whose probabilities equal `node dist/predict.js` on
-// the same files (PNG decoding is exact in both, so only the adapters differ: SwiftShader
-// there, lavapipe here), plus a bad-input message. The kernel benchmark (bench.html): rows for
+// the same files (a JPEG and a PNG, which both decode exactly as PIL does in both, so only the
+// adapters differ: SwiftShader there, lavapipe here), plus a bad-input message. The kernel benchmark (bench.html): rows for
 // ours and TF.js with outputs that agree, and the results as JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { preprocessingInfo } from '../src/train/model-format.js';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SITE = 'dist/browser';
 const ready = existsSync(join(SITE, 'index.html')) && existsSync('dist/predict.js') && existsSync(CHROMIUM);
-const IMAGES = ['rgb.png', 'palette.png'].map((f) => join('test/fixtures/png', f));
+const IMAGES = ['jpeg/baseline-420.jpg', 'png/palette.png'].map((f) => join('test/fixtures', f));
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
 
 describe.skipIf(!ready)('the browser pages', () => {

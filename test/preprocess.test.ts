@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, sniffFormat } from '../src/image/decode.js';
+import { decodeImage } from '../src/image/decode.js';
+import { sniffFormat } from '../src/image/format.js';
 import { IMAGENET_MEAN, IMAGENET_STD, preprocess } from '../src/image/preprocess.js';
 import { resizeBilinearAntialias } from '../src/image/resize.js';
 import { uniformStream } from '../src/model/synthetic.js';

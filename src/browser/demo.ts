@@ -38,7 +38,7 @@ async function run(): Promise<void> {
   const saved = await savedModel(Array.from(byId<HTMLInputElement>('model').files ?? []));
   const weights = await backbone();
   lib.checkBackbone(saved, weights, 'the saved model');
-  const decoded = await Promise.all(images.map(lib.decodeInBrowser));
+  const decoded = await Promise.all(images.map((file) => lib.decodeInBrowser(file, file.name)));
   const g = await device();
   showStatus(`predicting ${images.length} images…`);
   const start = performance.now();

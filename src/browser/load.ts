@@ -1,6 +1,8 @@
 // Loading in a browser, where files arrive as bytes (fetch, <input type=file>) and images are
 // decoded by the browser itself.
 import type { RgbImage } from '../image/decode.js';
+import { rgbFromRgba, sniffFormat } from '../image/format.js';
+import { decodeJpeg } from '../image/jpeg/decode.js';
 import { type BackboneWeights, backboneWeights } from '../model/backbone.js';
 import { ModelError, type SavedModel, parseHead, parseModelJson } from '../train/model-format.js';
 import { parseWeightFile } from '../weights/parse.js';
@@ -23,24 +25,22 @@ export async function savedModelFromBytes(modelJson: string, head: Uint8Array, w
   return parseHead(json, head, where);
 }
 
-/** RGBA pixels (ImageData, a canvas) as the RGB image our preprocessing takes; alpha is dropped, as in PIL's convert('RGB'). */
-export function rgbFromRgba(rgba: ArrayLike<number>, width: number, height: number): RgbImage {
-  if (rgba.length !== width * height * 4) throw new Error(`rgbFromRgba: ${rgba.length} values for ${width}x${height} RGBA`);
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; j < data.length; i += 4, j += 3) {
-    data[j] = rgba[i];
-    data[j + 1] = rgba[i + 1];
-    data[j + 2] = rgba[i + 2];
-  }
-  return { width, height, data };
-}
-
 /**
- * Decodes an image file with the browser's own decoder (so JPEG pixels may differ slightly
- * from PIL's libjpeg-turbo, which the Node tools match exactly).
+ * Decodes an image file: JPEGs with our decoder, which matches PIL's (and so the Node tools) to
+ * the bit, anything else with the browser's own (exact for PNG).
  */
-export async function decodeInBrowser(blob: Blob): Promise<RgbImage> {
-  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+export async function decodeInBrowser(blob: Blob, name = 'image'): Promise<RgbImage> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  if (sniffFormat(bytes) === 'jpeg') {
+    try {
+      return decodeJpeg(bytes);
+    } catch (e) {
+      throw new Error(`${name}: corrupt or unsupported JPEG (${(e as Error).message})`);
+    }
+  }
+  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }).catch(() => {
+    throw new Error(`${name}: not an image this browser decodes`);
+  });
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext('2d');
   if (!context) throw new Error('decodeInBrowser: no 2d canvas context');

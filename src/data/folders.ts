@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sniffFormat } from '../image/decode.js';
+import { sniffFormat } from '../image/format.js';
 
 export class DataError extends InputError {}
 
