@@ -2,6 +2,7 @@
 // `node dist/bench.js`, ours beside TensorFlow.js's WebGPU backend, on the browser's adapter,
 // with the same JSON results (the command field holds the page's URL).
 import { Gpu } from '../src/gpu/context.js';
+import { adapterIdentity, adapterLabel } from '../src/gpu/device.js';
 import { type Variant, VARIANTS, defaultVariant, supportsVariant } from '../src/kernels/common.js';
 import { type CaseResult, TABLE_HEADER, cases, measureCase, tableRow } from './kernel-cases.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
@@ -23,7 +24,7 @@ async function run(): Promise<void> {
   const only = field('only').value;
   gpu ??= await Gpu.create({ log: false });
   const a = gpu.adapter;
-  byId('adapter').textContent = `adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' | ')}`;
+  byId('adapter').textContent = `adapter: ${adapterLabel(a)}`;
   const variant = (byId<HTMLSelectElement>('variant').value || defaultVariant(gpu)) as Variant;
   if (!VARIANTS.includes(variant) || !supportsVariant(gpu, variant)) throw new Error(`variant '${variant}' does not run on this adapter`);
   const peer = field('peer').checked ? (tf ??= await loadTfPeer()) : null;
@@ -43,7 +44,7 @@ async function run(): Promise<void> {
     body.append(row);
   }
   const json = JSON.stringify({
-    adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description },
+    adapter: adapterIdentity(a),
     date: new Date().toISOString(), command: location.href, userAgent: navigator.userAgent, variant, batch, runs, results,
   }, null, 2);
   byId('json').textContent = json;

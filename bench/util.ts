@@ -2,6 +2,7 @@
 import { writeFileAtomic } from '../src/files.js';
 import { UsageError, runCli } from '../src/cli/run.js';
 import type { Gpu } from '../src/gpu/context.js';
+import { adapterIdentity } from '../src/gpu/device.js';
 
 export interface Args { options: Record<string, string>; flags: Set<string>; positional: string[] }
 
@@ -40,6 +41,5 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** The fields every results file opens with: the adapter, the time and the command that ran. */
 export function resultsHeader(gpu: Gpu, script: string): { adapter: { vendor: string; architecture: string; description: string }; date: string; command: string } {
-  const { vendor, architecture, description } = gpu.adapter;
-  return { adapter: { vendor, architecture, description }, date: new Date().toISOString(), command: `node dist/${script} ${process.argv.slice(2).join(' ')}`.trim() };
+  return { adapter: adapterIdentity(gpu.adapter), date: new Date().toISOString(), command: `node dist/${script} ${process.argv.slice(2).join(' ')}`.trim() };
 }

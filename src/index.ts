@@ -2,7 +2,7 @@
 // Node APIs, so the same code runs under Node and in browsers (dist/browser/webgpu-transfer.js).
 // The command-line tools in src/cli/ add files, folders and workers on top of it.
 export { Gpu } from './gpu/context.js';
-export { type AdapterDescription, type DeviceOptions, requestDevice } from './gpu/device.js';
+export { type AdapterDescription, type DeviceOptions, adapterIdentity, adapterLabel, requestDevice } from './gpu/device.js';
 export { Tensor } from './gpu/tensor.js';
 
 export { type Variant, VARIANTS, defaultVariant, supportsVariant } from './kernels/common.js';
@@ -24,7 +24,7 @@ export { syntheticImages, syntheticWeights } from './model/synthetic.js';
 export { parseSafetensors, serializeSafetensors } from './weights/safetensors.js';
 export { parseWeightFile } from './weights/parse.js';
 
-export { Head, type HeadShape, type HeadWeights, initHead } from './autograd/head.js';
+export { HEAD_PARAMETERS, Head, type HeadShape, type HeadWeights, headShapes, initHead } from './autograd/head.js';
 export { MODEL_FORMAT, type ModelJson, type SavedModel, checkBackbone, parseHead, parseModelJson } from './train/model-format.js';
 export { caption, predict } from './train/predict.js';
 

@@ -38,8 +38,8 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     const shape = { features: 2048, hidden: 16, classes: 3 };
     const classes = ['alien', 'predator', 'xenomorph'];
     const head = lib.initHead(shape, 11);
-    const shapes = { 'fc1.weight': [16, 2048], 'fc1.bias': [16], 'fc2.weight': [3, 16], 'fc2.bias': [3] };
-    const headBytes = lib.serializeSafetensors(new Map(Object.entries(head).map(([k, data]) => [k, { dtype: 'float32' as const, shape: shapes[k as keyof typeof shapes], data }])));
+    const shapes = lib.headShapes(shape);
+    const headBytes = lib.serializeSafetensors(new Map(lib.HEAD_PARAMETERS.map((k) => [k, { dtype: 'float32' as const, shape: shapes[k], data: head[k] }])));
     const modelJson = JSON.stringify({ format: lib.MODEL_FORMAT, classes, head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) } });
     await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
     const saved = await lib.savedModelFromBytes(modelJson, headBytes);

@@ -9,8 +9,7 @@ const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
 let gpu: Promise<lib.Gpu> | undefined;
 function device(): Promise<lib.Gpu> {
   gpu ??= lib.Gpu.create({ log: false }).then((g) => {
-    const a = g.adapter;
-    byId('adapter').textContent = `WebGPU: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' | ')}`;
+    byId('adapter').textContent = `WebGPU: ${lib.adapterLabel(g.adapter)}`;
     return g;
   });
   return gpu;

@@ -1,5 +1,5 @@
-// Loading in a browser, where files arrive as bytes (fetch, <input type=file>) and images are
-// decoded by the browser itself.
+// Loading in a browser, where files arrive as bytes (fetch, <input type=file>): weights, saved
+// models, and images (JPEGs by our PIL-exact decoder, other formats by the browser's).
 import type { RgbImage } from '../image/decode.js';
 import { rgbFromRgba, sniffFormat } from '../image/format.js';
 import { decodeJpeg } from '../image/jpeg/decode.js';

@@ -8,6 +8,7 @@ import { ResNetGolden, type AdamGoldenCase, replayAdamGolden, replayHeadGolden }
 import { seededRandom } from '../data/augment.js';
 import { readBytes, writeFileAtomic } from '../files.js';
 import { Gpu } from '../gpu/context.js';
+import { adapterIdentity, adapterLabel } from '../gpu/device.js';
 import { VARIANTS, supportsVariant } from '../kernels/common.js';
 import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
@@ -104,10 +105,9 @@ runCli(
 
     const failed = checks.filter((c) => !c.passed).length;
     const a = g.adapter;
-    console.log(`${checks.length - failed} passed, ${failed} failed on ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' | ')}${kernelsFor ? ` (kernels for ${kernelsFor})` : ''}`);
+    console.log(`${checks.length - failed} passed, ${failed} failed on ${adapterLabel(a)}${kernelsFor ? ` (kernels for ${kernelsFor})` : ''}`);
     if (v.json) {
-      const adapter = { vendor: a.vendor, architecture: a.architecture, description: a.description };
-      writeFileAtomic(v.json as string, `${JSON.stringify({ adapter, date: new Date().toISOString(), kernelsFor: kernelsFor ?? null, checks }, null, 2)}\n`);
+      writeFileAtomic(v.json as string, `${JSON.stringify({ adapter: adapterIdentity(a), date: new Date().toISOString(), kernelsFor: kernelsFor ?? null, checks }, null, 2)}\n`);
     }
     if (failed) throw new Error(`${failed} of ${checks.length} checks failed`);
   },

@@ -64,6 +64,16 @@ export function describeAdapter(info: GPUAdapterInfo, hasSubgroups = false): Ada
   return { vendor, architecture, description, isCpu, subgroupMinSize, subgroupMaxSize };
 }
 
+/** The adapter's identity as results files record it. */
+export function adapterIdentity(a: AdapterDescription): { vendor: string; architecture: string; description: string } {
+  return { vendor: a.vendor, architecture: a.architecture, description: a.description };
+}
+
+/** One line naming the adapter, its empty fields left out: "mesa | software | llvmpipe ...". */
+export function adapterLabel(a: AdapterDescription): string {
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' | ');
+}
+
 export async function requestDevice(options: DeviceOptions = {}): Promise<{
   /** The GPU instance must outlive the device: dawn.node crashes once it is garbage-collected. */
   instance: GPU;
