@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { BROWSER_SUITES } from './test/browser-suites.mjs';
+import { wgslModule } from './tools/wgsl-include.mjs';
 
 // The browser project runs the GPU suites in headless Chromium (Dawn + SwiftShader), through
 // navigator.gpu as a browser demo would. CI installs Debian's chromium; elsewhere the project
@@ -8,20 +10,20 @@ import { defineConfig } from 'vitest/config';
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
 if (!haveChromium) {
-  if (process.env.CI) throw new Error(`vitest: no Chromium at ${chromium}; the browser project needs it (apt-get install chromium)`);
-  console.warn(`vitest: no Chromium at ${chromium}, so the browser project is left out (set CHROMIUM or apt-get install chromium)`);
+  if (process.env.CI)
+    throw new Error(`vitest: no Chromium at ${chromium}; the browser project needs it (apt-get install chromium)`);
+  console.warn(
+    `vitest: no Chromium at ${chromium}, so the browser project is left out (set CHROMIUM or apt-get install chromium)`,
+  );
 }
-
-/** Suites that need only WebGPU and fixtures, no Node APIs. */
-const BROWSER_SUITES = ['gemm', 'conv2d', 'winograd', 'kernels', 'augment', 'head', 'resnet', 'bundle'].map((s) => `test/${s}.test.ts`);
 
 export default defineConfig({
   plugins: [
     {
-      name: 'wgsl-as-text',
+      // The same include step as the esbuild build.
+      name: 'wgsl-include',
       load(id: string) {
-        if (id.endsWith('.wgsl')) return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
-        return null;
+        return id.endsWith('.wgsl') ? wgslModule(id) : null;
       },
     },
   ],
@@ -32,21 +34,27 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       { extends: true as const, test: { name: 'node', include: ['test/**/*.test.ts'], pool: 'forks' } },
-      ...(haveChromium ? [{
-        extends: true as const,
-        test: {
-          name: 'browser',
-          include: BROWSER_SUITES,
-          env: process.env.TEST_SEED ? { TEST_SEED: process.env.TEST_SEED } : {},
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: chromium, args: ['--enable-unsafe-webgpu'] } }),
-            instances: [{ browser: 'chromium' as const }],
-          },
-        },
-      }] : []),
+      ...(haveChromium
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'browser',
+                include: BROWSER_SUITES,
+                env: process.env.TEST_SEED ? { TEST_SEED: process.env.TEST_SEED } : {},
+                browser: {
+                  enabled: true,
+                  headless: true,
+                  screenshotFailures: false,
+                  provider: playwright({
+                    launchOptions: { executablePath: chromium, args: ['--enable-unsafe-webgpu'] },
+                  }),
+                  instances: [{ browser: 'chromium' as const }],
+                },
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

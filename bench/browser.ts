@@ -3,7 +3,7 @@
 // with the same JSON results (the command field holds the page's URL).
 import { Gpu } from '../src/gpu/context.js';
 import { adapterIdentity, adapterLabel } from '../src/gpu/device.js';
-import { type Variant, VARIANTS, defaultVariant, supportsVariant } from '../src/kernels/common.js';
+import { type Variant, KERNEL_VARIANTS, defaultVariant, supportsVariant } from '../src/kernels/common.js';
 import { type CaseResult, TABLE_HEADER, cases, measureCase, tableRow } from './kernel-cases.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
 import { byId, runOnSubmit, showStatus } from '../src/browser/page.js';
@@ -20,13 +20,16 @@ let gpu: Gpu | undefined;
 let tf: TfPeer | undefined;
 
 async function run(): Promise<void> {
-  const batch = positive('batch'), runs = positive('runs'), gemmSize = positive('gemm');
+  const batch = positive('batch'),
+    runs = positive('runs'),
+    gemmSize = positive('gemm');
   const only = field('only').value;
   gpu ??= await Gpu.create({ log: false });
   const a = gpu.adapter;
   byId('adapter').textContent = `adapter: ${adapterLabel(a)}`;
   const variant = (byId<HTMLSelectElement>('variant').value || defaultVariant(gpu)) as Variant;
-  if (!VARIANTS.includes(variant) || !supportsVariant(gpu, variant)) throw new Error(`variant '${variant}' does not run on this adapter`);
+  if (!KERNEL_VARIANTS.includes(variant) || !supportsVariant(gpu, variant))
+    throw new Error(`variant '${variant}' does not run on this adapter`);
   const peer = field('peer').checked ? (tf ??= await loadTfPeer()) : null;
   const head = document.createElement('tr');
   head.append(...TABLE_HEADER.map((h) => Object.assign(document.createElement('th'), { textContent: h })));
@@ -43,10 +46,20 @@ async function run(): Promise<void> {
     row.append(...tableRow(result).map((cell) => Object.assign(document.createElement('td'), { textContent: cell })));
     body.append(row);
   }
-  const json = JSON.stringify({
-    adapter: adapterIdentity(a),
-    date: new Date().toISOString(), command: location.href, userAgent: navigator.userAgent, variant, batch, runs, results,
-  }, null, 2);
+  const json = JSON.stringify(
+    {
+      adapter: adapterIdentity(a),
+      date: new Date().toISOString(),
+      command: location.href,
+      userAgent: navigator.userAgent,
+      variant,
+      batch,
+      runs,
+      results,
+    },
+    null,
+    2,
+  );
   byId('json').textContent = json;
   byId('json').hidden = false;
   const link = byId<HTMLAnchorElement>('download');

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# The GPU targets of issues 2-4 in one call on a lent GPU machine (../shared/device/README.md):
-# first the self-check (every kernel variant against float64 and the PyTorch goldens: is the
-# GPU computing right?), then GEMM 4096^3 (target >= 25 TFLOP/s), ResNet-50 at batch 1/8/32
-# beside TF.js (batch 32 >= 3x), the article's full training run (< 15 s, decoding included),
-# then every kernel beside TF.js. Each step has its own time limit (570 s in all, under the
-# device tool's 600 s per call) and writes its JSON and log under $OUT; a failed step does not
-# stop the others. Most important first, since device time is short.
+# The GPU targets in one call on a lent GPU machine (the device kit's README tells how to
+# carry dist/ and Node there): first the self-check (every kernel variant against float64 and
+# the PyTorch goldens: is the GPU computing right?), then GEMM at GEMM_SIZE^3, ResNet-50 at
+# batch 1/8/32 beside TF.js, the full training run of the Keras vs. PyTorch article
+# (decoding included), then every kernel beside TF.js. Each step has its own time limit
+# (their sum stays under the device tool's limit per call) and writes its JSON and log under
+# $OUT; a failed step does not stop the others. Most important first, since device time is short.
 #
-# Here, first:
-#   npm run build && bash ../shared/device/prepare.sh
-#   mkdir -p .device-data && cp -r ../shared/datasets/alien-vs-predator .device-data/
-#   (.device/ and .device-data/ must be ignored, e.g. in .git/info/exclude)
-# then the device tool's run, with carry [".device", "dist", ".device-data"]:
-#   bash .device/run.sh bash bench/gpu-targets.sh
+#   DATA=DIR OUT=DIR bash bench/gpu-targets.sh
+#
+# DATA is the dataset folder (train/<class>/, validation/<class>/) as carried to the machine.
 set -u
 out=${OUT:?OUT must name the folder that comes back}
-data=${DATA:-.device-data/alien-vs-predator}
+data=${DATA:?DATA must name the dataset folder (train/<class>/, validation/<class>/)}
+gemm_size=${GEMM_SIZE:-4096}
+
+# Seconds per step: 570 in all, under the device tool's 600 s per call.
+selfcheck_limit=60
+gemm_limit=90
+resnet_limit=150
+train_limit=120
+kernels_limit=150
 
 step() {
   local name=$1 limit=$2
@@ -27,9 +32,10 @@ step() {
   grep -v '^Warning' "$out/$name.log" | tail -n 12
 }
 
-nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv > "$out/gpu.txt" 2>&1 && cat "$out/gpu.txt"
-step selfcheck 60 node dist/selfcheck.js --json "$out/selfcheck.json"
-step gemm4096 90 node dist/bench.js --gemm 4096 --only gemm --runs 5 --json "$out/gemm4096.json"
-step resnet 150 node dist/bench-resnet.js --batches 1,8,32 --json "$out/resnet.json"
-step train 120 node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
-step kernels 150 node dist/bench.js --json "$out/kernels.json"
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv > "$out/gpu.txt" 2>&1 &&
+  cat "$out/gpu.txt"
+step selfcheck "$selfcheck_limit" node dist/selfcheck.js --json "$out/selfcheck.json"
+step gemm "$gemm_limit" node dist/bench.js --gemm "$gemm_size" --only gemm --runs 5 --json "$out/gemm.json"
+step resnet "$resnet_limit" node dist/bench-resnet.js --batches 1,8,32 --json "$out/resnet.json"
+step train "$train_limit" node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
+step kernels "$kernels_limit" node dist/bench.js --json "$out/kernels.json"

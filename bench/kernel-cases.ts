@@ -7,7 +7,7 @@ import type { Variant } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { gemm } from '../src/kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
-import { RESNET50_CONV_SHAPES, convFlops } from '../src/kernels/resnet50-shapes.js';
+import { convFlops, resnet50ConvLayers } from '../src/check/cases.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { median, randomData } from './measure.js';
 
@@ -20,32 +20,40 @@ export interface Case {
 }
 
 export function cases(batch: number, variant: Variant, n: number): Case[] {
-  const a = randomData(n * n, 1), b = randomData(n * n, 2);
+  const a = randomData(n * n, 1),
+    b = randomData(n * n, 2);
   const gemmCase = (name: string, tile?: 64 | 128): Case => ({
     name,
     shape: `${n}x${n}x${n}`,
     flops: 2 * n ** 3,
     ours: async (gpu) => {
-      const A = gpu.upload(a, [n, n]), B = gpu.upload(b, [n, n]), C = gpu.tensor([n, n]);
-      return { run: () => gemm(gpu, A, B, { out: C, variant, tile }), dispose: () => [A, B, C].forEach((t) => t.release()) };
+      const A = gpu.upload(a, [n, n]),
+        B = gpu.upload(b, [n, n]),
+        C = gpu.tensor([n, n]);
+      return {
+        run: () => gemm(gpu, A, B, { out: C, variant, tile }),
+        dispose: () => [A, B, C].forEach((t) => t.release()),
+      };
     },
     peer: (tf) => {
-      const A = tf.tf.tensor2d(a, [n, n]), B = tf.tf.tensor2d(b, [n, n]);
+      const A = tf.tf.tensor2d(a, [n, n]),
+        B = tf.tf.tensor2d(b, [n, n]);
       return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
     },
   });
   const list: Case[] = [gemmCase('gemm')];
   // The tiled family's 128x128 tiles beside the default 64x64, where the tiled variant runs.
   if (variant === 'tiled') list.push(gemmCase('gemm tiled128', 128));
-  for (const s of RESNET50_CONV_SHAPES) {
+  for (const s of resnet50ConvLayers(batch)) {
     const x = randomData(batch * s.H * s.W * s.C, 3);
-    const w = randomData(s.kernel * s.kernel * s.C * s.K, 4, 1 / Math.sqrt(s.kernel * s.kernel * s.C));
+    const w = randomData(s.kh * s.kw * s.C * s.K, 4, 1 / Math.sqrt(s.kh * s.kw * s.C));
     list.push({
       name: `conv ${s.name}`,
-      shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kernel}/${s.stride} -> ${s.K}`,
-      flops: convFlops(s, batch),
+      shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kh}/${s.stride} -> ${s.K}`,
+      flops: convFlops(s),
       ours: async (gpu) => {
-        const X = gpu.upload(x, [batch, s.H, s.W, s.C]), W = gpu.upload(w, [s.kernel, s.kernel, s.C, s.K]);
+        const X = gpu.upload(x, [batch, s.H, s.W, s.C]),
+          W = gpu.upload(w, [s.kh, s.kw, s.C, s.K]);
         let Y: Tensor | undefined;
         return {
           run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant })),
@@ -53,11 +61,12 @@ export function cases(batch: number, variant: Variant, n: number): Case[] {
         };
       },
       peer: (tf) => {
-        const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]), W = tf.tf.tensor4d(w, [s.kernel, s.kernel, s.C, s.K]);
+        const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]),
+          W = tf.tf.tensor4d(w, [s.kh, s.kw, s.C, s.K]);
         return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
       },
     });
-    if (s.kernel !== 3 || s.stride !== 1) continue;
+    if (s.kh !== 3 || s.stride !== 1) continue;
     // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
     const direct = list[list.length - 1];
     for (const tile of [2, 4] as WinogradTile[]) {
@@ -69,7 +78,8 @@ export function cases(batch: number, variant: Variant, n: number): Case[] {
           const U = gpu.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]);
           let Y: Tensor | undefined;
           return {
-            run: async () => (Y = await conv3x3Winograd(gpu, X, U, { out: Y, gemm: variant === 'register' ? 'register' : undefined })),
+            run: async () =>
+              (Y = await conv3x3Winograd(gpu, X, U, { out: Y, gemm: variant === 'register' ? 'register' : undefined })),
             dispose: () => [X, U, Y].forEach((t) => t?.release()),
           };
         },
@@ -84,7 +94,9 @@ export async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: n
   const output = await (await op.run()).read(); // warm-up + output for the cross-check
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { wallMs } = await gpu.measure(async () => { await op.run(); });
+    const { wallMs } = await gpu.measure(async () => {
+      await op.run();
+    });
     times.push(wallMs);
   }
   op.dispose();
@@ -122,9 +134,26 @@ export async function measureCase(gpu: Gpu, tf: TfPeer | null, c: Case, runs: nu
   };
 }
 
-export const TABLE_HEADER = ['kernel', 'shape', 'ours ms', 'ours GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ratio', 'rel diff'];
+export const TABLE_HEADER = [
+  'kernel',
+  'shape',
+  'ours ms',
+  'ours GFLOP/s',
+  'tfjs ms',
+  'tfjs GFLOP/s',
+  'ratio',
+  'rel diff',
+];
 
 export function tableRow(r: CaseResult): string[] {
-  return [r.name, r.shape, r.ours.ms.toFixed(1), r.ours.gflops.toFixed(2), r.peer ? r.peer.ms.toFixed(1) : '-', r.peer ? r.peer.gflops.toFixed(2) : '-',
-    r.ratio ? `${r.ratio.toFixed(2)}x` : '-', r.relativeDifference !== null ? r.relativeDifference.toExponential(1) : '-'];
+  return [
+    r.name,
+    r.shape,
+    r.ours.ms.toFixed(1),
+    r.ours.gflops.toFixed(2),
+    r.peer ? r.peer.ms.toFixed(1) : '-',
+    r.peer ? r.peer.gflops.toFixed(2) : '-',
+    r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
+    r.relativeDifference !== null ? r.relativeDifference.toExponential(1) : '-',
+  ];
 }

@@ -13,7 +13,10 @@ export interface TfPeer {
    * Times `run` (which returns a TF.js tensor): one warm-up run whose values are returned for
    * the cross-check, then the median wall time of `runs` runs, each awaited on the GPU.
    */
-  time(run: () => { data(): Promise<unknown>; dispose(): void }, runs: number): Promise<{ ms: number; output: Float32Array }>;
+  time(
+    run: () => { data(): Promise<unknown>; dispose(): void },
+    runs: number,
+  ): Promise<{ ms: number; output: Float32Array }>;
 }
 
 export async function loadTfPeer(): Promise<TfPeer> {

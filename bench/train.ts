@@ -1,53 +1,116 @@
-// Training throughput and the article's full run, ours beside the article's PyTorch recipe
-// (Debian's PyTorch on the same machine, --threads threads) as the peer, in the same run.
-//   node dist/bench-train.js [--data ../shared/datasets/alien-vs-predator] [--weights FILE|random:SEED]
-//     [--steps N] [--epochs 3] [--threads 2] [--no-full] [--no-peer] [--json FILE]
-// step: images/s of one training step of batch 32 (augmented resize + forward + head backward + Adam).
-// full: wall time of --epochs epochs over all images with --augment full, decoding included.
+// Training throughput and the full training run of deepsense.ai's "Keras vs. PyTorch"
+// article, ours beside the article's PyTorch recipe (Debian's PyTorch on the same machine,
+// --threads threads) as the peer, in the same run.
+//   node dist/bench-train.js --data DIR [options] (see --help)
+// step: images/s of one training step at the article's batch size (augmented resize + forward
+// + head backward + Adam). full: wall time of --epochs epochs over all images with the
+// article's settings, decoding included.
 import { spawnSync } from 'node:child_process';
 import { Head, initHead } from '../src/autograd/head.js';
-import { randomAffine, seededRandom } from '../src/data/augment.js';
-import { decodeAll } from '../src/data/decode-all.js';
-import { readImageFolders } from '../src/data/folders.js';
+import { randomAffine } from '../src/data/augment.js';
+import { seededRandom } from '../src/util/random.js';
+import { decodeAll } from '../src/data/decode-all.node.js';
+import { readImageFolders } from '../src/data/folders.node.js';
 import { Gpu } from '../src/gpu/context.js';
 import { loadBackbone } from '../src/model/backbone.js';
-import { readBackboneWeights } from '../src/model/load.js';
+import { readBackboneWeights } from '../src/model/load.node.js';
 import { backboneFeatures } from '../src/train/features.js';
-import { train } from '../src/train/trainer.js';
+import { ARTICLE_SETTINGS, train } from '../src/train/trainer.node.js';
+import { type Values, required } from '../src/cli/args.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './measure.js';
-import { type Args, runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
+import { runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
-interface PeerResult { threads: number; step: { batch: number; seconds: number; imagesPerSecond: number }; full?: { epochs: number; seconds: number } }
+interface PeerResult {
+  threads: number;
+  step: { batch: number; seconds: number; imagesPerSecond: number };
+  full?: { epochs: number; seconds: number };
+}
 
 function runPeer(data: string, epochs: number, threads: number, steps: number, full: boolean): PeerResult | string {
-  const r = spawnSync('/usr/bin/python3', ['tools/pytorch-train-peer.py', data, '--epochs', String(epochs), '--threads', String(threads), '--steps', String(steps), ...(full ? [] : ['--no-full'])], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.error || r.status !== 0) return `PyTorch peer failed: ${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}`}`;
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [
+      'tools/pytorch-train-peer.py',
+      data,
+      '--epochs',
+      String(epochs),
+      '--threads',
+      String(threads),
+      '--steps',
+      String(steps),
+      ...(full ? [] : ['--no-full']),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (r.error || r.status !== 0)
+    return `PyTorch peer failed: ${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}`}`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-async function main(args: Args): Promise<void> {
-  const data = args.options.data ?? '../shared/datasets/alien-vs-predator';
-  const weightsArg = args.options.weights ?? 'random:1';
-  const epochs = Number(args.options.epochs ?? 3);
-  const steps = Number(args.options.steps ?? 3);
-  const threads = Number(args.options.threads ?? 2);
-  const full = !args.flags.has('no-full');
+const COMMAND = {
+  command: 'node dist/bench-train.js',
+  summary:
+    "Training-step images/s and the article's full training run, ours beside the article's PyTorch recipe run " +
+    "by Debian's PyTorch on the same machine.",
+  options: {
+    data: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
+    },
+    weights: {
+      type: 'string',
+      value: 'FILE|random:SEED',
+      default: 'random:1',
+      description: 'backbone weights (speed does not depend on them)',
+    },
+    epochs: { type: 'integer', min: 1, default: ARTICLE_SETTINGS.epochs, description: 'epochs of the full run' },
+    steps: { type: 'integer', min: 1, default: 3, description: 'timed training steps (the median is reported)' },
+    threads: { type: 'integer', min: 1, default: 2, description: "the PyTorch peer's CPU threads" },
+    'no-full': { type: 'flag', description: 'time the training step only' },
+    'no-peer': { type: 'flag', description: 'skip the PyTorch peer' },
+    json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
+  },
+} as const;
+
+/** The wall time of the Keras run reported in the "Keras vs. PyTorch" article, for the record. */
+const ARTICLE_KERAS_SECONDS = 1426;
+
+async function main(v: Values<typeof COMMAND.options>): Promise<void> {
+  const data = required('data', v.data);
+  const { epochs, steps, threads, weights: weightsArg } = v;
+  const full = !v['no-full'];
+  const { batchSize } = ARTICLE_SETTINGS;
   const dataset = readImageFolders(data);
   const weights = readBackboneWeights(weightsArg);
   const gpu = await Gpu.create();
   try {
-    // Training step at batch 32.
-    const batch = dataset.splits.train.slice(0, 32);
-    const { images } = await decodeAll(batch.map((s) => s.file), { skipBad: false });
+    // One training step at the article's batch size.
+    const batch = dataset.splits.train.slice(0, batchSize);
+    const { images } = await decodeAll(
+      batch.map((s) => s.file),
+      { skipBad: false },
+    );
     const model = loadBackbone(gpu, weights);
-    const head = new Head(gpu, { features: 2048, hidden: 128, classes: dataset.classes.length }, initHead({ features: 2048, hidden: 128, classes: dataset.classes.length }, 0));
+    const shape = {
+      features: model.plan.featureSize,
+      hidden: ARTICLE_SETTINGS.hidden,
+      classes: dataset.classes.length,
+    };
+    const head = new Head(gpu, shape, initHead(shape, 0));
     const labels = Uint32Array.from(batch, (s) => s.label);
     const random = seededRandom(1);
     const step = async () => {
-      const features = await backboneFeatures(gpu, model, images.map((i) => i!), batch.map(() => randomAffine('full', random)), 'constant');
+      const features = await backboneFeatures(
+        gpu,
+        model,
+        images.map((i) => i!),
+        batch.map(() => randomAffine(ARTICLE_SETTINGS.augment, random)),
+        ARTICLE_SETTINGS.fill,
+      );
       const y = gpu.upload(labels, [labels.length]);
       const { loss, logits } = await head.trainStep(features, y);
       await loss.read();
@@ -66,33 +129,58 @@ async function main(args: Args): Promise<void> {
       const out = mkdtempSync(join(tmpdir(), 'bench-train-'));
       const start = performance.now();
       await train(gpu, weights, dataset, {
-        data, epochs, batchSize: 32, lr: 1e-3, hidden: 128, augment: 'full', fill: 'constant', seed: 0, limit: null, out, skipBadImages: false, resume: null,
+        ...ARTICLE_SETTINGS,
+        data,
+        epochs,
+        seed: 0,
+        limit: null,
+        out,
+        skipBadImages: false,
+        resume: null,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       fullSeconds = (performance.now() - start) / 1000;
       rmSync(out, { recursive: true, force: true });
     }
-    const peer = args.flags.has('no-peer') ? 'skipped (--no-peer)' : runPeer(data, epochs, threads, steps, full);
+    const peer = v['no-peer'] ? 'skipped (--no-peer)' : runPeer(data, epochs, threads, steps, full);
     const p = typeof peer === 'string' ? null : peer;
-    const ours = { step: { batch: 32, ms: stepMs, imagesPerSecond: 32000 / stepMs }, full: fullSeconds === null ? null : { epochs, seconds: fullSeconds } };
+    const ours = {
+      step: { batch: batch.length, ms: stepMs, imagesPerSecond: (batch.length * 1000) / stepMs },
+      full: fullSeconds === null ? null : { epochs, seconds: fullSeconds },
+    };
     const peerName = `pytorch ${threads} threads (article recipe)`;
     const rows = [
-      ['training step, batch 32 (images/s)', ours.step.imagesPerSecond.toFixed(2), p ? p.step.imagesPerSecond.toFixed(2) : '-', p ? `${(ours.step.imagesPerSecond / p.step.imagesPerSecond).toFixed(2)}x` : '-'],
-      [`full run, ${epochs} epochs (s)`, fullSeconds === null ? '-' : fullSeconds.toFixed(0), p?.full ? p.full.seconds.toFixed(0) : '-', fullSeconds !== null && p?.full ? `${(p.full.seconds / fullSeconds).toFixed(2)}x` : '-'],
+      [
+        `training step, batch ${batch.length} (images/s)`,
+        ours.step.imagesPerSecond.toFixed(2),
+        p ? p.step.imagesPerSecond.toFixed(2) : '-',
+        p ? `${(ours.step.imagesPerSecond / p.step.imagesPerSecond).toFixed(2)}x` : '-',
+      ],
+      [
+        `full run, ${epochs} epochs (s)`,
+        fullSeconds === null ? '-' : fullSeconds.toFixed(0),
+        p?.full ? p.full.seconds.toFixed(0) : '-',
+        fullSeconds !== null && p?.full ? `${(p.full.seconds / fullSeconds).toFixed(2)}x` : '-',
+      ],
     ];
-    printTable(['measure', '', 'ours', peerName, 'ratio'].filter((_, i) => i !== 1), rows);
+    printTable(
+      ['measure', '', 'ours', peerName, 'ratio'].filter((_, i) => i !== 1),
+      rows,
+    );
     if (typeof peer === 'string') console.log(peer);
-    if (args.options.json) {
-      writeJsonAtomic(args.options.json, {
+    if (v.json) {
+      writeJsonAtomic(v.json, {
         ...resultsHeader(gpu, 'bench-train.js'),
-        data, images: { train: dataset.splits.train.length, validation: dataset.splits.validation.length }, weights: weightsArg,
+        data,
+        images: { train: dataset.splits.train.length, validation: dataset.splits.validation.length },
+        weights: weightsArg,
         ours,
         peer: p ? { name: peerName, step: p.step, full: p.full ?? null } : { name: peerName, error: peer },
         ratios: {
           step: p ? ours.step.imagesPerSecond / p.step.imagesPerSecond : null,
           full: fullSeconds !== null && p?.full ? p.full.seconds / fullSeconds : null,
         },
-        articleKerasSeconds: 1426,
+        articleKerasSeconds: ARTICLE_KERAS_SECONDS,
       });
     }
   } finally {
@@ -100,4 +188,4 @@ async function main(args: Args): Promise<void> {
   }
 }
 
-runBench(main, ['data', 'weights', 'epochs', 'steps', 'threads', 'json'], ['no-full', 'no-peer']);
+runBench(COMMAND, main);

@@ -6,12 +6,7 @@
 // with step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) computed
 // in float64 on the host. One invocation per element, 64 per workgroup.
 
-struct Params {
-  total: u32, row_pitch: u32, beta1: f32, beta2: f32,
-  eps: f32, weight_decay: f32, step_size: f32, bias_correction2_sqrt: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: AdamParams;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;

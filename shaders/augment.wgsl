@@ -10,21 +10,7 @@
 //
 // Source pixels are packed RGBA8 in one u32 each; images of a batch are concatenated.
 
-struct Params {
-  N: u32, OH: u32, OW: u32, fill_nearest: u32,
-  mean: vec4f,
-  inv_std: vec4f,
-}
-
-struct ImageMeta {
-  offset: u32, width: u32, height: u32, _pad: u32,
-  // source = (a.x * x + a.y * y + a.z, a.w * x + b.x * y + b.y) for an output centre (x, y)
-  a: vec4f,
-  // b.z, b.w: footprint along x and y (source pixels per output pixel)
-  b: vec4f,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: AugmentParams;
 @group(0) @binding(1) var<storage, read> pixels: array<u32>;
 @group(0) @binding(2) var<storage, read> metas: array<ImageMeta>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

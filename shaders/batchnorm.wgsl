@@ -4,9 +4,7 @@
 // grid. (At load time the model folds batchnorm into the preceding conv instead; see
 // src/kernels/batchnorm.ts.)
 
-struct Params { total: u32, C: u32, eps: f32, row_pitch: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: BatchNormParams;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;

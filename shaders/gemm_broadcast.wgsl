@@ -1,41 +1,24 @@
-// Batched GEMM C_z[M,N] = A_z(m,k)·B_z(k,n) (+ bias[n]) (+ ReLU) for CPU adapters with
-// subgroups (lavapipe/llvmpipe); z = workgroup_id.z. Used by bench/gemm and, batched over the
-// 16 or 36 Winograd positions, by the Winograd conv.
+// Batched GEMM C_z[M,N] = A_z(m,k)·B_z(k,n) with the fused epilogue (+ bias[n], + residual,
+// ReLU) for CPU adapters with subgroups (lavapipe/llvmpipe); z = workgroup_id.z. Operands,
+// strides and batches: common/gemm_operands.wgsl. Also the GEMM pass of the Winograd conv,
+// batched over its 16 or 36 positions.
 //
 // Why this shape: llvmpipe turns every storage-buffer load into a per-lane loop with an
 // execution-mask test and a bounds check, even when all lanes read the same address, so
 // loads, not FMAs, set the speed. Each invocation holds 16 rows x 2 vec4 columns (128
 // accumulators), and the 16 rows' A values are loaded once per subgroup: lane l loads row
-// l % 8 of each group of 8 and subgroupBroadcast hands the value to every lane. Per k an
+// l % 8 of each group of 8 and share8 hands the value to every lane. Per k an
 // invocation makes 2 vec4 B loads and 2 A loads for 128 FMAs (gemm_vec4: 2 vec4 + 8 for 64).
 //
 // Tiling: a workgroup of WG invocations (whole subgroups of 8 or 16 lanes) owns 16 rows x
-// (WG*8) columns. No workgroup memory. A(m,k) = A[z*a_batch + m*a_row + k*a_col];
-// B(k,n) = B4[(z*b_batch + k*b_row + n) / 4]; needs N % 4 == 0 and B, C rows in vec4s.
+// (WG*8) columns. No workgroup memory. Needs N % 4 == 0, b_col == 1 and the B and C rows
+// and batches in whole vec4s.
 enable subgroups;
 
-struct Params {
-  M: u32, N: u32, K: u32, a_row: u32,
-  a_col: u32, b_row: u32, a_batch: u32, b_batch: u32,
-  c_batch: u32, _a: u32, _b: u32, _c: u32,
-}
-
-override WG: u32 = 16;
-override HAS_BIAS: bool = false;
-override RELU: bool = false;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
-@group(0) @binding(3) var<storage, read> bias4: array<vec4f>;
-@group(0) @binding(4) var<storage, read_write> C4: array<vec4f>;
-
-// The 8 values of `mine` held by subgroup lanes 0..7, in every lane.
-fn share8(mine: f32) -> array<f32, 8> {
-  return array<f32, 8>(
-    subgroupBroadcast(mine, 0u), subgroupBroadcast(mine, 1u), subgroupBroadcast(mine, 2u), subgroupBroadcast(mine, 3u),
-    subgroupBroadcast(mine, 4u), subgroupBroadcast(mine, 5u), subgroupBroadcast(mine, 6u), subgroupBroadcast(mine, 7u));
-}
+#include "common/gemm_operands.wgsl"
+#include "common/epilogue.wgsl"
+#include "common/row_blocks.wgsl"
+#include "common/subgroup_share.wgsl"
 
 @compute @workgroup_size(WG)
 fn gemm_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32,
@@ -72,10 +55,7 @@ fn gemm_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_in
     for (var j = 0u; j < 2u; j++) {
       let c = col + j;
       if (c < n4) {
-        var v = acc[i][j];
-        if (HAS_BIAS) { v += bias4[c]; }
-        if (RELU) { v = max(v, vec4f(0.0)); }
-        C4[c_base + m * n4 + c] = v;
+        store4(c_base + m * n4 + c, c, acc[i][j]);
       }
     }
   }

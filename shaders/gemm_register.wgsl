@@ -1,5 +1,6 @@
-// GEMM C[M,N] = A(m,k)·B(k,n) (+ bias[n]) (+ ReLU), register-tiled for CPU-backed adapters
-// (lavapipe/llvmpipe run a workgroup's invocations as SIMD lanes of one CPU thread).
+// GEMM C[M,N] = A(m,k)·B(k,n) with the fused epilogue (+ bias[n], + residual, ReLU),
+// register-tiled for CPU-backed adapters (lavapipe/llvmpipe run a workgroup's invocations as
+// SIMD lanes of one CPU thread). Operands and strides: common/gemm_operands.wgsl (no batches).
 //
 // Tiling: a workgroup of WG invocations owns 8 rows x (WG*8) columns of C. The 8 row indices
 // come from workgroup_id, so they are uniform and lavapipe loads each A value once for all
@@ -7,44 +8,17 @@
 // consecutive B values per k. No workgroup memory and no barriers: both are costly on a CPU.
 // Out-of-range rows/columns load clamped (valid) addresses and are never stored.
 //
-// Operands are addressed through strides, so either one may be transposed for free:
-// A(m,k) = A[m*a_row + k*a_col], B(k,n) = B[k*b_row + n*b_col].
 // gemm_vec4 reads B and writes C as vec4 and needs N % 4 == 0 and b_col == 1;
 // gemm_scalar takes any shape and strides.
 
-struct Params {
-  M: u32, N: u32, K: u32, a_row: u32,
-  a_col: u32, b_row: u32, b_col: u32, _pad: u32,
-}
-
-override WG: u32 = 16;
-override HAS_BIAS: bool = false;
-override RELU: bool = false;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C4: array<vec4f>;
-
-fn epilogue(v: f32, n: u32) -> f32 {
-  var r = v;
-  if (HAS_BIAS) { r += bias[n]; }
-  if (RELU) { r = max(r, 0.0); }
-  return r;
-}
-
-// Row block from y and z: z extends y beyond the 65535 workgroups-per-dimension limit.
-fn row_base(wg: vec3u, nwg: vec3u) -> u32 {
-  return (wg.y + wg.z * nwg.y) * 8u;
-}
+#include "common/gemm_operands.wgsl"
+#include "common/epilogue.wgsl"
+#include "common/row_blocks.wgsl"
 
 @compute @workgroup_size(WG)
 fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
              @builtin(local_invocation_index) li: u32) {
-  let row0 = row_base(wg, nwg);
+  let row0 = row_base(wg, nwg, 8u);
   if (row0 >= p.M) { return; }
   let n4 = p.N / 4u;
   let col = (wg.x * WG + li) * 2u; // in vec4 units
@@ -70,9 +44,7 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
     for (var j = 0u; j < 2u; j++) {
       let c = col + j;
       if (c < n4) {
-        let n = c * 4u;
-        let v = acc[i][j];
-        C4[m * n4 + c] = vec4f(epilogue(v.x, n), epilogue(v.y, n + 1u), epilogue(v.z, n + 2u), epilogue(v.w, n + 3u));
+        store4(m * n4 + c, c, acc[i][j]);
       }
     }
   }
@@ -81,7 +53,7 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
 @compute @workgroup_size(WG)
 fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
                @builtin(local_invocation_index) li: u32) {
-  let row0 = row_base(wg, nwg);
+  let row0 = row_base(wg, nwg, 8u);
   if (row0 >= p.M) { return; }
   let col0 = (wg.x * WG + li) * 8u;
   var a_off: array<u32, 8>;
@@ -105,7 +77,7 @@ fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
     if (m >= p.M) { break; }
     for (var j = 0u; j < 8u; j++) {
       let n = col0 + j;
-      if (n < p.N) { C[m * p.N + n] = epilogue(acc[i][j / 4u][j % 4u], n); }
+      if (n < p.N) { store(m * p.N + n, n, acc[i][j / 4u][j % 4u]); }
     }
   }
 }

@@ -1,4 +1,5 @@
-// GEMM C[M,N] = A(m,k)·B(k,n) (+ bias[n]) (+ ReLU), shaped for discrete GPUs.
+// GEMM C[M,N] = A(m,k)·B(k,n) with the fused epilogue (+ bias[n], + residual, ReLU), shaped
+// for discrete GPUs. Operands and strides: common/gemm_operands.wgsl (no batches).
 //
 // Tiling: a 16x16 workgroup owns a 64x64 tile of C; each invocation accumulates 4x4 outputs
 // at rows ty+16i and columns tx+16j, so neighbouring invocations touch neighbouring addresses
@@ -10,23 +11,10 @@
 // 128x128 tile, stages 8-deep slices (A k-major) and reads them as vec4, so each invocation
 // makes 4 vec4 workgroup reads per 64 FMAs instead of 8 scalar reads per 16. Rows and columns
 // of an invocation are ty*4..+3 and 64+ty*4..+3 (tx likewise), keeping reads conflict-free.
-//
-// Strides make either operand transposable: A(m,k) = A[m*a_row + k*a_col],
-// B(k,n) = B[k*b_row + n*b_col].
 
-struct Params {
-  M: u32, N: u32, K: u32, a_row: u32,
-  a_col: u32, b_row: u32, b_col: u32, _pad: u32,
-}
-
-override HAS_BIAS: bool = false;
-override RELU: bool = false;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+#include "common/gemm_operands.wgsl"
+#include "common/epilogue.wgsl"
+#include "common/row_blocks.wgsl"
 
 var<workgroup> As: array<array<f32, 65>, 16>; // [k][m], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][n]
@@ -42,18 +30,10 @@ fn load_b(k: u32, n: u32) -> f32 {
   return 0.0;
 }
 
-// C[m, n] = v (+ bias[n]) (+ ReLU), for m < M, n < N.
-fn store_c(m: u32, n: u32, v: f32) {
-  var r = v;
-  if (HAS_BIAS) { r += bias[n]; }
-  if (RELU) { r = max(r, 0.0); }
-  C[m * p.N + n] = r;
-}
-
 @compute @workgroup_size(16, 16)
 fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
               @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row_tile = (wg.y + wg.z * nwg.y) * 64u;
+  let row_tile = row_base(wg, nwg, 64u);
   let col_tile = wg.x * 64u;
   var acc: array<array<f32, 4>, 4>;
   let k_tiles = (p.K + 15u) / 16u;
@@ -83,7 +63,7 @@ fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
     if (m >= p.M) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let n = col_tile + lid.x + 16u * j;
-      if (n < p.N) { store_c(m, n, acc[i][j]); }
+      if (n < p.N) { store(m * p.N + n, n, acc[i][j]); }
     }
   }
 }
@@ -94,7 +74,7 @@ var<workgroup> Bs128: array<vec4f, 256>; // [k][n / 4]
 @compute @workgroup_size(16, 16)
 fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
                  @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row_tile = (wg.y + wg.z * nwg.y) * 128u;
+  let row_tile = row_base(wg, nwg, 128u);
   let col_tile = wg.x * 128u;
   var acc: array<array<vec4f, 2>, 8>; // [row][column group]
   let k_tiles = (p.K + 7u) / 8u;
@@ -132,7 +112,7 @@ fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
     for (var g = 0u; g < 2u; g++) {
       for (var j = 0u; j < 4u; j++) {
         let n = col_tile + g * 64u + lid.x * 4u + j;
-        if (n < p.N) { store_c(m, n, acc[r][g][j]); }
+        if (n < p.N) { store(m * p.N + n, n, acc[r][g][j]); }
       }
     }
   }

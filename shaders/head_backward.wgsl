@@ -4,9 +4,7 @@
 // bias_grad: db[n] = sum over rows of dy[m, n]; one invocation per column summing its rows in
 //   order (neighbouring invocations read neighbouring columns). Head batches are tens of rows.
 
-struct Params { total: u32, row_pitch: u32, rows: u32, cols: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: HeadBackwardParams;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;

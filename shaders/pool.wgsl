@@ -5,12 +5,6 @@
 // global_avg_pool: one invocation per (n, c), summing the H*W plane in order; neighbouring
 //   invocations read neighbouring channels, so the loads stay contiguous.
 
-struct PoolParams {
-  N: u32, H: u32, W: u32, C: u32,
-  OH: u32, OW: u32, KH: u32, KW: u32,
-  stride: u32, pad: u32, total: u32, row_pitch: u32,
-}
-
 @group(0) @binding(0) var<uniform> p: PoolParams;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;

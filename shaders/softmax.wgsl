@@ -6,10 +6,7 @@
 // (softmax - onehot) / rows; xent_mean then averages the row losses in a fixed order.
 // A label outside [0, cols) yields a NaN loss and gradient row rather than a wrong number.
 
-// nan_bits holds 0x7fc00000: WGSL rejects NaN as a constant, so it arrives as a uniform.
-struct Params { rows: u32, cols: u32, nan_bits: u32, _pad: u32 }
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: SoftmaxParams;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 

@@ -2,7 +2,8 @@
 //   input:  each (m+2)^2 input patch d (stride m) -> V = B^T d B, E = (m+2)^2 values per channel
 //   gemm:   for each of the E positions e, M_e[P, K] = V_e[P, C] . U_e[C, K]
 //           (U = G g G^T, the weights transformed once at load)
-//   output: each E-value M -> the m x m output tile A^T M A, + bias, + residual, ReLU
+//   output: each E-value M -> the m x m output tile A^T M A, through the fused epilogue
+//           (common/epilogue.wgsl: + bias, + residual, ReLU)
 // F(2x2) does 2.25x fewer multiplications than the direct conv, F(4x4) 4x, at the price of
 // larger transform constants (f32 error about 1e-6 relative instead of 1e-7). The GEMM pass
 // is shared by both: wino_gemm here, register-tiled like gemm_register.wgsl (8 rows from
@@ -11,18 +12,10 @@
 // C % 4 == 0 and K % 4 == 0. Layouts: V [E][P][C], U [E][C][K], M [E][P][K], with
 // P = N * ceil(H/m) * ceil(W/m) tiles; wino_* entry points are F(2x2), wino4_* F(4x4).
 
-struct Params {
-  N: u32, H: u32, W: u32, C: u32,
-  K: u32, TH: u32, TW: u32, P: u32,
-  row_pitch: u32, _a: u32, _b: u32, _c: u32,
-}
+#include "common/epilogue.wgsl"
+#include "common/row_blocks.wgsl"
 
-override WG: u32 = 16;
-override HAS_BIAS: bool = false;
-override HAS_RESIDUAL: bool = false;
-override RELU: bool = false;
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: WinogradParams;
 
 // wino_input
 @group(0) @binding(1) var<storage, read> X4: array<vec4f>;
@@ -114,19 +107,12 @@ fn wino_gemm(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) 
   }
 }
 
-// wino_output
+// wino_output: Mo4 at binding 1, the epilogue's bias, residual and output at 3 to 5.
 @group(0) @binding(1) var<storage, read> Mo4: array<vec4f>;
-@group(0) @binding(2) var<storage, read> bias4: array<vec4f>;
-@group(0) @binding(3) var<storage, read> R4: array<vec4f>;
-@group(0) @binding(4) var<storage, read_write> Y4: array<vec4f>;
 
-// Output pixel (n, oh, ow), channels 4*k4..+3: v (bias already added) + residual, ReLU.
+// Output pixel (n, oh, ow), channels 4*k4..+3, through the epilogue.
 fn store_output(n: u32, oh: u32, ow: u32, k4: u32, v: vec4f) {
-  let o = ((n * p.H + oh) * p.W + ow) * (p.K / 4u) + k4;
-  var r = v;
-  if (HAS_RESIDUAL) { r += R4[o]; }
-  if (RELU) { r = max(r, vec4f(0.0)); }
-  Y4[o] = r;
+  store4(((n * p.H + oh) * p.W + ow) * (p.K / 4u) + k4, k4, v);
 }
 
 @compute @workgroup_size(64)
@@ -148,15 +134,13 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
     s[0][j] = m[j] + m[4u + j] + m[8u + j];
     s[1][j] = m[4u + j] - m[8u + j] - m[12u + j];
   }
-  var b = vec4f(0.0);
-  if (HAS_BIAS) { b = bias4[k4]; }
   for (var r = 0u; r < 2u; r++) {
     let y0 = s[r][0] + s[r][1] + s[r][2];
     let y1 = s[r][1] - s[r][2] - s[r][3];
     for (var q = 0u; q < 2u; q++) {
       let oh = oh0 + r;
       let ow = ow0 + q;
-      if (oh < p.H && ow < p.W) { store_output(n, oh, ow, k4, select(y0, y1, q == 1u) + b); }
+      if (oh < p.H && ow < p.W) { store_output(n, oh, ow, k4, select(y0, y1, q == 1u)); }
     }
   }
 }
@@ -218,15 +202,13 @@ fn wino4_output(@builtin(global_invocation_id) g: vec3u) {
     let r = at6(col);
     for (var i = 0u; i < 4u; i++) { s[i][j] = r[i]; }
   }
-  var b = vec4f(0.0);
-  if (HAS_BIAS) { b = bias4[at.group]; }
   for (var r = 0u; r < 4u; r++) {
     let oh = at.row + r;
     if (oh >= p.H) { break; }
     let y = at6(s[r]);
     for (var q = 0u; q < 4u; q++) {
       let ow = at.col + q;
-      if (ow < p.W) { store_output(at.n, oh, ow, at.group, y[q] + b); }
+      if (ow < p.W) { store_output(at.n, oh, ow, at.group, y[q]); }
     }
   }
 }

@@ -2,34 +2,63 @@
 // Node APIs, so the same code runs under Node and in browsers (dist/browser/webgpu-transfer.js).
 // The command-line tools in src/cli/ add files, folders and workers on top of it.
 export { Gpu } from './gpu/context.js';
-export { type AdapterDescription, type DeviceOptions, adapterIdentity, adapterLabel, requestDevice } from './gpu/device.js';
+export {
+  type AdapterDescription,
+  type DeviceOptions,
+  adapterIdentity,
+  adapterLabel,
+  requestDevice,
+} from './gpu/device.js';
 export { Tensor } from './gpu/tensor.js';
 
-export { type Variant, VARIANTS, defaultVariant, supportsVariant } from './kernels/common.js';
+export { type Variant, KERNEL_VARIANTS, defaultVariant, supportsVariant } from './kernels/common.js';
 export { type GemmOptions, batchedGemm, gemm } from './kernels/gemm.js';
-export { type Conv2dOptions, conv2d, conv2dOutputShape, oihwToHwio } from './kernels/conv2d.js';
+export { type Conv2dOptions, conv2d, conv2dOutputShape } from './kernels/conv2d.js';
 export { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from './kernels/winograd.js';
-export { batchNorm, foldBatchNorm } from './kernels/batchnorm.js';
+export { batchNorm } from './kernels/batchnorm.js';
 export { globalAvgPool, maxPool2d } from './kernels/pool.js';
 export { softmax, softmaxCrossEntropy } from './kernels/softmax.js';
 export { ADAM_DEFAULTS, Adam, type AdamOptions, adamStep } from './kernels/adam.js';
 export { biasGrad, reluBackward } from './kernels/head-backward.js';
-export { augmentBatch } from './kernels/augment.js';
-export { type Affine, type AugmentMode, type FillMode, IDENTITY, randomAffine, seededRandom } from './data/augment.js';
+export {
+  type Affine,
+  type FillMode,
+  IDENTITY,
+  type PixelImage,
+  type ResampleTarget,
+  augmentBatch,
+  sourceMap,
+} from './kernels/augment.js';
+export { type AugmentMode, randomAffine } from './data/augment.js';
+export { randomArray, seededRandom, uniformStream } from './util/random.js';
 
 export { RESNETS, type ResNetSpec, plan, resnetSpec } from './model/architecture.js';
 export { ResNet } from './model/resnet.js';
-export { type BackboneWeights, backboneWeights, detectArchitecture, loadBackbone, syntheticBackbone } from './model/backbone.js';
+export {
+  type BackboneWeights,
+  backboneWeights,
+  detectArchitecture,
+  loadBackbone,
+  syntheticBackbone,
+} from './model/backbone.js';
 export { syntheticImages, syntheticWeights } from './model/synthetic.js';
+export { BN_EPS, foldBatchNorm, oihwToHwio } from './model/prepare.js';
 export { parseSafetensors, serializeSafetensors } from './weights/safetensors.js';
 export { parseWeightFile } from './weights/parse.js';
 
 export { HEAD_PARAMETERS, Head, type HeadShape, type HeadWeights, headShapes, initHead } from './autograd/head.js';
-export { MODEL_FORMAT, type ModelJson, type SavedModel, checkBackbone, parseHead, parseModelJson } from './train/model-format.js';
+export {
+  MODEL_FORMAT,
+  type ModelJson,
+  type SavedModel,
+  checkBackbone,
+  parseHead,
+  parseModelJson,
+} from './train/model-format.js';
 export { caption, predict } from './train/predict.js';
 
-export type { RgbImage } from './image/decode.js';
-export { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE, preprocess } from './image/preprocess.js';
+export type { RgbImage } from './image/format.js';
+export { PREPROCESSING, preprocess } from './image/preprocess.js';
 export { type ImageFormat, rgbFromRgba, sniffFormat } from './image/format.js';
 export { decodeJpeg } from './image/jpeg/decode.js';
 export { backboneFromBytes, decodeInBrowser, savedModelFromBytes, sha256Hex } from './browser/load.js';

@@ -14,7 +14,7 @@ async function loadBundle(): Promise<typeof Library> {
   try {
     return (await import(/* @vite-ignore */ BUNDLE)) as typeof Library;
   } catch (e) {
-    throw new Error(`${BUNDLE} did not load (run npm run build first): ${(e as Error).message}`);
+    throw new Error(`${BUNDLE} did not load (run npm run build first): ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -28,8 +28,14 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     gpu = await lib.Gpu.create({ log: false });
     if (inBrowser) expect(navigator.gpu).toBeDefined();
     const [M, N, K] = [37, 70, 53];
-    const a = randomArray(M * K, random), b = randomArray(N * K, random), bias = randomArray(N, random);
-    const out = await lib.gemm(gpu, gpu.upload(a, [M, K]), gpu.upload(b, [N, K]), { transB: true, bias: gpu.upload(bias), relu: true });
+    const a = randomArray(M * K, random),
+      b = randomArray(N * K, random),
+      bias = randomArray(N, random);
+    const out = await lib.gemm(gpu, gpu.upload(a, [M, K]), gpu.upload(b, [N, K]), {
+      transB: true,
+      bias: gpu.upload(bias),
+      relu: true,
+    });
     const want = lib.reference.gemmRef(a, b, M, N, K, { transB: true, bias, relu: true });
     expect(lib.reference.relativeError(await out.read(), want), seedNote()).toBeLessThanOrEqual(1e-5);
   });
@@ -39,23 +45,49 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     const classes = ['alien', 'predator', 'xenomorph'];
     const head = lib.initHead(shape, 11);
     const shapes = lib.headShapes(shape);
-    const headBytes = lib.serializeSafetensors(new Map(lib.HEAD_PARAMETERS.map((k) => [k, { dtype: 'float32' as const, shape: shapes[k], data: head[k] }])));
-    const modelJson = JSON.stringify({ format: lib.MODEL_FORMAT, classes, head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) } });
+    const headBytes = lib.serializeSafetensors(
+      new Map(lib.HEAD_PARAMETERS.map((k) => [k, { dtype: 'float32' as const, shape: shapes[k], data: head[k] }])),
+    );
+    const modelJson = JSON.stringify({
+      format: lib.MODEL_FORMAT,
+      classes,
+      head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) },
+    });
     await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
     const saved = await lib.savedModelFromBytes(modelJson, headBytes);
 
-    const images = [[300, 200], [150, 251]].map(([width, height]) => ({ width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)) }));
+    const images = [
+      [300, 200],
+      [150, 251],
+    ].map(([width, height]) => ({
+      width,
+      height,
+      data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)),
+    }));
     const backbone = lib.syntheticBackbone(5);
     const probabilities = await lib.predict(gpu, saved, backbone, images);
 
     // The same images through the bundle's resize and backbone, then the head in float64.
     const model = lib.loadBackbone(gpu, backbone);
-    const input = await lib.augmentBatch(gpu, images, images.map(() => lib.IDENTITY), 'constant');
+    const input = await lib.augmentBatch(
+      gpu,
+      images,
+      images.map(() => lib.IDENTITY),
+      { ...lib.PREPROCESSING, fill: 'constant' },
+    );
     const features = await (await model.forward(input)).features.read();
     model.destroy();
     const { gemmRef, softmaxRef, relativeError } = lib.reference;
-    const hidden = gemmRef(features, head['fc1.weight'], 2, 16, 2048, { transB: true, bias: head['fc1.bias'], relu: true });
-    const want = softmaxRef(gemmRef(hidden, head['fc2.weight'], 2, 3, 16, { transB: true, bias: head['fc2.bias'] }), 2, 3);
+    const hidden = gemmRef(features, head['fc1.weight'], 2, 16, 2048, {
+      transB: true,
+      bias: head['fc1.bias'],
+      relu: true,
+    });
+    const want = softmaxRef(
+      gemmRef(hidden, head['fc2.weight'], 2, 3, 16, { transB: true, bias: head['fc2.bias'] }),
+      2,
+      3,
+    );
     expect(relativeError(probabilities, want), seedNote()).toBeLessThanOrEqual(1e-5);
     expect(lib.caption(probabilities.subarray(0, 3), classes)).toMatch(/^\d+% \w+, \d+% \w+, \d+% \w+$/);
     gpu.destroy();
@@ -75,6 +107,8 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     const pil = await lib.decodeInBrowser(await blob('jpeg/baseline-420.rgb.png'));
     expect(jpeg.width * jpeg.height).toBeGreaterThan(100);
     expect(jpeg).toEqual(pil);
-    await expect(lib.decodeInBrowser((await blob('jpeg/baseline-420.jpg')).slice(0, 300), 'cut.jpg')).rejects.toThrow(/^cut\.jpg: corrupt or unsupported JPEG/);
+    await expect(lib.decodeInBrowser((await blob('jpeg/baseline-420.jpg')).slice(0, 300), 'cut.jpg')).rejects.toThrow(
+      /^cut\.jpg: corrupt or unsupported JPEG/,
+    );
   });
 });

@@ -3,11 +3,14 @@
 // their bytes, not their names.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/image/decode.node.js';
 import { sniffFormat } from '../src/image/format.js';
 
 const dir = 'test/fixtures/png';
-const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as Record<string, { mode: string; rgb: number[] }>;
+const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as Record<
+  string,
+  { mode: string; rgb: number[] }
+>;
 
 describe('decodeImage', () => {
   for (const name of ['rgb.png', 'rgba.png', 'gray.png', 'gray-alpha.png', 'palette.png']) {
@@ -32,6 +35,8 @@ describe('decodeImage', () => {
     expect(sniffFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
     expect(() => decodeImage(new TextEncoder().encode('hello'), 'a.jpg')).toThrow('a.jpg: not a JPEG or PNG image');
     expect(() => decodeImage(png.subarray(0, 40), 'cut.png')).toThrow(/^cut\.png: corrupt or unsupported PNG/);
-    expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2]), 'bad.jpg')).toThrow(/^bad\.jpg: corrupt or unsupported JPEG/);
+    expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2]), 'bad.jpg')).toThrow(
+      /^bad\.jpg: corrupt or unsupported JPEG/,
+    );
   });
 });

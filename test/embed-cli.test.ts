@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 
 const DATA = '../shared/datasets/alien-vs-predator/validation';
 const ready = existsSync('dist/embed.js') && existsSync(DATA);
-const run = (...args: string[]) => spawnSync(process.execPath, ['dist/embed.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['dist/embed.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
 
 describe.skipIf(!ready)('node dist/embed.js', () => {
   const dir = mkdtempSync(join(tmpdir(), 'embed-'));
@@ -30,7 +34,12 @@ describe.skipIf(!ready)('node dist/embed.js', () => {
   }, 300_000);
 
   it('refuses bad input with one line and exit code 2, writing nothing', () => {
-    for (const args of [['README.md'], [`${DATA}/alien/missing.jpg`], ['--weights', join(dir, 'none.safetensors'), `${DATA}/alien/0.jpg`], ['--bogus', 'x']]) {
+    for (const args of [
+      ['README.md'],
+      [`${DATA}/alien/missing.jpg`],
+      ['--weights', join(dir, 'none.safetensors'), `${DATA}/alien/0.jpg`],
+      ['--bogus', 'x'],
+    ]) {
       const r = run(...args, '--json', join(dir, 'bad.json'));
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^error: /);

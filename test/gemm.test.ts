@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VARIANTS, broadcastWorkgroup, supportsVariant } from '../src/kernels/common.js';
+import { BATCHED_GEMM_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../src/check/cases.js';
+import { KERNEL_VARIANTS, broadcastWorkgroup, supportsVariant } from '../src/kernels/common.js';
 import type { Gpu } from '../src/gpu/context.js';
 import { batchedGemm, gemm } from '../src/kernels/gemm.js';
 import { gemmRef, relativeError } from '../src/reference/cpu.js';
@@ -7,37 +8,33 @@ import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGp
 
 const ctx = useGpu();
 
-// Odd sizes (not multiples of any tile), tiny edges, and the dense head's shapes.
-const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [7, 13, 5], [33, 65, 17], [64, 64, 64], [100, 36, 129], [130, 9, 70],
-  [32, 128, 2048], [32, 2, 128], [2048, 128, 32], [128, 2048, 32], [257, 260, 31],
-];
-
-describe.each(VARIANTS)('gemm (%s)', (variant) => {
+describe.each(KERNEL_VARIANTS)('gemm (%s)', (variant) => {
   skipUnsupported(ctx, variant);
   const random = rng();
-  for (const [M, N, K] of SHAPES) {
-    for (const transA of [false, true]) for (const transB of [false, true]) {
-      it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
-        const { gpu } = ctx;
-        const a = randomArray(M * K, random);
-        const b = randomArray(K * N, random);
-        const bias = randomArray(N, random);
-        const relu = (M + N) % 2 === 0;
-        const A = gpu.upload(a, transA ? [K, M] : [M, K]);
-        const B = gpu.upload(b, transB ? [N, K] : [K, N]);
-        const out = poisoned(gpu, [M, N]);
-        await gemm(gpu, A, B, { transA, transB, bias: gpu.upload(bias), relu, variant, out });
-        const got = await out.read();
-        const want = gemmRef(a, b, M, N, K, { transA, transB, bias, relu });
-        expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
+  for (const { M, N, K } of GEMM_CASES) {
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
+          const { gpu } = ctx;
+          const a = randomArray(M * K, random);
+          const b = randomArray(K * N, random);
+          const bias = randomArray(N, random);
+          const relu = (M + N) % 2 === 0;
+          const A = gpu.upload(a, transA ? [K, M] : [M, K]);
+          const B = gpu.upload(b, transB ? [N, K] : [K, N]);
+          const out = poisoned(gpu, [M, N]);
+          await gemm(gpu, A, B, { transA, transB, bias: gpu.upload(bias), relu, variant, out });
+          const got = await out.read();
+          const want = gemmRef(a, b, M, N, K, { transA, transB, bias, relu });
+          expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+        });
+      }
   }
 
   it('without bias or ReLU leaves negative values', async () => {
     const { gpu } = ctx;
-    const a = randomArray(9 * 11, random), b = randomArray(11 * 12, random);
+    const a = randomArray(9 * 11, random),
+      b = randomArray(11 * 12, random);
     const got = await (await gemm(gpu, gpu.upload(a, [9, 11]), gpu.upload(b, [11, 12]), { variant })).read();
     const want = gemmRef(a, b, 9, 12, 11);
     expect(Math.min(...got)).toBeLessThan(0);
@@ -47,15 +44,32 @@ describe.each(VARIANTS)('gemm (%s)', (variant) => {
 
 describe('gemm (tiled, 128x128 tiles)', () => {
   const random = rng();
-  for (const [M, N, K] of [[1, 1, 1], [7, 13, 5], [130, 9, 70], [257, 260, 31], [128, 256, 64], [300, 129, 200]]) {
-    for (const [transA, transB] of [[false, false], [true, true], [false, true]]) {
+  for (const { M, N, K } of GEMM_TILE128_CASES) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, true],
+      [false, true],
+    ]) {
       it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
         const { gpu } = ctx;
-        const a = randomArray(M * K, random), b = randomArray(K * N, random), bias = randomArray(N, random);
+        const a = randomArray(M * K, random),
+          b = randomArray(K * N, random),
+          bias = randomArray(N, random);
         const relu = (M + N) % 2 === 0;
         const out = poisoned(gpu, [M, N]);
-        await gemm(gpu, gpu.upload(a, transA ? [K, M] : [M, K]), gpu.upload(b, transB ? [N, K] : [K, N]), { transA, transB, bias: gpu.upload(bias), relu, variant: 'tiled', tile: 128, out });
-        expect(relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu })), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+        await gemm(gpu, gpu.upload(a, transA ? [K, M] : [M, K]), gpu.upload(b, transB ? [N, K] : [K, N]), {
+          transA,
+          transB,
+          bias: gpu.upload(bias),
+          relu,
+          variant: 'tiled',
+          tile: 128,
+          out,
+        });
+        expect(
+          relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu })),
+          seedNote(),
+        ).toBeLessThanOrEqual(TOLERANCE);
       });
     }
   }
@@ -64,24 +78,39 @@ describe('gemm (tiled, 128x128 tiles)', () => {
 describe('batched gemm (broadcast)', () => {
   skipUnsupported(ctx, 'broadcast');
   const random = rng();
-  for (const [batch, M, N, K] of [[3, 37, 20, 19], [36, 8, 64, 64], [2, 1, 4, 1]]) {
+  for (const [batch, M, N, K] of BATCHED_GEMM_CASES) {
     it(`${batch} x M=${M} N=${N} K=${K}`, async () => {
       const { gpu } = ctx;
-      const a = randomArray(batch * M * K, random), b = randomArray(batch * K * N, random);
+      const a = randomArray(batch * M * K, random),
+        b = randomArray(batch * K * N, random);
       const out = poisoned(gpu, [batch, M, N]);
       (await batchedGemm(gpu, [batch, M, N, K]))(gpu.upload(a, [batch, M, K]), gpu.upload(b, [batch, K, N]), out);
       const got = await out.read();
       const want = new Float64Array(batch * M * N);
-      for (let z = 0; z < batch; z++) want.set(gemmRef(a.subarray(z * M * K, (z + 1) * M * K), b.subarray(z * K * N, (z + 1) * K * N), M, N, K), z * M * N);
+      for (let z = 0; z < batch; z++)
+        want.set(
+          gemmRef(a.subarray(z * M * K, (z + 1) * M * K), b.subarray(z * K * N, (z + 1) * K * N), M, N, K),
+          z * M * N,
+        );
       expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
     });
   }
 });
 
 describe('variant support', () => {
-  const adapter = (subgroupMinSize: number, subgroupMaxSize: number) => ({ adapter: { subgroupMinSize, subgroupMaxSize } }) as unknown as Gpu;
+  const adapter = (subgroupMinSize: number, subgroupMaxSize: number) =>
+    ({ adapter: { subgroupMinSize, subgroupMaxSize } }) as unknown as Gpu;
   it('runs broadcast only with subgroups of 8 or 16 lanes, in whole subgroups', () => {
-    for (const [min, max, ok] of [[0, 0, false], [4, 4, false], [4, 8, false], [8, 8, true], [8, 16, true], [16, 16, true], [32, 32, false], [8, 32, false]] as const) {
+    for (const [min, max, ok] of [
+      [0, 0, false],
+      [4, 4, false],
+      [4, 8, false],
+      [8, 8, true],
+      [8, 16, true],
+      [16, 16, true],
+      [32, 32, false],
+      [8, 32, false],
+    ] as const) {
       expect(supportsVariant(adapter(min, max), 'broadcast'), `${min}-${max}`).toBe(ok);
       expect(supportsVariant(adapter(min, max), 'register')).toBe(true);
     }
@@ -94,6 +123,8 @@ describe('variant support', () => {
 describe('gemm errors', () => {
   it('rejects mismatched inner dimensions', async () => {
     const { gpu } = ctx;
-    await expect(gemm(gpu, gpu.tensor([3, 4]), gpu.tensor([5, 6]))).rejects.toThrow(/gemm: inner dimensions differ \(4 vs 5\)/);
+    await expect(gemm(gpu, gpu.tensor([3, 4]), gpu.tensor([5, 6]))).rejects.toThrow(
+      /gemm: inner dimensions differ \(4 vs 5\)/,
+    );
   });
 });

@@ -10,17 +10,20 @@ import { fixture, useGpu } from './helpers.js';
 const golden = parseSafetensors(await fixture('head-golden.safetensors'), 'head-golden');
 
 // Detected: the adapter's own kernel choice; 'gpu': the choice made for real GPUs (tiled GEMMs).
-describe.each(['detected', 'gpu'] as const)('head training against torch.optim.Adam, kernels for the %s adapter', (kind) => {
-  const ctx = useGpu(kind === 'gpu' ? { kernelsFor: 'gpu' } : {});
+describe.each(['detected', 'gpu'] as const)(
+  'head training against torch.optim.Adam, kernels for the %s adapter',
+  (kind) => {
+    const ctx = useGpu(kind === 'gpu' ? { kernelsFor: 'gpu' } : {});
 
-  it('20 steps: losses and weights within 1e-5', async () => {
-    const errors = await replayHeadGolden(ctx.gpu, golden);
-    expect(errors.losses).toBeLessThan(1e-5);
-    for (const [name, error] of Object.entries(errors.weights)) expect(error, name).toBeLessThan(1e-5);
-    // The update moved the weights far more than the tolerance.
-    expect(errors.moved).toBeGreaterThan(1e-2);
-  });
-});
+    it('20 steps: losses and weights within 1e-5', async () => {
+      const errors = await replayHeadGolden(ctx.gpu, golden);
+      expect(errors.losses).toBeLessThan(1e-5);
+      for (const [name, error] of Object.entries(errors.weights)) expect(error, name).toBeLessThan(1e-5);
+      // The update moved the weights far more than the tolerance.
+      expect(errors.moved).toBeGreaterThan(1e-2);
+    });
+  },
+);
 
 describe('head initialisation', () => {
   it('initialises like torch.nn.Linear: uniform within +-1/sqrt(fan_in), seeded', () => {

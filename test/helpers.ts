@@ -1,25 +1,24 @@
 // Test helpers: a seeded generator (seed printed on failure), poisoned outputs, one GPU per file.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { seededRandom } from '../src/data/augment.js';
+import { seededRandom } from '../src/util/random.js';
 import { Gpu } from '../src/gpu/context.js';
 import type { DeviceOptions } from '../src/gpu/device.js';
 import type { Tensor } from '../src/gpu/tensor.js';
 import { type Variant, supportsVariant } from '../src/kernels/common.js';
 
 // In the browser run (vitest.browser.config.ts) there is no process; the seed comes through import.meta.env.
-const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? (import.meta as { env?: Record<string, string | undefined> }).env ?? {};
-export const SEED = Number(env.TEST_SEED ?? (Date.now() % 2 ** 31));
+const env =
+  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ??
+  (import.meta as { env?: Record<string, string | undefined> }).env ??
+  {};
+export const SEED = Number(env.TEST_SEED ?? Date.now() % 2 ** 31);
 
 /** The project's seeded generator (Mulberry32), seeded from TEST_SEED by default. */
 export function rng(seed = SEED): () => number {
   return seededRandom(seed);
 }
 
-export function randomArray(n: number, random: () => number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (random() * 2 - 1) * scale;
-  return a;
-}
+export { randomArray } from '../src/util/random.js';
 
 /** An output tensor filled with NaN, so any element a kernel fails to write shows up. */
 export function poisoned(gpu: Gpu, shape: readonly number[]): Tensor {
@@ -44,7 +43,10 @@ export function seedNote(): string {
   return `TEST_SEED=${SEED}`;
 }
 
-/** Skips the enclosing block's tests where the adapter cannot run `variant` (SwiftShader's 4-lane subgroups and 'broadcast'). */
+/**
+ * Skips the enclosing block's tests where the adapter cannot run `variant` (SwiftShader's
+ * 4-lane subgroups and 'broadcast').
+ */
 export function skipUnsupported(ctx: { gpu: Gpu }, variant: Variant): void {
   beforeEach(({ skip }) => {
     if (!supportsVariant(ctx.gpu, variant)) skip(`${variant} is not supported by this adapter`);

@@ -3,14 +3,24 @@
 import { describe, expect, it } from 'vitest';
 import { type AdamGoldenCase, replayAdamGolden } from '../src/check/goldens.js';
 import { adamStep } from '../src/kernels/adam.js';
-import { batchNorm, foldBatchNorm } from '../src/kernels/batchnorm.js';
+import { batchNorm } from '../src/kernels/batchnorm.js';
+import { foldBatchNorm } from '../src/model/prepare.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { biasGrad, reluBackward } from '../src/kernels/head-backward.js';
 import { globalAvgPool, maxPool2d } from '../src/kernels/pool.js';
 import { softmax, softmaxCrossEntropy } from '../src/kernels/softmax.js';
 import {
-  type AdamHyper, adamStepRef, batchNormRef, biasGradRef, conv2dRef, globalAvgPoolRef, maxPoolRef,
-  relativeError, reluBackwardRef, softmaxCrossEntropyRef, softmaxRef,
+  type AdamHyper,
+  adamStepRef,
+  batchNormRef,
+  biasGradRef,
+  conv2dRef,
+  globalAvgPoolRef,
+  maxPoolRef,
+  relativeError,
+  reluBackwardRef,
+  softmaxCrossEntropyRef,
+  softmaxRef,
 } from '../src/reference/cpu.js';
 import { TOLERANCE, poisoned, randomArray, rng, seedNote, fixture, useGpu } from './helpers.js';
 
@@ -22,15 +32,34 @@ function positive(n: number, lo = 0.5, hi = 2): Float32Array {
 }
 
 describe('batchnorm', () => {
-  for (const [N, H, W, C] of [[2, 5, 3, 7], [1, 56, 56, 64], [3, 7, 7, 2048]]) {
+  for (const [N, H, W, C] of [
+    [2, 5, 3, 7],
+    [1, 56, 56, 64],
+    [3, 7, 7, 2048],
+  ]) {
     it(`normalizes [${N},${H},${W},${C}]`, async () => {
       const { gpu } = ctx;
       const x = randomArray(N * H * W * C, random, 3);
-      const bn = { gamma: randomArray(C, random), beta: randomArray(C, random), mean: randomArray(C, random), variance: positive(C), eps: 1e-5 };
+      const bn = {
+        gamma: randomArray(C, random),
+        beta: randomArray(C, random),
+        mean: randomArray(C, random),
+        variance: positive(C),
+        eps: 1e-5,
+      };
       const out = poisoned(gpu, [N, H, W, C]);
-      await batchNorm(gpu, gpu.upload(x, [N, H, W, C]), {
-        gamma: gpu.upload(bn.gamma), beta: gpu.upload(bn.beta), mean: gpu.upload(bn.mean), variance: gpu.upload(bn.variance), eps: bn.eps,
-      }, out);
+      await batchNorm(
+        gpu,
+        gpu.upload(x, [N, H, W, C]),
+        {
+          gamma: gpu.upload(bn.gamma),
+          beta: gpu.upload(bn.beta),
+          mean: gpu.upload(bn.mean),
+          variance: gpu.upload(bn.variance),
+          eps: bn.eps,
+        },
+        out,
+      );
       expect(relativeError(await out.read(), batchNormRef(x, C, bn)), seedNote()).toBeLessThanOrEqual(TOLERANCE);
     });
   }
@@ -41,9 +70,20 @@ describe('batchnorm', () => {
     const x = randomArray(s.N * s.H * s.W * s.C, random);
     const w = randomArray(9 * s.C * s.K, random, 0.3);
     const convBias = randomArray(s.K, random);
-    const bn = { gamma: randomArray(s.K, random), beta: randomArray(s.K, random), mean: randomArray(s.K, random), variance: positive(s.K), eps: 1e-5 };
+    const bn = {
+      gamma: randomArray(s.K, random),
+      beta: randomArray(s.K, random),
+      mean: randomArray(s.K, random),
+      variance: positive(s.K),
+      eps: 1e-5,
+    };
     const folded = foldBatchNorm(w, convBias, bn);
-    const y = await conv2d(gpu, gpu.upload(x, [s.N, s.H, s.W, s.C]), gpu.upload(folded.weight, [3, 3, s.C, s.K]), { stride: 2, pad: 1, bias: gpu.upload(folded.bias), relu: true });
+    const y = await conv2d(gpu, gpu.upload(x, [s.N, s.H, s.W, s.C]), gpu.upload(folded.weight, [3, 3, s.C, s.K]), {
+      stride: 2,
+      pad: 1,
+      bias: gpu.upload(folded.bias),
+      relu: true,
+    });
     const want = batchNormRef(conv2dRef(x, w, s, { bias: convBias }), s.K, bn).map((v) => Math.max(v, 0));
     expect(relativeError(await y.read(), want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
   });
@@ -75,19 +115,30 @@ describe('pooling', () => {
     expect([...y]).toEqual([-7, -7, -7, -7]);
   });
 
-  for (const [N, H, W, C] of [[2, 7, 7, 2048], [3, 5, 3, 7], [1, 1, 1, 1]]) {
+  for (const [N, H, W, C] of [
+    [2, 7, 7, 2048],
+    [3, 5, 3, 7],
+    [1, 1, 1, 1],
+  ]) {
     it(`global average pool [${N},${H},${W},${C}]`, async () => {
       const { gpu } = ctx;
       const x = randomArray(N * H * W * C, random);
       const out = poisoned(gpu, [N, C]);
       await globalAvgPool(gpu, gpu.upload(x, [N, H, W, C]), out);
-      expect(relativeError(await out.read(), globalAvgPoolRef(x, N, H * W, C)), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+      expect(relativeError(await out.read(), globalAvgPoolRef(x, N, H * W, C)), seedNote()).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
     });
   }
 });
 
 describe('softmax and cross-entropy', () => {
-  for (const [rows, cols, scale] of [[32, 2, 3], [7, 1000, 10], [65, 13, 1], [3, 5, 1e4]]) {
+  for (const [rows, cols, scale] of [
+    [32, 2, 3],
+    [7, 1000, 10],
+    [65, 13, 1],
+    [3, 5, 1e4],
+  ]) {
     it(`softmax ${rows}x${cols}, logits up to ${scale}`, async () => {
       const { gpu } = ctx;
       const x = randomArray(rows * cols, random, scale);
@@ -107,7 +158,9 @@ describe('softmax and cross-entropy', () => {
       await softmaxCrossEntropy(gpu, gpu.upload(x, [rows, cols]), gpu.upload(labels), { loss, grad });
       const want = softmaxCrossEntropyRef(x, labels, rows, cols);
       const gotLoss = (await loss.read())[0];
-      expect(Math.abs(gotLoss - want.loss) / Math.max(Math.abs(want.loss), 1e-30), seedNote()).toBeLessThanOrEqual(TOLERANCE);
+      expect(Math.abs(gotLoss - want.loss) / Math.max(Math.abs(want.loss), 1e-30), seedNote()).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
       expect(relativeError(await grad.read(), want.grad), seedNote()).toBeLessThanOrEqual(TOLERANCE);
     });
   }
@@ -124,12 +177,18 @@ describe('softmax and cross-entropy', () => {
 
   it('an out-of-range label gives NaN, not a silent number', async () => {
     const { gpu } = ctx;
-    const { loss } = await softmaxCrossEntropy(gpu, gpu.upload(new Float32Array([1, 2, 3, 4]), [2, 2]), gpu.upload(new Uint32Array([0, 2])));
+    const { loss } = await softmaxCrossEntropy(
+      gpu,
+      gpu.upload(new Float32Array([1, 2, 3, 4]), [2, 2]),
+      gpu.upload(new Uint32Array([0, 2])),
+    );
     expect(Number.isNaN((await loss.read())[0])).toBe(true);
   });
 });
 
-const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as { cases: AdamGoldenCase[] };
+const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as {
+  cases: AdamGoldenCase[];
+};
 
 describe('adam', () => {
   it('matches the float64 reference over 10 steps with weight decay', async () => {
@@ -137,7 +196,9 @@ describe('adam', () => {
     const n = 1031;
     const h: AdamHyper = { lr: 3e-3, beta1: 0.85, beta2: 0.995, eps: 1e-7, weightDecay: 0.01 };
     const p0 = randomArray(n, random);
-    const param = gpu.upload(p0), m = gpu.upload(new Float32Array(n)), v = gpu.upload(new Float32Array(n));
+    const param = gpu.upload(p0),
+      m = gpu.upload(new Float32Array(n)),
+      v = gpu.upload(new Float32Array(n));
     const ref = { p: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
     for (let step = 1; step <= 10; step++) {
       const g = randomArray(n, random, 0.1);
@@ -157,7 +218,11 @@ describe('adam', () => {
 });
 
 describe('head backward', () => {
-  for (const [rows, cols] of [[32, 128], [7, 3], [1, 2049]]) {
+  for (const [rows, cols] of [
+    [32, 128],
+    [7, 3],
+    [1, 2049],
+  ]) {
     it(`ReLU backward and bias gradient on ${rows}x${cols}`, async () => {
       const { gpu } = ctx;
       const dy = randomArray(rows * cols, random);

@@ -5,18 +5,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/image/decode.node.js';
 import { sniffFormat } from '../src/image/format.js';
-import { IMAGENET_MEAN, IMAGENET_STD, preprocess } from '../src/image/preprocess.js';
+import { PREPROCESSING, preprocess } from '../src/image/preprocess.js';
 import { resizeBilinearAntialias } from '../src/image/resize.js';
-import { uniformStream } from '../src/model/synthetic.js';
+import { uniformStream } from '../src/util/random.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
 
 const VALIDATION = '../shared/datasets/alien-vs-predator/validation';
-const golden = parseSafetensors(new Uint8Array(readFileSync('test/fixtures/preprocess-golden.safetensors')), 'preprocess-golden');
+const golden = parseSafetensors(
+  new Uint8Array(readFileSync('test/fixtures/preprocess-golden.safetensors')),
+  'preprocess-golden',
+);
 
 describe('preprocessing against torchvision Resize((224, 224)) on PIL', () => {
-  it.skipIf(!existsSync(VALIDATION))('every validation image equals torchvision\'s before normalization', () => {
+  it.skipIf(!existsSync(VALIDATION))("every validation image equals torchvision's before normalization", () => {
     const files = golden.metadata.files.split('\n');
     const samples = golden.tensors.get('samples')!.data as Uint8Array;
     const perImage = Number(golden.metadata.samples);
@@ -39,26 +42,37 @@ describe('preprocessing against torchvision Resize((224, 224)) on PIL', () => {
         if (diff > 2) over2++;
         // The normalized value is the 8-bit one through ToTensor and Normalize.
         const c = p % 3;
-        expect(Math.abs(input[p] - (resized.data[p] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c])).toBeLessThan(1e-6);
+        expect(
+          Math.abs(input[p] - (resized.data[p] / 255 - PREPROCESSING.mean[c]) / PREPROCESSING.std[c]),
+        ).toBeLessThan(1e-6);
       }
     });
     expect(over2).toBe(0);
     expect(worst).toBe(0);
     expect(exact).toBe(samples.length);
     expect(pngs).toBeGreaterThan(0); // PNG files named .jpg decode by content
-    console.log(`preprocess parity: worst ${worst}/255, ${((100 * exact) / samples.length).toFixed(2)}% exact, ${over2} of ${samples.length} over 2/255`);
+    console.log(
+      `preprocess parity: worst ${worst}/255, ${((100 * exact) / samples.length).toFixed(2)}% exact, ${over2} ` +
+        `of ${samples.length} over 2/255`,
+    );
   });
 });
 
 describe('antialiased bilinear resize', () => {
   const gradient = (w: number, h: number) => {
     const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([(x * 255) / (w - 1), (y * 255) / (h - 1), 128], (y * w + x) * 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) data.set([(x * 255) / (w - 1), (y * 255) / (h - 1), 128], (y * w + x) * 3);
     return { width: w, height: h, data };
   };
 
   it('keeps a constant image constant at any scale', () => {
-    for (const [w, h, ow, oh] of [[500, 333, 224, 224], [100, 80, 224, 224], [224, 900, 224, 224], [7, 3, 5, 11]]) {
+    for (const [w, h, ow, oh] of [
+      [500, 333, 224, 224],
+      [100, 80, 224, 224],
+      [224, 900, 224, 224],
+      [7, 3, 5, 11],
+    ]) {
       const out = resizeBilinearAntialias({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(77) }, ow, oh);
       expect(out.data.every((v) => v === 77)).toBe(true);
     }
@@ -73,11 +87,14 @@ describe('antialiased bilinear resize', () => {
   });
 
   it('averages a 2x downscale of a 2x2 checkerboard to grey', () => {
-    const w = 64, h = 64;
+    const w = 64,
+      h = 64;
     const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
     const out = resizeBilinearAntialias({ width: w, height: h, data }, 32, 32);
     // Interior pixels see a symmetric window over the pattern: 127 or 128.
-    for (let y = 2; y < 30; y++) for (let x = 2; x < 30; x++) expect(Math.abs(out.data[(y * 32 + x) * 3] - 127.5)).toBeLessThanOrEqual(1);
+    for (let y = 2; y < 30; y++)
+      for (let x = 2; x < 30; x++) expect(Math.abs(out.data[(y * 32 + x) * 3] - 127.5)).toBeLessThanOrEqual(1);
   });
 });

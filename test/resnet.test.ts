@@ -27,28 +27,36 @@ describe('ResNet-50 against torchvision (float64)', () => {
     expect(errors.logits).toBeLessThan(PARITY);
   });
 
-  it(`a split batch (${BATCH} images where bindings are small), within 1e-4, no pool growth on a second run`, async () => {
-    const { gpu } = ctx;
-    // lavapipe's 128 MiB bindings force the split of all the images; elsewhere it is requested,
-    // on 2 images for software adapters without that limit (SwiftShader in the browser run is slow).
-    const bindingLimited = gpu.limits.maxStorageBufferBindingSize <= 128 * 2 ** 20;
-    if (bindingLimited) expect(model.maxBatch()).toBeLessThan(BATCH);
-    const n = bindingLimited || !gpu.adapter.isCpu ? BATCH : 2;
-    const errors = await golden.parity(model, n, Math.min(model.maxBatch(), n - 1));
-    console.log(`resnet50 parity at batch ${n}: features ${errors.features.toExponential(2)}, logits ${errors.logits.toExponential(2)}`);
-    expect(errors.features).toBeLessThan(PARITY);
-    expect(errors.logits).toBeLessThan(PARITY);
-    // Images differ from each other, so the check is not passed by a constant output.
-    const { features } = errors.out;
-    expect(relativeError(features.subarray(0, 2048), features.subarray(2048, 4096))).toBeGreaterThan(0.05);
-    // Repeated forwards (in chunks of 2, 2 and 1, or just 2) reuse the pooled buffers.
-    const m = Math.min(n, 5);
-    await golden.parity(model, m, 2);
-    const allocated = gpu.pool.allocatedBytes;
-    const again = await golden.parity(model, m, 2);
-    expect(gpu.pool.allocatedBytes).toBe(allocated);
-    expect(again.logits).toBeLessThan(PARITY);
-  }, 600_000);
+  const split = `a split batch (${BATCH} images where bindings are small), within 1e-4, no pool growth on a second run`;
+  it(
+    split,
+    async () => {
+      const { gpu } = ctx;
+      // lavapipe's 128 MiB bindings force the split of all the images; elsewhere it is requested,
+      // on 2 images for software adapters without that limit (SwiftShader in the browser run is slow).
+      const bindingLimited = gpu.limits.maxStorageBufferBindingSize <= 128 * 2 ** 20;
+      if (bindingLimited) expect(model.maxBatch()).toBeLessThan(BATCH);
+      const n = bindingLimited || !gpu.adapter.isCpu ? BATCH : 2;
+      const errors = await golden.parity(model, n, Math.min(model.maxBatch(), n - 1));
+      console.log(
+        `resnet50 parity at batch ${n}: features ${errors.features.toExponential(2)}, logits ` +
+          `${errors.logits.toExponential(2)}`,
+      );
+      expect(errors.features).toBeLessThan(PARITY);
+      expect(errors.logits).toBeLessThan(PARITY);
+      // Images differ from each other, so the check is not passed by a constant output.
+      const { features } = errors.out;
+      expect(relativeError(features.subarray(0, 2048), features.subarray(2048, 4096))).toBeGreaterThan(0.05);
+      // Repeated forwards (in chunks of 2, 2 and 1, or just 2) reuse the pooled buffers.
+      const m = Math.min(n, 5);
+      await golden.parity(model, m, 2);
+      const allocated = gpu.pool.allocatedBytes;
+      const again = await golden.parity(model, m, 2);
+      expect(gpu.pool.allocatedBytes).toBe(allocated);
+      expect(again.logits).toBeLessThan(PARITY);
+    },
+    600_000,
+  );
 });
 
 // On a software adapter this runs the kernels that real GPUs get: tiled convs, direct 3x3.
@@ -57,7 +65,10 @@ describe('ResNet-50 with the kernels chosen for GPUs', () => {
   it('batch 2, split 1+1: features and logits within 1e-4', async () => {
     const model = golden.model(ctx.gpu);
     const errors = await golden.parity(model, 2, 1);
-    console.log(`resnet50 parity with GPU kernels at batch 2: features ${errors.features.toExponential(2)}, logits ${errors.logits.toExponential(2)}`);
+    console.log(
+      `resnet50 parity with GPU kernels at batch 2: features ${errors.features.toExponential(2)}, logits ` +
+        `${errors.logits.toExponential(2)}`,
+    );
     expect(errors.features).toBeLessThan(PARITY);
     expect(errors.logits).toBeLessThan(PARITY);
     model.destroy();

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../src/gpu/context.js';
 import { pipelineKey } from '../src/gpu/pipelines.js';
+import { inlineWgsl, withStructs } from '../src/gpu/shader.js';
+import { wgslStruct } from '../src/gpu/layout.js';
 import { gemm } from '../src/kernels/gemm.js';
 import { useGpu } from './helpers.js';
 
@@ -14,32 +16,84 @@ describe('gpu runtime', () => {
     expect(gpu.adapter.description.length).toBeGreaterThan(0);
   });
 
-  it('reports WGSL compile errors with the kernel name and line', async () => {
+  it('reports WGSL compile errors with the kernel name, file and line', async () => {
     const { gpu } = ctx;
-    const code = '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}';
-    await expect(gpu.pipeline({ kernel: 'broken_kernel', code, entryPoint: 'main' })).rejects.toThrow(/^broken_kernel: WGSL compile error: line 3:/);
+    const code = inlineWgsl(
+      '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}',
+      'shaders/broken.wgsl',
+    );
+    await expect(gpu.pipeline({ kernel: 'broken_kernel', code, entryPoint: 'main' })).rejects.toThrow(
+      /^broken_kernel: WGSL compile error: shaders\/broken.wgsl:3:/,
+    );
+  });
+
+  it('maps errors in included files and in launcher-declared structs back to their source', async () => {
+    const { gpu } = ctx;
+    // As tools/wgsl-include.mjs lays it out: lines 1-2 from the shader, 3-5 from an include at its line 7.
+    const included = {
+      file: 'shaders/k.wgsl',
+      code: [
+        '@group(0) @binding(0) var<uniform> p: KParams;',
+        '@compute @workgroup_size(1) fn main() { let a = helper(); }',
+        'fn helper() -> f32 {',
+        '  return p.missing;',
+        '}',
+        '',
+      ].join('\n'),
+      map: [
+        [1, 'shaders/k.wgsl', 1],
+        [3, 'shaders/common/h.wgsl', 7],
+      ] as [number, string, number][],
+    };
+    const code = withStructs(included, [wgslStruct('KParams', { present: 'f32' })]);
+    expect(code.code).toContain('struct KParams {\n  present: f32,\n}');
+    await expect(gpu.pipeline({ kernel: 'k', code, entryPoint: 'main' })).rejects.toThrow(
+      /^k: WGSL compile error: shaders\/common\/h.wgsl:8:/,
+    );
+    const clash = { ...included, code: included.code + 'struct KParams { x: u32 }\n' };
+    expect(() => withStructs(clash, [wgslStruct('KParams', { present: 'f32' })])).toThrow(
+      /declares struct KParams itself/,
+    );
   });
 
   it('reports a missing entry point as a pipeline error naming the kernel', async () => {
     const { gpu } = ctx;
-    await expect(gpu.pipeline({ kernel: 'k2', code: '@compute @workgroup_size(1) fn main() {}', entryPoint: 'nope' })).rejects.toThrow(/^k2: pipeline creation failed \(nope\)/);
+    await expect(
+      gpu.pipeline({ kernel: 'k2', code: inlineWgsl('@compute @workgroup_size(1) fn main() {}'), entryPoint: 'nope' }),
+    ).rejects.toThrow(/^k2: pipeline creation failed \(nope\)/);
   });
 
-  it('turns validation errors into thrown errors naming the kernel', async () => {
-    const { gpu } = ctx;
-    const code = '@group(0) @binding(1) var<storage, read_write> y: array<vec4f>;\n@compute @workgroup_size(1) fn main() { y[0] = vec4f(1.0); }';
-    const pipeline = await gpu.pipeline({ kernel: 'needs_16_bytes', code, entryPoint: 'main' });
-    // A 1-float tensor binds 4 bytes, less than the shader's minimum binding size.
-    gpu.dispatch({ kernel: 'needs_16_bytes', pipeline, buffers: [gpu.tensor([1])], workgroups: [1] });
-    await expect(gpu.flush()).rejects.toThrow(/^needs_16_bytes: /);
+  it('turns validation errors into errors naming the kernel: a scope per flush, per dispatch in debug', async () => {
+    const code = inlineWgsl(
+      '@group(0) @binding(1) var<storage, read_write> y: array<vec4f>;\n@compute @workgroup_size(1) fn main() ' +
+        '{ y[0] = vec4f(1.0); }',
+    );
+    for (const gpu of [ctx.gpu, await Gpu.create({ log: false, debug: true })]) {
+      const pipeline = await gpu.pipeline({ kernel: 'needs_16_bytes', code, entryPoint: 'main' });
+      // A 1-float tensor binds 4 bytes, less than the shader's minimum binding size.
+      gpu.dispatch({ kernel: 'needs_16_bytes', pipeline, buffers: [gpu.tensor([1])], workgroups: [1] });
+      await expect(gpu.flush()).rejects.toThrow(gpu === ctx.gpu ? /needs_16_bytes/ : /^needs_16_bytes: /);
+      if (gpu !== ctx.gpu) gpu.destroy();
+    }
   });
 
   it('compiles each pipeline once and reuses it', async () => {
     const { gpu } = ctx;
-    const spec = { kernel: 'once', code: '@compute @workgroup_size(1) fn main() {}', entryPoint: 'main', constants: {} };
+    const spec = {
+      kernel: 'once',
+      code: inlineWgsl('@compute @workgroup_size(1) fn main() {}'),
+      entryPoint: 'main',
+      constants: {},
+    };
     const [a, b] = await Promise.all([gpu.pipeline(spec), gpu.pipeline(spec)]);
     expect(a).toBe(b);
-    expect(pipelineKey({ ...spec, constants: { B: 1, A: 2 } })).toBe(pipelineKey({ ...spec, constants: { A: 2, B: 1 } }));
+    expect(pipelineKey({ ...spec, constants: { B: 1, A: 2 } })).toBe(
+      pipelineKey({ ...spec, constants: { A: 2, B: 1 } }),
+    );
+    // The key follows the code, not the kernel's name.
+    const other = { ...spec, code: inlineWgsl('@compute @workgroup_size(2) fn main() {}') };
+    expect(pipelineKey(other)).not.toBe(pipelineKey(spec));
+    expect(await gpu.pipeline(other)).not.toBe(a);
   });
 
   it('pools buffers: repeated work with the same shapes allocates nothing new', async () => {
@@ -86,7 +140,11 @@ describe('gpu runtime', () => {
       const adapter = await gpu.requestAdapter();
       const device = await adapter.requestDevice();
       device.destroy();`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    });
     expect(r.error, 'the process hung').toBeUndefined();
     expect(r.status).toBe(0);
   });

@@ -9,14 +9,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ready = existsSync('dist/selfcheck.js');
 const selfcheck = (...args: string[]) =>
-  spawnSync(process.execPath, ['dist/selfcheck.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+  spawnSync(process.execPath, ['dist/selfcheck.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
 
 describe.skipIf(!ready)('node dist/selfcheck.js', () => {
   const dir = mkdtempSync(join(tmpdir(), 'selfcheck-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('passes every check but the one whose golden was altered', () => {
-    for (const f of ['resnet50-golden.safetensors', 'head-golden.safetensors']) copyFileSync(join('test/fixtures', f), join(dir, f));
+    for (const f of ['resnet50-golden.safetensors', 'head-golden.safetensors'])
+      copyFileSync(join('test/fixtures', f), join(dir, f));
     const adam = JSON.parse(readFileSync('test/fixtures/adam-golden.json', 'utf8'));
     adam.cases[1].after[2][0] += 1e-3; // one value of one step of the second case
     writeFileSync(join(dir, 'adam-golden.json'), JSON.stringify(adam));
@@ -28,19 +32,31 @@ describe.skipIf(!ready)('node dist/selfcheck.js', () => {
     expect(r.stdout).toMatch(/^ok {4}ResNet-50 against torchvision, batch 4, split 3\+1: logits: /m);
     const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
     expect(json.checks.length).toBeGreaterThanOrEqual(30);
-    expect(json.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { name: string }) => c.name)).toEqual([adam.cases[1].name].map((n) => `Adam against torch.optim.Adam (${n})`));
+    expect(json.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { name: string }) => c.name)).toEqual(
+      [adam.cases[1].name].map((n) => `Adam against torch.optim.Adam (${n})`),
+    );
     // Every variant the adapter runs is covered, tiled with both tile sizes.
-    for (const name of ['gemm tiled 128x128 tiles', 'conv2d tiled stem 7x7/2', 'conv2d register layer3.downsample 1x1/2', 'conv3x3 Winograd F(4x4, 3x3)']) {
-      expect(json.checks.some((c: { name: string }) => c.name.startsWith(name)), name).toBe(true);
+    for (const name of [
+      'gemm tiled 128x128 tiles',
+      'conv2d tiled stem 7x7/2',
+      'conv2d register layer3 downsample 1x1/2',
+      'conv3x3 Winograd F(4x4, 3x3)',
+    ]) {
+      expect(
+        json.checks.some((c: { name: string }) => c.name.startsWith(name)),
+        name,
+      ).toBe(true);
     }
   }, 300_000);
 
   it('names a missing fixture, and refuses a bad --kernels-for, in one line with exit 2', () => {
     const missing = selfcheck('--fixtures', join(dir, 'nowhere'));
     expect(missing.status).toBe(2);
-    expect(missing.stderr.trim().split('\n').at(-1)).toMatch(/^error: .*nowhere\/resnet50-golden\.safetensors: no such file$/);
+    expect(missing.stderr.trim().split('\n').at(-1)).toMatch(
+      /^error: .*nowhere\/resnet50-golden\.safetensors: no such file$/,
+    );
     const bad = selfcheck('--kernels-for', 'tpu');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^error: --kernels-for: 'tpu' is not gpu or cpu$/m);
+    expect(bad.stderr).toMatch(/^error: --kernels-for: 'tpu' is not one of gpu, cpu$/m);
   });
 });

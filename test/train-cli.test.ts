@@ -2,7 +2,16 @@
 // weights: train, save, resume, predict (text, JSON, grid PNG, HTML report), consistency of
 // the saved validation numbers with predict's, determinism under --seed, and bad input.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -11,10 +20,14 @@ import { describe, expect, it } from 'vitest';
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/train.js') && existsSync(DATA);
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-const node = (script: string, ...args: string[]) => spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
+const node = (script: string, ...args: string[]) =>
+  spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
 const oneLineError = (r: { status: number | null; stderr: string }) => {
   expect(r.status, r.stderr).toBe(2);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('Warning: maxDynamic'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('Warning: maxDynamic'));
   expect(lines.at(-1)).toMatch(/^error: /);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   return lines.at(-1)!;
@@ -38,7 +51,11 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(model.history).toHaveLength(2);
     const history = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
     expect(history.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2]);
-    expect(history[0]).toMatchObject({ train: { loss: expect.any(Number), acc: expect.any(Number) }, validation: { loss: expect.any(Number) }, imagesPerSecond: expect.any(Number) });
+    expect(history[0]).toMatchObject({
+      train: { loss: expect.any(Number), acc: expect.any(Number) },
+      validation: { loss: expect.any(Number) },
+      imagesPerSecond: expect.any(Number),
+    });
     expect(readdirSync(out).sort()).toEqual(['head.safetensors', 'model.json']);
 
     const resumed = node('train', '--data', DATA, '--limit', '3', '--resume', out, '--epochs', '1');
@@ -57,8 +74,26 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
   }, 600_000);
 
   it('predicts with captions, JSON, a grid picture and a report consistent with training', () => {
-    const validation = ['alien/0.jpg', 'alien/1.jpg', 'alien/2.jpg', 'predator/0.jpg', 'predator/1.jpg', 'predator/2.jpg'].map((f) => `${DATA}/validation/${f}`);
-    const r = node('predict', '--model', out, '--json', join(dir, 'p.json'), '--grid', join(dir, 'grid.png'), '--report', join(dir, 'report.html'), ...validation);
+    const validation = [
+      'alien/0.jpg',
+      'alien/1.jpg',
+      'alien/2.jpg',
+      'predator/0.jpg',
+      'predator/1.jpg',
+      'predator/2.jpg',
+    ].map((f) => `${DATA}/validation/${f}`);
+    const r = node(
+      'predict',
+      '--model',
+      out,
+      '--json',
+      join(dir, 'p.json'),
+      '--grid',
+      join(dir, 'grid.png'),
+      '--report',
+      join(dir, 'report.html'),
+      ...validation,
+    );
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
@@ -72,7 +107,8 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     // (--limit 3 keeps the first three files of each class in numeric name order: these).
     const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
     const labels = [0, 0, 0, 1, 1, 1];
-    let loss = 0, correct = 0;
+    let loss = 0,
+      correct = 0;
     p.predictions.forEach((pr: { probabilities: Record<string, number> }, i: number) => {
       const probs = [pr.probabilities.alien, pr.probabilities.predator];
       loss -= Math.log(probs[labels[i]]);
@@ -92,15 +128,18 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
 
   it('refuses bad input with one line and exit code 2', () => {
     const data = join(dir, 'data');
-    for (const split of ['train', 'validation']) for (const c of ['alien', 'predator']) {
-      mkdirSync(join(data, split, c), { recursive: true });
-      for (const f of ['0.jpg', '1.jpg']) copyFileSync(join(DATA, split, c, f), join(data, split, c, f));
-    }
+    for (const split of ['train', 'validation'])
+      for (const c of ['alien', 'predator']) {
+        mkdirSync(join(data, split, c), { recursive: true });
+        for (const f of ['0.jpg', '1.jpg']) copyFileSync(join(DATA, split, c, f), join(data, split, c, f));
+      }
     writeFileSync(join(data, 'train', 'alien', 'notes.txt'), 'not an image');
     writeFileSync(join(data, 'train', 'alien', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     const args = ['--weights', 'random:1', '--epochs', '1', '--batch-size', '4'];
     expect(oneLineError(node('train', '--data', join(dir, 'nothing'), ...args))).toMatch(/nothing: no such folder/);
-    expect(oneLineError(node('train', '--data', data, ...args, '--out', join(dir, 'm1')))).toMatch(/broken\.jpg: corrupt or unsupported JPEG .*--skip-bad-images/);
+    expect(oneLineError(node('train', '--data', data, ...args, '--out', join(dir, 'm1')))).toMatch(
+      /broken\.jpg: corrupt or unsupported JPEG .*--skip-bad-images/,
+    );
     const skipped = node('train', '--data', data, ...args, '--skip-bad-images', '--out', join(dir, 'm2'));
     expect(skipped.status, skipped.stderr).toBe(0);
     expect(skipped.stdout).toMatch(/1 non-image file\(s\) ignored/);
@@ -110,11 +149,17 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     rmSync(join(data, 'validation', 'yeti'), { recursive: true });
     expect(existsSync(join(dir, 'm1'))).toBe(false);
     expect(oneLineError(node('train', '--data', data, '--epochs', 'x'))).toMatch(/--epochs: 'x' is not a valid value/);
-    expect(oneLineError(node('train', '--data', data))).toMatch(/weights\/resnet50\.safetensors not found: run 'node dist\/fetch-weights\.js'/);
+    expect(oneLineError(node('train', '--data', data))).toMatch(
+      /weights\/resnet50\.safetensors not found: run 'node dist\/fetch-weights\.js'/,
+    );
     const image = join(DATA, 'validation', 'alien', '0.jpg');
     expect(oneLineError(node('predict', '--model', join(dir, 'none'), image))).toMatch(/none: no such model folder/);
-    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), '--weights', 'random:2', image))).toMatch(/made for backbone weights random:1/);
+    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), '--weights', 'random:2', image))).toMatch(
+      /made for backbone weights random:1/,
+    );
     writeFileSync(join(dir, 'm2', 'head.safetensors'), 'garbage');
-    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), image))).toMatch(/head\.safetensors does not match model\.json/);
+    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), image))).toMatch(
+      /head\.safetensors does not match model\.json/,
+    );
   }, 600_000);
 });

@@ -1,9 +1,19 @@
-// Bundles every entry point into dist/ as ESM. WGSL is inlined as text; only `webgpu`
+// Bundles every entry point into dist/ as ESM. WGSL is inlined with its #includes expanded
+// (tools/wgsl-include.mjs, the same step vitest runs); only `webgpu`
 // (a native addon) stays external, so dist/ plus node_modules/webgpu is enough to run.
 // The library (src/index.ts) is also bundled for browsers as dist/browser/webgpu-transfer.js:
 // platform 'browser' makes any Node built-in that creeps into it a build error.
 import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { wgslModule } from './wgsl-include.mjs';
+
+/** `.wgsl` imports: the shader with its includes expanded and its line map. */
+const wgsl = {
+  name: 'wgsl-include',
+  setup(b) {
+    b.onLoad({ filter: /\.wgsl$/ }, (args) => ({ contents: wgslModule(args.path), loader: 'js' }));
+  },
+};
 
 const entryPoints = {
   bench: 'bench/kernels.ts',
@@ -14,7 +24,7 @@ const entryPoints = {
   'bench-train': 'bench/train.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
-  'decode-worker': 'src/data/decode-worker.ts',
+  'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
 };
 
@@ -27,18 +37,32 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   external: ['webgpu'],
-  loader: { '.wgsl': 'text' },
+  plugins: [wgsl],
   outExtension: { '.js': '.js' },
   // Bundled CommonJS dependencies (pngjs, tfjs) call require(); give ESM output one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      'const require = __createRequire(import.meta.url);',
+    ].join(' '),
+  },
   logLevel: 'warning',
 });
 
-const browser = { outdir: 'dist/browser', bundle: true, platform: 'browser', format: 'esm', target: 'es2022', sourcemap: 'linked', logLevel: 'warning' };
-await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' }, loader: { '.wgsl': 'text' } });
+const browser = {
+  outdir: 'dist/browser',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  plugins: [wgsl],
+};
+await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' } });
 // The predictions demo imports the bundle above by name (an import map in its page), as a page embedding it would.
 await build({ ...browser, entryPoints: { demo: 'src/browser/demo.ts' }, external: ['webgpu-transfer'] });
 copyFileSync('src/browser/demo.html', 'dist/browser/index.html');
 // The kernel benchmark as a page, TF.js included as its peer.
-await build({ ...browser, entryPoints: { bench: 'bench/browser.ts' }, loader: { '.wgsl': 'text' } });
+await build({ ...browser, entryPoints: { bench: 'bench/browser.ts' } });
 copyFileSync('bench/browser.html', 'dist/browser/bench.html');

@@ -78,7 +78,8 @@ def write_safetensors(path, tensors, metadata):
     for name, array in tensors.items():
         array = np.ascontiguousarray(array)
         data = array.tobytes()
-        header[name] = {'dtype': DTYPES[array.dtype], 'shape': list(array.shape), 'data_offsets': [offset, offset + len(data)]}
+        header[name] = {'dtype': DTYPES[array.dtype], 'shape': list(array.shape),
+                        'data_offsets': [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     encoded = json.dumps(header).encode()

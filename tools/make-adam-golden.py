@@ -33,7 +33,8 @@ for name, kwargs in [
     hp = opt.param_groups[0]
     cases.append({
         "name": name,
-        "hyper": {"lr": hp["lr"], "beta1": hp["betas"][0], "beta2": hp["betas"][1], "eps": hp["eps"], "weightDecay": hp["weight_decay"]},
+        "hyper": {"lr": hp["lr"], "beta1": hp["betas"][0], "beta2": hp["betas"][1], "eps": hp["eps"],
+                  "weightDecay": hp["weight_decay"]},
         "initial": initial.tolist(),
         "grads": [g.tolist() for g in grads],
         "after": [a.tolist() for a in after],

@@ -22,7 +22,8 @@ def uniform(stream, shape, bound):
     return ((2 * uniform_stream(SEED, stream, int(np.prod(shape))) - 1) * bound).astype(np.float32).reshape(shape)
 
 
-features = (uniform_stream(SEED, 0, SAMPLES * FEATURES) * 3).astype(np.float32).reshape(SAMPLES, FEATURES)  # ReLU'd-like, >= 0
+# ReLU'd-like, >= 0
+features = (uniform_stream(SEED, 0, SAMPLES * FEATURES) * 3).astype(np.float32).reshape(SAMPLES, FEATURES)
 labels = np.floor(uniform_stream(SEED, 1, SAMPLES) * CLASSES).astype(np.int64)
 init = {
     'fc1.weight': uniform(2, (HIDDEN, FEATURES), 1 / np.sqrt(FEATURES)),
@@ -30,7 +31,8 @@ init = {
     'fc2.weight': uniform(4, (CLASSES, HIDDEN), 1 / np.sqrt(HIDDEN)),
     'fc2.bias': uniform(5, (CLASSES,), 1 / np.sqrt(HIDDEN)),
 }
-head = torch.nn.Sequential(torch.nn.Linear(FEATURES, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, CLASSES)).double()
+head = torch.nn.Sequential(
+    torch.nn.Linear(FEATURES, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, CLASSES)).double()
 with torch.no_grad():
     for (name, value), p in zip(init.items(), head.parameters()):
         p.copy_(torch.from_numpy(value).double())
@@ -49,7 +51,8 @@ for step in range(STEPS):
 final = {name: p.detach().float().numpy() for name, p in zip(init, head.parameters())}
 out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'head-golden.safetensors')
 write_safetensors(out, {'losses': np.array(losses, dtype=np.float32), **final}, {
-    'seed': str(SEED), 'features': str(FEATURES), 'hidden': str(HIDDEN), 'classes': str(CLASSES), 'samples': str(SAMPLES),
-    'batch': str(BATCH), 'steps': str(STEPS), 'lr': str(LR), 'made_by': 'tools/make-head-golden.py, torch %s, float64' % torch.__version__,
+    'seed': str(SEED), 'features': str(FEATURES), 'hidden': str(HIDDEN), 'classes': str(CLASSES),
+    'samples': str(SAMPLES), 'batch': str(BATCH), 'steps': str(STEPS), 'lr': str(LR),
+    'made_by': 'tools/make-head-golden.py, torch %s, float64' % torch.__version__,
 })
 print('losses', ' '.join('%.5f' % l for l in losses))

@@ -23,7 +23,8 @@ SAMPLES = 2048
 SAMPLE_SEED = 224
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, '..', '..', 'shared', 'datasets', 'alien-vs-predator', 'validation'))
-files = [os.path.join(c, f) for c in sorted(os.listdir(root)) for f in sorted(os.listdir(os.path.join(root, c))) if not f.startswith('.')]
+files = [os.path.join(c, f) for c in sorted(os.listdir(root))
+         for f in sorted(os.listdir(os.path.join(root, c))) if not f.startswith('.')]
 resize = transforms.Resize((224, 224))
 count = 224 * 224 * 3
 samples = np.zeros((len(files), SAMPLES), dtype=np.uint8)
@@ -35,8 +36,10 @@ for i, name in enumerate(files):
     positions = np.floor(uniform_stream(SAMPLE_SEED, i, SAMPLES) * count).astype(np.int64)
     samples[i] = full[i].reshape(-1)[positions]
 meta = {'files': '\n'.join(files), 'samples': str(SAMPLES), 'sample_seed': str(SAMPLE_SEED),
-        'made_by': 'tools/make-preprocess-golden.py, torchvision %s, Pillow %s' % (torchvision.__version__, Image.__version__)}
-write_safetensors(os.path.join(here, '..', 'test', 'fixtures', 'preprocess-golden.safetensors'), {'samples': samples}, meta)
+        'made_by': 'tools/make-preprocess-golden.py, torchvision %s, Pillow %s'
+        % (torchvision.__version__, Image.__version__)}
+write_safetensors(os.path.join(here, '..', 'test', 'fixtures', 'preprocess-golden.safetensors'),
+                  {'samples': samples}, meta)
 if '--full' in sys.argv:
     write_safetensors(sys.argv[sys.argv.index('--full') + 1], {'resized': full}, meta)
 print('%d images' % len(files))

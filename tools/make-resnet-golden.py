@@ -30,10 +30,12 @@ with torch.no_grad():
     trunk = torch.nn.Sequential(*list(model.children())[:-1])
     features = trunk(x).flatten(1)
     logits = model.fc(features)
-print('features: mean %.4f std %.4f   logits: mean %.4f std %.4f' % (features.mean(), features.std(), logits.mean(), logits.std()))
+print('features: mean %.4f std %.4f   logits: mean %.4f std %.4f'
+      % (features.mean(), features.std(), logits.mean(), logits.std()))
 out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'resnet50-golden.safetensors')
 write_safetensors(out, {'features': features.float().numpy(), 'logits': logits.float().numpy()}, {
     'weight_seed': str(WEIGHT_SEED), 'image_seed': str(IMAGE_SEED), 'batch': str(BATCH),
-    'made_by': 'tools/make-resnet-golden.py, torch %s, torchvision %s, float64' % (torch.__version__, torchvision.__version__),
+    'made_by': 'tools/make-resnet-golden.py, torch %s, torchvision %s, float64'
+    % (torch.__version__, torchvision.__version__),
 })
 print('wrote', os.path.normpath(out))

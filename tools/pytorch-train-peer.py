@@ -36,7 +36,8 @@ data_transforms = {
     'validation': transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(), normalize]),
 }
 image_datasets = {x: datasets.ImageFolder(f'{args.data}/{x}', data_transforms[x]) for x in ['train', 'validation']}
-loaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=32, shuffle=(x == 'train'), num_workers=0) for x in ['train', 'validation']}
+loaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=32, shuffle=(x == 'train'), num_workers=0)
+           for x in ['train', 'validation']}
 classes = len(image_datasets['train'].classes)
 
 model = torchvision.models.resnet50()

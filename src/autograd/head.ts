@@ -5,22 +5,32 @@ import type { Tensor } from '../gpu/tensor.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { gemm } from '../kernels/gemm.js';
 import { softmax } from '../kernels/softmax.js';
-import { seededRandom } from '../data/augment.js';
+import { seededRandom } from '../util/random.js';
 import { Tape, Variable } from './tape.js';
 
-export interface HeadShape { features: number; hidden: number; classes: number }
+export interface HeadShape {
+  features: number;
+  hidden: number;
+  classes: number;
+}
 
 export const HEAD_PARAMETERS = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'] as const;
 export type HeadWeights = Record<(typeof HEAD_PARAMETERS)[number], Float32Array>;
 
 export function headShapes(s: HeadShape): Record<(typeof HEAD_PARAMETERS)[number], number[]> {
-  return { 'fc1.weight': [s.hidden, s.features], 'fc1.bias': [s.hidden], 'fc2.weight': [s.classes, s.hidden], 'fc2.bias': [s.classes] };
+  return {
+    'fc1.weight': [s.hidden, s.features],
+    'fc1.bias': [s.hidden],
+    'fc2.weight': [s.classes, s.hidden],
+    'fc2.bias': [s.classes],
+  };
 }
 
 /** torch.nn.Linear's default initialisation: weight and bias uniform in +-1/sqrt(fan_in), from a seed. */
 export function initHead(s: HeadShape, seed: number): HeadWeights {
   const random = seededRandom(seed);
-  const uniform = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) / Math.sqrt(fanIn));
+  const uniform = (n: number, fanIn: number) =>
+    Float32Array.from({ length: n }, () => (random() * 2 - 1) / Math.sqrt(fanIn));
   return {
     'fc1.weight': uniform(s.hidden * s.features, s.features),
     'fc1.bias': uniform(s.hidden, s.features),
@@ -29,20 +39,39 @@ export function initHead(s: HeadShape, seed: number): HeadWeights {
   };
 }
 
-export interface AdamState { step: number; m: Float32Array[]; v: Float32Array[] }
+export interface AdamState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
 
 export class Head {
   private readonly params: Variable[];
   readonly optimizer: Adam;
 
-  constructor(readonly gpu: Gpu, readonly shape: HeadShape, weights: HeadWeights, adam: AdamOptions = {}, state?: AdamState) {
+  constructor(
+    readonly gpu: Gpu,
+    readonly shape: HeadShape,
+    weights: HeadWeights,
+    adam: AdamOptions = {},
+    state?: AdamState,
+  ) {
     const shapes = headShapes(shape);
-    this.params = HEAD_PARAMETERS.map((name) => new Variable(gpu.upload(weights[name], shapes[name], name), true, name));
-    this.optimizer = new Adam(gpu, this.params.map((p) => p.value), adam);
+    this.params = HEAD_PARAMETERS.map(
+      (name) => new Variable(gpu.upload(weights[name], shapes[name], name), true, name),
+    );
+    this.optimizer = new Adam(
+      gpu,
+      this.params.map((p) => p.value),
+      adam,
+    );
     if (state) this.optimizer.loadState(state);
   }
 
-  /** One training step on a batch of features [N, F] with u32 labels [N]; returns the mean loss tensor [1] (caller releases). */
+  /**
+   * One training step on a batch of features [N, F] with u32 labels [N]; returns the mean loss
+   * tensor [1] (the caller releases it).
+   */
   async trainStep(features: Tensor, labels: Tensor): Promise<{ loss: Tensor; logits: Tensor }> {
     const tape = new Tape(this.gpu);
     for (const p of this.params) p.grad = null;

@@ -28,14 +28,19 @@ export class Tape {
   }
 
   private setGrad(v: Variable, g: Tensor): void {
-    if (v.grad) throw new Error(`autograd: '${v.name}' is used twice; gradient accumulation is not supported by this small tape`);
+    if (v.grad)
+      throw new Error(`autograd: '${v.name}' is used twice; gradient accumulation is not supported by this small tape`);
     v.grad = g;
   }
 
   /** y = x W^T + b, optionally followed by ReLU (fused into the GEMM); W is [out, in] as in torch.nn.Linear. */
   async linear(x: Variable, w: Variable, b: Variable, options: { relu?: boolean } = {}): Promise<Variable> {
     const relu = options.relu ?? false;
-    const y = new Variable(this.own(await gemm(this.gpu, x.value, w.value, { transB: true, bias: b.value, relu })), true, `${w.name}.out`);
+    const y = new Variable(
+      this.own(await gemm(this.gpu, x.value, w.value, { transB: true, bias: b.value, relu })),
+      true,
+      `${w.name}.out`,
+    );
     this.backwards.push(async () => {
       if (!y.grad) return;
       const dy = relu ? this.own(await reluBackward(this.gpu, y.grad, y.value)) : y.grad;

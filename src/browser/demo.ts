@@ -1,6 +1,7 @@
 // The predictions demo (dist/browser/index.html): a model saved by `node dist/train.js`, its
 // backbone weights and some images, all chosen as files, give captioned pictures like the
-// article's figure ("87% alien, 13% predator"). Serve dist/browser over http(s) or localhost.
+// figure of deepsense.ai's "Keras vs. PyTorch" article ("87% alien, 13% predator"). Serve
+// dist/browser over http(s) or localhost.
 import * as lib from 'webgpu-transfer';
 import { byId, runOnSubmit, showStatus } from './page.js';
 
@@ -44,17 +45,19 @@ async function run(): Promise<void> {
   const probabilities = await lib.predict(g, saved, weights, decoded);
   const seconds = (performance.now() - start) / 1000;
   const C = saved.json.classes.length;
-  byId('results').replaceChildren(...images.map((file, i) => {
-    const figure = document.createElement('figure');
-    const img = document.createElement('img');
-    img.src = URL.createObjectURL(file);
-    img.alt = file.name;
-    const caption = document.createElement('figcaption');
-    caption.textContent = lib.caption(probabilities.subarray(i * C, (i + 1) * C), saved.json.classes);
-    figure.dataset.probabilities = JSON.stringify(Array.from(probabilities.subarray(i * C, (i + 1) * C)));
-    figure.append(img, caption);
-    return figure;
-  }));
+  byId('results').replaceChildren(
+    ...images.map((file, i) => {
+      const figure = document.createElement('figure');
+      const img = document.createElement('img');
+      img.src = URL.createObjectURL(file);
+      img.alt = file.name;
+      const caption = document.createElement('figcaption');
+      caption.textContent = lib.caption(probabilities.subarray(i * C, (i + 1) * C), saved.json.classes);
+      figure.dataset.probabilities = JSON.stringify(Array.from(probabilities.subarray(i * C, (i + 1) * C)));
+      figure.append(img, caption);
+      return figure;
+    }),
+  );
   showStatus(`${images.length} images in ${seconds.toFixed(1)} s (backbone load included)`);
 }
 

@@ -1,6 +1,6 @@
 // Loading in a browser, where files arrive as bytes (fetch, <input type=file>): weights, saved
 // models, and images (JPEGs by our PIL-exact decoder, other formats by the browser's).
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/format.js';
 import { rgbFromRgba, sniffFormat } from '../image/format.js';
 import { decodeJpeg } from '../image/jpeg/decode.js';
 import { type BackboneWeights, backboneWeights } from '../model/backbone.js';
@@ -21,7 +21,8 @@ export async function backboneFromBytes(bytes: Uint8Array, source: string): Prom
 /** A model saved by `node dist/train.js`: model.json's text and head.safetensors' bytes, checked against each other. */
 export async function savedModelFromBytes(modelJson: string, head: Uint8Array, where = 'model'): Promise<SavedModel> {
   const json = parseModelJson(modelJson, where);
-  if ((await sha256Hex(head)) !== json.head.sha256) throw new ModelError(`${where}: ${json.head.file} does not match model.json (sha256 differs)`);
+  if ((await sha256Hex(head)) !== json.head.sha256)
+    throw new ModelError(`${where}: ${json.head.file} does not match model.json (sha256 differs)`);
   return parseHead(json, head, where);
 }
 
@@ -35,7 +36,7 @@ export async function decodeInBrowser(blob: Blob, name = 'image'): Promise<RgbIm
     try {
       return decodeJpeg(bytes);
     } catch (e) {
-      throw new Error(`${name}: corrupt or unsupported JPEG (${(e as Error).message})`);
+      throw new Error(`${name}: corrupt or unsupported JPEG (${(e as Error).message})`, { cause: e });
     }
   }
   const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }).catch(() => {

@@ -4,9 +4,10 @@
 import { HEAD_PARAMETERS, Head, type HeadWeights } from '../autograd/head.js';
 import type { Gpu } from '../gpu/context.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
-import { plan, resnetSpec } from '../model/architecture.js';
+import { syntheticBackbone } from '../model/backbone.js';
 import { ResNet } from '../model/resnet.js';
-import { syntheticImages, syntheticWeights, uniformStream } from '../model/synthetic.js';
+import { syntheticImages } from '../model/synthetic.js';
+import { uniformStream } from '../util/random.js';
 import { relativeError } from '../reference/cpu.js';
 import { toFloat32 } from '../weights/host-tensor.js';
 import type { Safetensors } from '../weights/safetensors.js';
@@ -24,8 +25,7 @@ export class ResNetGolden {
 
   /** ResNet-50 with the golden's synthetic weights (batchnorm folded at load). */
   model(gpu: Gpu): ResNet {
-    const spec = resnetSpec('resnet50');
-    return ResNet.load(gpu, spec, syntheticWeights(plan(spec), Number(this.golden.metadata.weight_seed), true), 'synthetic');
+    return ResNet.load(gpu, syntheticBackbone(Number(this.golden.metadata.weight_seed)));
   }
 
   images(n: number): Float32Array {
@@ -33,7 +33,11 @@ export class ResNetGolden {
   }
 
   /** Relative errors of the first n images' features and logits, run in chunks of at most maxBatch. */
-  async parity(model: ResNet, n: number, maxBatch?: number): Promise<{ features: number; logits: number; out: { features: Float32Array; logits: Float32Array } }> {
+  async parity(
+    model: ResNet,
+    n: number,
+    maxBatch?: number,
+  ): Promise<{ features: number; logits: number; out: { features: Float32Array; logits: Float32Array } }> {
     const out = await model.embed(this.images(n), n, { logits: true, maxBatch });
     return {
       features: relativeError(out.features, this.features.subarray(0, n * 2048)),
@@ -48,10 +52,16 @@ export class ResNetGolden {
  * initial weights and batch order. Returns the losses' relative error, each final weight's,
  * and how far the weights moved (so a head that never trains cannot pass).
  */
-export async function replayHeadGolden(gpu: Gpu, golden: Safetensors): Promise<{ losses: number; weights: Record<string, number>; moved: number }> {
+export async function replayHeadGolden(
+  gpu: Gpu,
+  golden: Safetensors,
+): Promise<{ losses: number; weights: Record<string, number>; moved: number }> {
   const m = Object.fromEntries(Object.entries(golden.metadata).map(([k, v]) => [k, Number(v)]));
-  const uniform = (stream: number, n: number, bound: number) => Float32Array.from(uniformStream(m.seed, stream, n), (u) => (2 * u - 1) * bound);
-  const F = m.features, H = m.hidden, C = m.classes;
+  const uniform = (stream: number, n: number, bound: number) =>
+    Float32Array.from(uniformStream(m.seed, stream, n), (u) => (2 * u - 1) * bound);
+  const F = m.features,
+    H = m.hidden,
+    C = m.classes;
   const features = Float32Array.from(uniformStream(m.seed, 0, m.samples * F), (u) => u * 3);
   const labels = Uint32Array.from(uniformStream(m.seed, 1, m.samples), (u) => Math.floor(u * C));
   const init: HeadWeights = {
@@ -83,7 +93,13 @@ export async function replayHeadGolden(gpu: Gpu, golden: Safetensors): Promise<{
   }
 }
 
-export interface AdamGoldenCase { name: string; hyper: AdamOptions; initial: number[]; grads: number[][]; after: number[][] }
+export interface AdamGoldenCase {
+  name: string;
+  hyper: AdamOptions;
+  initial: number[];
+  grads: number[][];
+  after: number[][];
+}
 
 /** adam-golden.json: torch.optim.Adam step by step; the worst relative error over the steps of one case. */
 export async function replayAdamGolden(gpu: Gpu, c: AdamGoldenCase): Promise<number> {

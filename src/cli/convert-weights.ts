@@ -1,16 +1,33 @@
-// node dist/convert-weights.js IN OUT.safetensors [--architecture resnet50]
+// node dist/convert-weights.js IN OUT.safetensors (see --help).
 // Converts a torchvision checkpoint (.pth, or .safetensors) into our safetensors weights.
 import { basename } from 'node:path';
-import { convertWeights } from '../weights/convert.js';
-import { UsageError, parseCli, runCli } from './run.js';
+import { convertWeights } from '../model/convert.node.js';
+import { RESNETS } from '../model/architecture.js';
+import { UsageError, parseCommand } from './args.js';
+import { runCli } from './run.js';
 
-const USAGE = 'usage: node dist/convert-weights.js IN.pth|IN.safetensors OUT.safetensors [--architecture resnet50]';
+const COMMAND = {
+  command: 'node dist/convert-weights.js',
+  summary:
+    'Converts a torchvision checkpoint (.pth, or .safetensors) into our safetensors weight format, checking ' +
+    'every tensor against the architecture.',
+  positionals: { name: 'IN.pth|IN.safetensors OUT.safetensors', min: 2, max: 2 },
+  options: {
+    architecture: {
+      type: 'choice',
+      choices: Object.keys(RESNETS),
+      description: 'the architecture (default: recognised from the tensors)',
+    },
+  },
+} as const;
 
 runCli(async () => {
-  const { values, positionals } = parseCli(USAGE, { architecture: { type: 'string' } });
-  if (positionals.length !== 2) throw new UsageError(USAGE);
+  const { values, positionals } = parseCommand(COMMAND);
   const [input, output] = positionals;
   if (!output.endsWith('.safetensors')) throw new UsageError(`${output}: the output must be a .safetensors file`);
-  const result = convertWeights(input, output, { architecture: values.architecture as string | undefined, sourceName: basename(input) });
-  console.log(`${output}: ${result.architecture}, ${result.tensors} tensors, ${result.classifier ? 'with' : 'without'} the ImageNet classifier (source sha256 ${result.sourceSha256.slice(0, 12)}...)`);
+  const result = convertWeights(input, output, { architecture: values.architecture, sourceName: basename(input) });
+  console.log(
+    `${output}: ${result.architecture}, ${result.tensors} tensors, ${result.classifier ? 'with' : 'without'} ` +
+      `the ImageNet classifier (source sha256 ${result.sourceSha256.slice(0, 12)}...)`,
+  );
 });

@@ -1,34 +1,53 @@
-// node dist/embed.js --weights W.safetensors [--logits] [--json OUT] IMAGE...
+// node dist/embed.js IMAGE...: ResNet features of images (see --help).
 // ResNet features (and ImageNet logits) of images, preprocessed like torchvision's eval transform.
-import IMAGENET_CLASSES from '../model/imagenet-classes.json';
+import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
-import { readImage } from '../image/files.js';
-import { INPUT_SIZE, preprocess } from '../image/preprocess.js';
+import { readImage } from '../image/files.node.js';
+import { PREPROCESSING, preprocess } from '../image/preprocess.js';
 import { loadBackbone } from '../model/backbone.js';
-import { readBackboneWeights } from '../model/load.js';
-import { softmaxRef } from '../reference/cpu.js';
-import { writeFileAtomic } from '../files.js';
-import { UsageError, parseCli, runCli } from './run.js';
+import { readBackboneWeights } from '../model/load.node.js';
+import { softmax } from '../kernels/softmax.js';
+import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
+import { writeFileAtomic } from '../files.node.js';
+import { parseCommand } from './args.js';
+import { runCli } from './run.js';
 
-const USAGE = 'usage: node dist/embed.js [--weights weights/resnet50.safetensors | random:SEED] [--logits] [--json OUT.json] IMAGE...';
+const COMMAND = {
+  command: 'node dist/embed.js',
+  summary:
+    'ResNet features (2048 per image for ResNet-50) and, where the weights carry the ImageNet classifier, the ' +
+    "top-5 ImageNet classes of each image, preprocessed like torchvision's evaluation transform.",
+  positionals: { name: 'IMAGE...', min: 1 },
+  options: {
+    weights: {
+      type: 'string',
+      value: 'FILE|random:SEED',
+      default: 'weights/resnet50.safetensors',
+      description: 'backbone weights',
+    },
+    logits: { type: 'flag', description: 'include the 1000 ImageNet logits in the JSON output' },
+    json: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write features (and logits) as JSON instead of printing a summary',
+    },
+  },
+} as const;
 
 let gpu: Gpu | undefined;
 runCli(
   async () => {
-    const { values, positionals } = parseCli(USAGE, {
-      weights: { type: 'string', default: 'weights/resnet50.safetensors' },
-      logits: { type: 'boolean', default: false },
-      json: { type: 'string' },
-    });
-    if (!positionals.length) throw new UsageError(`no images given\n${USAGE}`);
+    const { values, positionals } = parseCommand(COMMAND);
     // Decode everything first: a bad image fails before any GPU work.
-    const inputs = new Float32Array(positionals.length * INPUT_SIZE * INPUT_SIZE * 3);
-    positionals.forEach((file, i) => inputs.set(preprocess(readImage(file)).input, i * INPUT_SIZE * INPUT_SIZE * 3));
-    const weights = readBackboneWeights(values.weights as string);
+    const perImage = PREPROCESSING.size * PREPROCESSING.size * 3;
+    const inputs = new Float32Array(positionals.length * perImage);
+    positionals.forEach((file, i) => inputs.set(preprocess(readImage(file)).input, i * perImage));
+    const weights = readBackboneWeights(values.weights);
     gpu = await Gpu.create({ log: !values.json });
     const model = loadBackbone(gpu, weights);
-    if (weights.synthetic) console.warn(`warning: ${values.weights}: synthetic random weights, the outputs mean nothing`);
-    const logits = Boolean(values.logits) || (!values.json && model.hasClassifier);
+    if (weights.synthetic)
+      console.warn(`warning: ${values.weights}: synthetic random weights, the outputs mean nothing`);
+    const logits = values.logits || (!values.json && model.hasClassifier);
     const start = performance.now();
     const out = await model.embed(inputs, positionals.length, { logits });
     const seconds = (performance.now() - start) / 1000;
@@ -37,20 +56,33 @@ runCli(
       const images = positionals.map((file, i) => ({
         file,
         features: Array.from(out.features.subarray(i * F, (i + 1) * F)),
-        ...(values.logits ? { logits: Array.from(out.logits!.subarray(i * 1000, (i + 1) * 1000)) } : {}),
+        ...(values.logits
+          ? { logits: Array.from(out.logits!.subarray(i * IMAGENET_CLASS_COUNT, (i + 1) * IMAGENET_CLASS_COUNT)) }
+          : {}),
       }));
-      writeFileAtomic(values.json as string, `${JSON.stringify({ architecture: model.plan.spec.name, images })}\n`);
-      console.log(`${values.json}: ${positionals.length} image${positionals.length > 1 ? 's' : ''} (${(positionals.length / seconds).toFixed(2)} images/s)`);
+      writeFileAtomic(values.json, `${JSON.stringify({ architecture: model.plan.spec.name, images })}\n`);
+      console.log(
+        `${values.json}: ${positionals.length} image${positionals.length > 1 ? 's' : ''} ` +
+          `(${(positionals.length / seconds).toFixed(2)} images/s)`,
+      );
       return;
+    }
+    const classes = IMAGENET_CLASS_COUNT;
+    let probabilities: Float32Array | undefined;
+    if (out.logits) {
+      const logitsTensor = gpu.upload(out.logits, [positionals.length, classes]);
+      probabilities = await (await softmax(gpu, logitsTensor)).read();
     }
     positionals.forEach((file, i) => {
       const f = out.features.subarray(i * F, (i + 1) * F);
       const norm = Math.sqrt(f.reduce((a, v) => a + v * v, 0));
       let line = `${file}: ${F} features, L2 norm ${norm.toFixed(3)}`;
-      if (out.logits) {
-        const p = softmaxRef(out.logits.subarray(i * 1000, (i + 1) * 1000), 1, 1000);
-        const top = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 5);
-        line += `\n  ${top.map((k) => `${(100 * p[k]).toFixed(1)}% ${(IMAGENET_CLASSES as string[])[k]}`).join(', ')}`;
+      if (probabilities) {
+        const p = probabilities.subarray(i * classes, (i + 1) * classes);
+        const top = Array.from(p.keys())
+          .sort((a, b) => p[b] - p[a])
+          .slice(0, 5);
+        line += `\n  ${top.map((k) => `${(100 * p[k]).toFixed(1)}% ${(IMAGENET_LABELS as string[])[k]}`).join(', ')}`;
       }
       console.log(line);
     });

@@ -4,16 +4,15 @@
 
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readBytes, sha256 } from '../files.js';
-import { convertWeightFile } from '../weights/convert.js';
+import { readBytes, sha256 } from '../files.node.js';
+import { convertWeightFile } from '../model/convert.node.js';
 import { parseWeightFile } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
-import { UsageError, parseCli, runCli } from './run.js';
-
-const USAGE = 'usage: node dist/fetch-weights.js [--variant IMAGENET1K_V1|IMAGENET1K_V2] [--out weights/resnet50.safetensors] [--url URL]';
+import { UsageError, parseCommand } from './args.js';
+import { runCli } from './run.js';
 
 /** torchvision.models.ResNet50_Weights: the file name carries the first hex digits of its sha256. */
-const VARIANTS: Record<string, string> = {
+const CHECKPOINTS: Record<'IMAGENET1K_V1' | 'IMAGENET1K_V2', string> = {
   IMAGENET1K_V1: 'https://download.pytorch.org/models/resnet50-0676ba61.pth', // acc@1 76.130
   IMAGENET1K_V2: 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth', // acc@1 80.858
 };
@@ -29,8 +28,13 @@ async function download(url: string, path: string, convertTo: string): Promise<v
     response = await fetch(url, { signal: abort.signal });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = abort.signal.aborted ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new UsageError(`cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js FILE.pth ${convertTo}`);
+    const why = abort.signal.aborted
+      ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+      : (cause?.code ?? cause?.message ?? (e as Error).message);
+    throw new UsageError(
+      `cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js ` +
+        `FILE.pth ${convertTo}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -46,12 +50,15 @@ async function download(url: string, path: string, convertTo: string): Promise<v
       const now = Date.now();
       if (process.stderr.isTTY && now - lastReport > 250) {
         lastReport = now;
-        process.stderr.write(`\r${(received / 2 ** 20).toFixed(1)}${total ? ` / ${(total / 2 ** 20).toFixed(1)}` : ''} MiB`);
+        process.stderr.write(
+          `\r${(received / 2 ** 20).toFixed(1)}${total ? ` / ${(total / 2 ** 20).toFixed(1)}` : ''} MiB`,
+        );
       }
     }
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     if (process.stderr.isTTY) process.stderr.write('\n');
-    if (total && received !== total) throw new UsageError(`download of ${url} ended after ${received} of ${total} bytes`);
+    if (total && received !== total)
+      throw new UsageError(`download of ${url} ended after ${received} of ${total} bytes`);
     renameSync(tmp, path);
   } catch (e) {
     out.destroy();
@@ -60,13 +67,33 @@ async function download(url: string, path: string, convertTo: string): Promise<v
   }
 }
 
+const COMMAND = {
+  command: 'node dist/fetch-weights.js',
+  summary:
+    "Downloads torchvision's ImageNet ResNet-50 checkpoint, checks the sha256 prefix in its file name, and " +
+    'converts it into our weight format.',
+  options: {
+    variant: {
+      type: 'choice',
+      choices: ['IMAGENET1K_V1', 'IMAGENET1K_V2'],
+      default: 'IMAGENET1K_V1',
+      description: "torchvision's ResNet50_Weights (V1 is the one of the Keras vs. PyTorch article)",
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      default: 'weights/resnet50.safetensors',
+      description: 'the converted weights',
+    },
+    url: { type: 'string', value: 'URL', description: "download from here instead of the variant's address" },
+  },
+} as const;
+
 runCli(async () => {
-  const { values } = parseCli(USAGE, { variant: { type: 'string', default: 'IMAGENET1K_V1' }, out: { type: 'string', default: 'weights/resnet50.safetensors' }, url: { type: 'string' } });
-  const variant = values.variant as string;
-  const known = VARIANTS[variant];
-  if (!known) throw new UsageError(`--variant: '${variant}' is not one of ${Object.keys(VARIANTS).join(', ')}`);
-  const url = (values.url as string | undefined) ?? known;
-  const out = values.out as string;
+  const { values } = parseCommand(COMMAND);
+  const variant = values.variant;
+  const url = values.url ?? CHECKPOINTS[variant];
+  const out = values.out;
   const name = url.split('/').pop()!;
   const prefix = /-([a-f0-9]{6,})\.pth$/.exec(name)?.[1];
   mkdirSync(dirname(out), { recursive: true });
@@ -79,10 +106,18 @@ runCli(async () => {
   const digest = sha256(bytes);
   if (prefix && !digest.startsWith(prefix)) {
     rmSync(checkpoint, { force: true });
-    throw new UsageError(`${checkpoint}: sha256 ${digest.slice(0, 12)}... does not start with ${prefix} from its name; the download is corrupt (removed)`);
+    throw new UsageError(
+      `${checkpoint}: sha256 ${digest.slice(0, 12)}... does not start with ${prefix} from its name; the ` +
+        `download is corrupt (removed)`,
+    );
   }
   // Parsed from the bytes already read and hashed: a 100 MB checkpoint is read once.
-  const result = convertWeightFile(parseWeightFile(bytes, checkpoint, digest), checkpoint, out, { architecture: 'resnet50', sourceName: name, extraMetadata: { variant, url } });
-  console.log(`${out}: resnet50 ${variant}, ${result.tensors} tensors (sha256 of ${name} ${digest.slice(0, 12)}... checked)`);
+  const result = convertWeightFile(parseWeightFile(bytes, checkpoint, digest), checkpoint, out, {
+    architecture: 'resnet50',
+    sourceName: name,
+    extraMetadata: { variant, url },
+  });
+  console.log(
+    `${out}: resnet50 ${variant}, ${result.tensors} tensors (sha256 of ${name} ${digest.slice(0, 12)}... checked)`,
+  );
 });
-

@@ -1,29 +1,51 @@
-// node dist/predict.js --model DIR [--weights FILE] [--json FILE] [--grid FILE.png] [--report FILE.html] IMAGE...
+// node dist/predict.js --model DIR IMAGE...: predictions of a trained model (see --help).
 import { basename } from 'node:path';
 import { Gpu } from '../gpu/context.js';
-import { readImage } from '../image/files.js';
-import { readBackboneWeights } from '../model/load.js';
-import { encodePng, renderGrid } from '../render/grid.js';
-import { renderReport } from '../render/report.js';
+import { readImage } from '../image/files.node.js';
+import { readBackboneWeights } from '../model/load.node.js';
+import { encodePng, renderGrid } from '../render/grid.node.js';
+import { renderReport } from '../render/report.node.js';
 import { checkBackbone } from '../train/model-format.js';
-import { loadModel } from '../train/model-files.js';
+import { loadModel } from '../train/model-files.node.js';
 import { caption, predict } from '../train/predict.js';
-import { writeFileAtomic } from '../files.js';
-import { UsageError, parseCli, runCli } from './run.js';
+import { writeFileAtomic } from '../files.node.js';
+import { parseCommand, required } from './args.js';
+import { runCli } from './run.js';
 
-const USAGE = 'usage: node dist/predict.js --model DIR [--weights FILE|random:SEED] [--json FILE] [--grid FILE.png] [--report FILE.html] IMAGE...';
+const COMMAND = {
+  command: 'node dist/predict.js',
+  summary:
+    'Prints each image\'s class probabilities under a trained model, captioned like "87% alien, 13% predator"; ' +
+    'can draw them as a PNG grid and an HTML report.',
+  positionals: { name: 'IMAGE...', min: 1 },
+  options: {
+    model: {
+      type: 'string',
+      value: 'DIR',
+      description: 'the trained model folder (model.json, head.safetensors) (required)',
+    },
+    weights: {
+      type: 'string',
+      value: 'FILE|random:SEED',
+      description: 'backbone weights (default: the ones the model was trained on)',
+    },
+    json: { type: 'string', value: 'FILE', description: 'write the probabilities as JSON' },
+    grid: { type: 'string', value: 'FILE.png', description: 'draw the images side by side with their captions' },
+    report: {
+      type: 'string',
+      value: 'FILE.html',
+      description: 'an HTML page with the captioned images and the training curves',
+    },
+  },
+} as const;
 
 let gpu: Gpu | undefined;
 runCli(
   async () => {
-    const { values: v, positionals } = parseCli(USAGE, {
-      model: { type: 'string' }, weights: { type: 'string' }, json: { type: 'string' }, grid: { type: 'string' }, report: { type: 'string' },
-    });
-    if (!v.model) throw new UsageError(`--model is required\n${USAGE}`);
-    if (!positionals.length) throw new UsageError(`no images given\n${USAGE}`);
-    const dir = v.model as string;
+    const { values: v, positionals } = parseCommand(COMMAND);
+    const dir = required('model', v.model);
     const saved = loadModel(dir);
-    const weights = readBackboneWeights((v.weights as string | undefined) ?? saved.json.backbone.weights);
+    const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
     checkBackbone(saved, weights, dir);
     const images = positionals.map(readImage);
     gpu = await Gpu.create({ log: false });
@@ -32,13 +54,17 @@ runCli(
     const C = classes.length;
     const results = positionals.map((file, i) => {
       const p = probs.subarray(i * C, (i + 1) * C);
-      return { file, caption: caption(p, classes), probabilities: Object.fromEntries(classes.map((c, k) => [c, p[k]])) };
+      return {
+        file,
+        caption: caption(p, classes),
+        probabilities: Object.fromEntries(classes.map((c, k) => [c, p[k]])),
+      };
     });
     for (const r of results) console.log(`${r.file}: ${r.caption}`);
     const captioned = results.map((r, i) => ({ image: images[i], lines: [basename(r.file), r.caption] }));
-    if (v.json) writeFileAtomic(v.json as string, `${JSON.stringify({ model: dir, classes, predictions: results }, null, 2)}\n`);
-    if (v.grid) writeFileAtomic(v.grid as string, encodePng(renderGrid(captioned)));
-    if (v.report) writeFileAtomic(v.report as string, renderReport(saved.json, captioned));
+    if (v.json) writeFileAtomic(v.json, `${JSON.stringify({ model: dir, classes, predictions: results }, null, 2)}\n`);
+    if (v.grid) writeFileAtomic(v.grid, encodePng(renderGrid(captioned)));
+    if (v.report) writeFileAtomic(v.report, renderReport(saved.json, captioned));
   },
   () => gpu?.destroy(),
 );

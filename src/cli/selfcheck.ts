@@ -1,45 +1,74 @@
-// node dist/selfcheck.js [--fixtures DIR] [--kernels-for gpu|cpu] [--json FILE]
-// Is this adapter computing right? Every kernel variant it runs against the float64 CPU
-// references on fresh random inputs (ResNet-50 layer shapes, odd GEMM shapes), and the PyTorch
+// node dist/selfcheck.js: is this adapter computing right? Every kernel variant it runs
+// against the float64 CPU references on fresh random inputs (the quick cases of the kernel
+// catalogue, src/check/cases.ts: ResNet-50 layer kinds at odd sizes, odd GEMMs), and the PyTorch
 // goldens of test/fixtures/ (Adam, 20 head training steps, ResNet-50 at batch 1 and a split
 // batch): one line per check with its relative error and tolerance; exit 1 if any fails.
 import { join } from 'node:path';
+import { CONV_ODD_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
 import { ResNetGolden, type AdamGoldenCase, replayAdamGolden, replayHeadGolden } from '../check/goldens.js';
-import { seededRandom } from '../data/augment.js';
-import { readBytes, writeFileAtomic } from '../files.js';
+import { randomArray, seededRandom } from '../util/random.js';
+import { readBytes, writeFileAtomic } from '../files.node.js';
 import { Gpu } from '../gpu/context.js';
 import { adapterIdentity, adapterLabel } from '../gpu/device.js';
-import { VARIANTS, supportsVariant } from '../kernels/common.js';
+import { KERNEL_VARIANTS, supportsVariant } from '../kernels/common.js';
 import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { softmaxCrossEntropy } from '../kernels/softmax.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
-import { type ConvShape, conv2dRef, gemmRef, globalAvgPoolRef, maxPoolRef, relativeError, softmaxCrossEntropyRef } from '../reference/cpu.js';
+import {
+  conv2dRef,
+  gemmRef,
+  globalAvgPoolRef,
+  maxPoolRef,
+  relativeError,
+  softmaxCrossEntropyRef,
+} from '../reference/cpu.js';
 import { parseSafetensors } from '../weights/safetensors.js';
-import { UsageError, parseCli, runCli } from './run.js';
+import { UsageError, parseCommand } from './args.js';
+import { runCli } from './run.js';
 
-const USAGE = 'usage: node dist/selfcheck.js [--fixtures DIR] [--kernels-for gpu|cpu] [--json FILE]';
+const COMMAND = {
+  command: 'node dist/selfcheck.js',
+  summary:
+    'Checks that this adapter computes right: every kernel variant it runs against the float64 references, and ' +
+    'the PyTorch goldens (Adam, 20 head training steps, ResNet-50 at batch 1 and split); a line per check, ' +
+    'exit 1 if any fails.',
+  options: {
+    fixtures: {
+      type: 'string',
+      value: 'DIR',
+      default: 'test/fixtures',
+      description: 'folder of the PyTorch golden files',
+    },
+    'kernels-for': {
+      type: 'choice',
+      choices: ['gpu', 'cpu'],
+      description: "run the kernel choices made for this kind of adapter (default: the adapter's own kind)",
+    },
+    json: { type: 'string', value: 'FILE', description: 'write every check with its error and tolerance as JSON' },
+  },
+} as const;
 
-interface Check { name: string; error: number; tolerance: number; passed: boolean }
+interface Check {
+  name: string;
+  error: number;
+  tolerance: number;
+  passed: boolean;
+}
 
-/** Three ResNet-50 conv shapes that cover 7x7/2, 3x3/2 and 1x1/2 with odd channel tiles, plus a 3x3/1. */
-const CONVS: (ConvShape & { name: string })[] = [
-  { name: 'stem 7x7/2', N: 1, H: 61, W: 67, C: 3, K: 64, kh: 7, kw: 7, stride: 2, pad: 3 },
-  { name: 'layer2.conv3x3/2', N: 2, H: 28, W: 28, C: 128, K: 128, kh: 3, kw: 3, stride: 2, pad: 1 },
-  { name: 'layer3.downsample 1x1/2', N: 1, H: 28, W: 28, C: 512, K: 1024, kh: 1, kw: 1, stride: 2, pad: 0 },
-  { name: 'layer3.conv3x3', N: 1, H: 14, W: 14, C: 256, K: 256, kh: 3, kw: 3, stride: 1, pad: 1 },
-];
+const CONVS = CONV_ODD_CASES.filter((c) => c.quick);
 
 let gpu: Gpu | undefined;
 runCli(
   async () => {
-    const { values: v } = parseCli(USAGE, { fixtures: { type: 'string' }, 'kernels-for': { type: 'string' }, json: { type: 'string' } });
-    const kernelsFor = v['kernels-for'] as string | undefined;
-    if (kernelsFor !== undefined && kernelsFor !== 'gpu' && kernelsFor !== 'cpu') throw new UsageError(`--kernels-for: '${kernelsFor}' is not gpu or cpu\n${USAGE}`);
-    const dir = (v.fixtures as string | undefined) ?? 'test/fixtures';
+    const { values: v } = parseCommand(COMMAND);
+    const kernelsFor = v['kernels-for'];
+    const dir = v.fixtures;
     const fixture = (name: string) => readBytes(join(dir, name), UsageError);
-    const resnetGolden = new ResNetGolden(parseSafetensors(fixture('resnet50-golden.safetensors'), join(dir, 'resnet50-golden.safetensors')));
+    const resnetGolden = new ResNetGolden(
+      parseSafetensors(fixture('resnet50-golden.safetensors'), join(dir, 'resnet50-golden.safetensors')),
+    );
     const headGolden = parseSafetensors(fixture('head-golden.safetensors'), join(dir, 'head-golden.safetensors'));
     const adamGolden = JSON.parse(new TextDecoder().decode(fixture('adam-golden.json'))) as { cases: AdamGoldenCase[] };
 
@@ -49,53 +78,119 @@ runCli(
     const check = (name: string, error: number, tolerance: number) => {
       const c = { name, error, tolerance, passed: error <= tolerance };
       checks.push(c);
-      console.log(`${c.passed ? 'ok  ' : 'FAIL'}  ${name}: ${error.toExponential(2)} (tolerance ${tolerance.toExponential(0)})`);
+      console.log(
+        `${c.passed ? 'ok  ' : 'FAIL'}  ${name}: ${error.toExponential(2)} (tolerance ${tolerance.toExponential(0)})`,
+      );
     };
     const random = seededRandom(Date.now() % 2 ** 31);
-    const data = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+    const data = (n: number, scale = 1) => randomArray(n, random, scale);
     const poisoned = (shape: number[]) => g.upload(new Float32Array(shape.reduce((a, b) => a * b)).fill(NaN), shape);
 
-    for (const variant of VARIANTS.filter((x) => supportsVariant(g, x))) {
-      for (const [M, N, K, transA, transB] of [[257, 260, 31, false, true], [100, 36, 129, true, false]] as const) {
-        for (const tile of variant === 'tiled' ? [64, 128] as const : [undefined]) {
-          const a = data(M * K), b = data(K * N), bias = data(N);
+    for (const variant of KERNEL_VARIANTS.filter((x) => supportsVariant(g, x))) {
+      // The quick GEMM cases, one with B^T and one with A^T.
+      const quick = GEMM_CASES.filter((c) => c.quick).map((c, i) => ({
+        ...c,
+        transA: i % 2 === 1,
+        transB: i % 2 === 0,
+      }));
+      for (const { M, N, K, transA, transB } of quick) {
+        const tile128 = GEMM_TILE128_CASES.some((c) => c.quick && c.M === M && c.N === N && c.K === K);
+        for (const tile of variant === 'tiled' && tile128 ? ([64, 128] as const) : [undefined]) {
+          const a = data(M * K),
+            b = data(K * N),
+            bias = data(N);
           const out = poisoned([M, N]);
-          await gemm(g, g.upload(a, transA ? [K, M] : [M, K]), g.upload(b, transB ? [N, K] : [K, N]), { transA, transB, bias: g.upload(bias), relu: true, variant, tile, out });
-          check(`gemm ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`,
-            relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu: true })), 1e-5);
+          await gemm(g, g.upload(a, transA ? [K, M] : [M, K]), g.upload(b, transB ? [N, K] : [K, N]), {
+            transA,
+            transB,
+            bias: g.upload(bias),
+            relu: true,
+            variant,
+            tile,
+            out,
+          });
+          check(
+            `gemm ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ` +
+              `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`,
+            relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu: true })),
+            1e-5,
+          );
         }
       }
       for (const s of CONVS) {
-        const x = data(s.N * s.H * s.W * s.C), w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)), bias = data(s.K);
-        const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), { stride: s.stride, pad: s.pad, bias: g.upload(bias), relu: true, variant });
-        check(`conv2d ${variant} ${s.name}`, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
+        const x = data(s.N * s.H * s.W * s.C),
+          w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
+          bias = data(s.K);
+        const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
+          stride: s.stride,
+          pad: s.pad,
+          bias: g.upload(bias),
+          relu: true,
+          variant,
+        });
+        check(
+          `conv2d ${variant} ${s.name}`,
+          relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })),
+          1e-5,
+        );
       }
     }
     const s = CONVS[3];
-    const x = data(s.N * s.H * s.W * s.C), w = data(9 * s.C * s.K, 1 / Math.sqrt(9 * s.C));
+    const x = data(s.N * s.H * s.W * s.C),
+      w = data(9 * s.C * s.K, 1 / Math.sqrt(9 * s.C));
     const residual = data(s.N * s.H * s.W * s.K);
     for (const tile of [2, 4] as WinogradTile[]) {
-      const y = await conv3x3Winograd(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]), { residual: g.upload(residual, [s.N, s.H, s.W, s.K]) });
-      check(`conv3x3 Winograd F(${tile}x${tile}, 3x3) ${s.name}`, relativeError(await y.read(), conv2dRef(x, w, s, { residual })), 1e-5);
+      const y = await conv3x3Winograd(
+        g,
+        g.upload(x, [s.N, s.H, s.W, s.C]),
+        g.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]),
+        { residual: g.upload(residual, [s.N, s.H, s.W, s.K]) },
+      );
+      check(
+        `conv3x3 Winograd F(${tile}x${tile}, 3x3) ${s.name}`,
+        relativeError(await y.read(), conv2dRef(x, w, s, { residual })),
+        1e-5,
+      );
     }
     const pool = data(2 * 112 * 112 * 64);
     const pooled = await maxPool2d(g, g.upload(pool, [2, 112, 112, 64]), { kernel: 3, stride: 2, pad: 1 });
-    check('max pool 3x3/2 2x112x112x64', relativeError(await pooled.read(), maxPoolRef(pool, 2, 112, 112, 64, 3, 2, 1).y), 0);
+    check(
+      'max pool 3x3/2 2x112x112x64',
+      relativeError(await pooled.read(), maxPoolRef(pool, 2, 112, 112, 64, 3, 2, 1).y),
+      0,
+    );
     const features = data(3 * 7 * 7 * 2048);
     const avg = await globalAvgPool(g, g.upload(features, [3, 7, 7, 2048]));
-    check('global average pool 3x7x7x2048', relativeError(await avg.read(), globalAvgPoolRef(features, 3, 49, 2048)), 1e-6);
-    const logits = data(32 * 5, 30), labels = Uint32Array.from({ length: 32 }, () => Math.floor(random() * 5));
+    check(
+      'global average pool 3x7x7x2048',
+      relativeError(await avg.read(), globalAvgPoolRef(features, 3, 49, 2048)),
+      1e-6,
+    );
+    const logits = data(32 * 5, 30),
+      labels = Uint32Array.from({ length: 32 }, () => Math.floor(random() * 5));
     const xent = await softmaxCrossEntropy(g, g.upload(logits, [32, 5]), g.upload(labels));
     const xentRef = softmaxCrossEntropyRef(logits, labels, 32, 5);
-    check('softmax cross-entropy 32x5 (logits up to 30): loss', relativeError(await xent.loss.read(), [xentRef.loss]), 1e-5);
+    check(
+      'softmax cross-entropy 32x5 (logits up to 30): loss',
+      relativeError(await xent.loss.read(), [xentRef.loss]),
+      1e-5,
+    );
     check('softmax cross-entropy 32x5: gradient', relativeError(await xent.grad.read(), xentRef.grad), 1e-5);
 
-    for (const c of adamGolden.cases) check(`Adam against torch.optim.Adam (${c.name})`, await replayAdamGolden(g, c), 1e-6);
+    for (const c of adamGolden.cases)
+      check(`Adam against torch.optim.Adam (${c.name})`, await replayAdamGolden(g, c), 1e-6);
     const head = await replayHeadGolden(g, headGolden);
     check('head: 20 training steps against PyTorch, losses', head.losses, 1e-5);
-    check('head: 20 training steps against PyTorch, worst final weight', Math.max(...Object.values(head.weights)), 1e-5);
+    check(
+      'head: 20 training steps against PyTorch, worst final weight',
+      Math.max(...Object.values(head.weights)),
+      1e-5,
+    );
     const model = resnetGolden.model(g);
-    for (const [n, maxBatch] of [[1, 1], [4, 3]]) {
+    for (const [n, maxBatch] of [
+      [1, 1],
+      [4, 3],
+    ]) {
       const errors = await resnetGolden.parity(model, n, maxBatch);
       const split = n > maxBatch ? `, split ${maxBatch}+${n - maxBatch}` : '';
       check(`ResNet-50 against torchvision, batch ${n}${split}: features`, errors.features, 1e-4);
@@ -105,9 +200,18 @@ runCli(
 
     const failed = checks.filter((c) => !c.passed).length;
     const a = g.adapter;
-    console.log(`${checks.length - failed} passed, ${failed} failed on ${adapterLabel(a)}${kernelsFor ? ` (kernels for ${kernelsFor})` : ''}`);
+    console.log(
+      `${checks.length - failed} passed, ${failed} failed on ` +
+        `${adapterLabel(a)}${kernelsFor ? ` (kernels for ${kernelsFor})` : ''}`,
+    );
     if (v.json) {
-      writeFileAtomic(v.json as string, `${JSON.stringify({ adapter: adapterIdentity(a), date: new Date().toISOString(), kernelsFor: kernelsFor ?? null, checks }, null, 2)}\n`);
+      const results = {
+        adapter: adapterIdentity(a),
+        date: new Date().toISOString(),
+        kernelsFor: kernelsFor ?? null,
+        checks,
+      };
+      writeFileAtomic(v.json, `${JSON.stringify(results, null, 2)}\n`);
     }
     if (failed) throw new Error(`${failed} of ${checks.length} checks failed`);
   },

@@ -1,63 +1,126 @@
-// node dist/train.js --data DIR [--epochs 3] [--batch-size 32] [--lr 1e-3] [--hidden 128]
-//   [--augment full|flip|none] [--fill constant|nearest] [--seed N] [--limit N]
-//   [--weights FILE|random:SEED] [--out DIR] [--json FILE] [--resume DIR] [--skip-bad-images]
+// node dist/train.js --data DIR [options]: the training job (see --help).
 import { existsSync } from 'node:fs';
-import { readImageFolders } from '../data/folders.js';
+import { readImageFolders } from '../data/folders.node.js';
 import { Gpu } from '../gpu/context.js';
-import { readBackboneWeights } from '../model/load.js';
-import { loadModel } from '../train/model-files.js';
+import { readBackboneWeights } from '../model/load.node.js';
+import { loadModel } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
-import { checkResume, train } from '../train/trainer.js';
-import { writeFileAtomic } from '../files.js';
-import { UsageError, numberOption, parseCli, runCli } from './run.js';
+import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
+import { writeFileAtomic } from '../files.node.js';
+import { UsageError, parseCommand, required } from './args.js';
+import { runCli } from './run.js';
 
-const USAGE = `usage: node dist/train.js --data DIR [--epochs 3] [--batch-size 32] [--lr 1e-3] [--hidden 128]
-  [--augment full|flip|none] [--fill constant|nearest] [--seed N] [--limit N]
-  [--weights weights/resnet50.safetensors | random:SEED] [--out model] [--json FILE] [--resume DIR] [--skip-bad-images]`;
 const DEFAULT_WEIGHTS = 'weights/resnet50.safetensors';
 
-const positive = (n: number) => Number.isInteger(n) && n > 0;
-const choice = <T extends string>(name: string, value: string, allowed: readonly T[]): T => {
-  if (!allowed.includes(value as T)) throw new UsageError(`--${name}: '${value}' is not one of ${allowed.join(', ')}`);
-  return value as T;
-};
+const COMMAND = {
+  command: 'node dist/train.js',
+  summary:
+    'Trains the dense head on DIR/train/<class>/* over the frozen ResNet-50 and validates on ' +
+    'DIR/validation/<class>/* after every epoch; saves OUT/model.json and OUT/head.safetensors after each ' +
+    'epoch.',
+  options: {
+    data: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
+    },
+    epochs: { type: 'integer', min: 1, default: ARTICLE_SETTINGS.epochs, description: 'epochs to train' },
+    'batch-size': {
+      type: 'integer',
+      min: 1,
+      description: "images per training step (default: 32, or the resumed run's)",
+    },
+    lr: { type: 'number', above: 0, description: "Adam learning rate (default: 1e-3, or the resumed run's)" },
+    hidden: {
+      type: 'integer',
+      min: 1,
+      default: ARTICLE_SETTINGS.hidden,
+      description: "width of the head's hidden ReLU layer",
+    },
+    augment: {
+      type: 'choice',
+      choices: ['full', 'flip', 'none'],
+      description:
+        "training augmentation: Keras's shear 10 degrees, zoom 0.8-1.2 and flip, flip only, or none (default: " +
+        "full, or the resumed run's)",
+    },
+    fill: {
+      type: 'choice',
+      choices: ['constant', 'nearest'],
+      description:
+        'what augmented pixels outside the image get: black (PyTorch) or the nearest border pixel (Keras) ' +
+        '(default: constant)',
+    },
+    seed: {
+      type: 'integer',
+      min: 0,
+      description: 'seed of head initialization, shuffling and augmentation (default: 0)',
+    },
+    limit: {
+      type: 'integer',
+      min: 1,
+      value: 'N',
+      description: 'use at most N images per class and split (quick trials)',
+    },
+    weights: {
+      type: 'string',
+      value: 'FILE|random:SEED',
+      description: `backbone weights (default: ${DEFAULT_WEIGHTS}, or the resumed model's)`,
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the model is saved (default: model, or the --resume folder)',
+    },
+    json: { type: 'string', value: 'FILE', description: 'also write the per-epoch records as JSON' },
+    resume: {
+      type: 'string',
+      value: 'DIR',
+      description: 'continue training a saved model (its settings are the defaults)',
+    },
+    'skip-bad-images': { type: 'flag', description: 'skip images that fail to decode instead of stopping' },
+  },
+} as const;
 
 let gpu: Gpu | undefined;
 runCli(
   async () => {
-    const { values: v, positionals } = parseCli(USAGE, {
-      data: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, hidden: { type: 'string' },
-      augment: { type: 'string' }, fill: { type: 'string' }, seed: { type: 'string' }, limit: { type: 'string' }, weights: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'string' }, resume: { type: 'string' }, 'skip-bad-images': { type: 'boolean' },
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
-    if (!v.data) throw new UsageError(`--data is required\n${USAGE}`);
-    const saved = v.resume ? loadModel(v.resume as string) : null;
+    const { values: v } = parseCommand(COMMAND);
+    const data = required('data', v.data);
+    const saved = v.resume ? loadModel(v.resume) : null;
     const prior = saved?.json.training;
     const options = {
-      data: v.data as string,
-      epochs: numberOption('epochs', v.epochs as string | undefined, 3, positive),
-      batchSize: numberOption('batch-size', v['batch-size'] as string | undefined, prior?.batchSize ?? 32, positive),
-      lr: numberOption('lr', v.lr as string | undefined, prior?.lr ?? 1e-3, (n) => n > 0 && Number.isFinite(n)),
-      hidden: numberOption('hidden', v.hidden as string | undefined, 128, positive),
-      augment: choice('augment', (v.augment as string | undefined) ?? prior?.augment ?? 'full', ['full', 'flip', 'none'] as const),
-      fill: choice('fill', (v.fill as string | undefined) ?? prior?.fill ?? 'constant', ['constant', 'nearest'] as const),
-      seed: numberOption('seed', v.seed as string | undefined, prior?.seed ?? 0, (n) => Number.isInteger(n) && n >= 0),
-      limit: v.limit === undefined ? null : numberOption('limit', v.limit as string, 0, positive),
-      out: (v.out as string | undefined) ?? (v.resume as string | undefined) ?? 'model',
-      skipBadImages: Boolean(v['skip-bad-images']),
+      data,
+      epochs: v.epochs,
+      batchSize: v['batch-size'] ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
+      lr: v.lr ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
+      hidden: v.hidden,
+      augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
+      fill: v.fill ?? prior?.fill ?? ARTICLE_SETTINGS.fill,
+      seed: v.seed ?? prior?.seed ?? 0,
+      limit: v.limit ?? null,
+      out: v.out ?? v.resume ?? 'model',
+      skipBadImages: v['skip-bad-images'],
       resume: saved,
     };
-    const weightsPath = (v.weights as string | undefined) ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
+    const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
-      throw new UsageError(`${DEFAULT_WEIGHTS} not found: run 'node dist/fetch-weights.js' to download the pretrained ResNet-50 (or use --weights random:SEED for an offline smoke run)`);
+      throw new UsageError(
+        `${DEFAULT_WEIGHTS} not found: run 'node dist/fetch-weights.js' to download the pretrained ResNet-50 ` +
+          `(or use --weights random:SEED for an offline smoke run)`,
+      );
     }
     const dataset = readImageFolders(options.data, options.limit ?? Infinity);
     const weights = readBackboneWeights(weightsPath);
-    if (saved) checkResume(saved, dataset, weights, v.resume as string);
-    if (weights.synthetic) console.warn(`warning: ${weightsPath}: random backbone weights; accuracy will be near chance`);
-    const counts = (split: 'train' | 'validation') => dataset.classes.map((c, i) => `${dataset.splits[split].filter((s) => s.label === i).length} ${c}`).join(', ');
-    console.log(`data: ${options.data}: train ${counts('train')}; validation ${counts('validation')}${dataset.skipped ? `; ${dataset.skipped} non-image file(s) ignored` : ''}`);
+    if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
+    if (weights.synthetic)
+      console.warn(`warning: ${weightsPath}: random backbone weights; accuracy will be near chance`);
+    const counts = (split: 'train' | 'validation') =>
+      dataset.classes.map((c, i) => `${dataset.splits[split].filter((s) => s.label === i).length} ${c}`).join(', ');
+    console.log(
+      `data: ${options.data}: train ${counts('train')}; validation ` +
+        `${counts('validation')}${dataset.skipped ? `; ${dataset.skipped} non-image file(s) ignored` : ''}`,
+    );
     gpu = await Gpu.create();
     const records: EpochRecord[] = [];
     const start = performance.now();
@@ -65,10 +128,13 @@ runCli(
       ...options,
       onEpoch: (r) => {
         records.push(r);
-        if (v.json) writeFileAtomic(v.json as string, `${JSON.stringify(records, null, 2)}\n`);
+        if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
       },
     });
-    console.log(`saved ${options.out}/model.json and ${options.out}/head.safetensors (${((performance.now() - start) / 1000).toFixed(1)} s in all)`);
+    console.log(
+      `saved ${options.out}/model.json and ${options.out}/head.safetensors ` +
+        `(${((performance.now() - start) / 1000).toFixed(1)} s in all)`,
+    );
   },
   () => gpu?.destroy(),
 );

@@ -3,21 +3,23 @@
 import { type AdapterDescription, type DeviceOptions, requestDevice } from './device.js';
 import { type PipelineSpec, PipelineCache } from './pipelines.js';
 import { BufferPool } from './pool.js';
-import { type DType, Tensor, sizeOf } from './tensor.js';
+import { elementCount } from '../util/shapes.js';
+import { type DType, Tensor } from './tensor.js';
 
 export interface Dispatch {
   kernel: string;
   pipeline: GPUComputePipeline;
   /** Packed uniform block bound at @binding(0); omitted when the kernel has none. */
   params?: ArrayBuffer;
-  /** Storage buffers bound at @binding(1), @binding(2), ... in order. */
-  buffers: (GPUBuffer | Tensor)[];
+  /** Storage buffers bound at @binding(1), @binding(2), ... in order; null leaves a binding number unused. */
+  buffers: (GPUBuffer | Tensor | null)[];
   workgroups: [number, number?, number?];
 }
 
 interface Recorded {
+  kernel: string;
   pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
+  entries: GPUBindGroupEntry[];
   workgroups: [number, number?, number?];
 }
 
@@ -34,7 +36,6 @@ export class Gpu {
   private recorded: Recorded[] = [];
   private pendingUniforms: GPUBuffer[] = [];
   private pendingReleases: Tensor[] = [];
-  private validation: Promise<void>[] = [];
   private fatal: Error | null = null;
   private timing: { querySet: GPUQuerySet; passes: number } | null = null;
   private destroyed = false;
@@ -44,6 +45,8 @@ export class Gpu {
     readonly instance: GPU,
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
+    /** An error scope per dispatch instead of one per flush, to name the kernel at fault. */
+    private readonly debug: boolean,
   ) {
     this.pipelines = new PipelineCache(device);
     this.pool = new BufferPool(device);
@@ -59,7 +62,7 @@ export class Gpu {
 
   static async create(options?: DeviceOptions): Promise<Gpu> {
     const { instance, device, adapter } = await requestDevice(options);
-    return new Gpu(instance, device, adapter);
+    return new Gpu(instance, device, adapter, options?.debug ?? false);
   }
 
   get limits(): GPUSupportedLimits {
@@ -78,9 +81,11 @@ export class Gpu {
 
   tensor(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
     this.check();
-    const bytes = sizeOf(shape) * 4;
+    const bytes = elementCount(shape) * 4;
     if (bytes > this.device.limits.maxBufferSize) {
-      throw new Error(`tensor [${shape}] needs ${bytes} bytes, over the adapter's maxBufferSize ${this.device.limits.maxBufferSize}`);
+      throw new Error(
+        `tensor [${shape}] needs ${bytes} bytes, over the adapter's maxBufferSize ${this.device.limits.maxBufferSize}`,
+      );
     }
     return new Tensor(this, shape, dtype, this.pool.acquire(bytes, STORAGE, label));
   }
@@ -102,18 +107,12 @@ export class Gpu {
       entries.push({ binding: 0, resource: { buffer: uniform, size: d.params.byteLength } });
     }
     d.buffers.forEach((b, i) => {
+      if (!b) return;
       const buffer = b instanceof Tensor ? b.buffer : b;
       const size = b instanceof Tensor ? b.byteLength : buffer.size;
       entries.push({ binding: i + 1, resource: { buffer, size } });
     });
-    this.device.pushErrorScope('validation');
-    const bindGroup = this.device.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries, label: d.kernel });
-    this.validation.push(
-      this.device.popErrorScope().then((e) => {
-        if (e) throw new Error(`${d.kernel}: ${e.message}`);
-      }),
-    );
-    this.recorded.push({ pipeline: d.pipeline, bindGroup, workgroups: d.workgroups });
+    this.recorded.push({ kernel: d.kernel, pipeline: d.pipeline, entries, workgroups: d.workgroups });
   }
 
   /** Returns a scratch tensor to the pool once the dispatches recorded so far are submitted. */
@@ -125,11 +124,28 @@ export class Gpu {
   async flush(): Promise<void> {
     this.check();
     const recorded = this.recorded;
-    const validation = this.validation;
+    const validation: Promise<void>[] = [];
     this.recorded = [];
-    this.validation = [];
     if (recorded.length) {
+      // One error scope for the whole submit (bind groups are made here, not per dispatch);
+      // the debug option adds one per dispatch.
       this.device.pushErrorScope('validation');
+      const bindGroups = recorded.map((r) => {
+        if (this.debug) this.device.pushErrorScope('validation');
+        const group = this.device.createBindGroup({
+          layout: r.pipeline.getBindGroupLayout(0),
+          entries: r.entries,
+          label: r.kernel,
+        });
+        if (this.debug) {
+          validation.push(
+            this.device.popErrorScope().then((e) => {
+              if (e) throw new Error(`${r.kernel}: ${e.message}`);
+            }),
+          );
+        }
+        return group;
+      });
       const encoder = this.device.createCommandEncoder();
       const timing = this.timing && this.timing.passes < MAX_TIMED_PASSES ? this.timing : null;
       const pass = encoder.beginComputePass(
@@ -144,11 +160,11 @@ export class Gpu {
           : {},
       );
       if (timing) timing.passes++;
-      for (const r of recorded) {
+      recorded.forEach((r, i) => {
         pass.setPipeline(r.pipeline);
-        pass.setBindGroup(0, r.bindGroup);
+        pass.setBindGroup(0, bindGroups[i]);
         pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1] ?? 1, r.workgroups[2] ?? 1);
-      }
+      });
       pass.end();
       this.device.queue.submit([encoder.finish()]);
       validation.push(
@@ -197,7 +213,10 @@ export class Gpu {
   async measure(work: () => Promise<void> | void): Promise<{ wallMs: number; gpuMs: number | null }> {
     await this.sync();
     if (this.hasTimestamps) {
-      this.timing = { querySet: this.device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }), passes: 0 };
+      this.timing = {
+        querySet: this.device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }),
+        passes: 0,
+      };
     }
     const start = performance.now();
     try {

@@ -3,7 +3,7 @@
 // real GPUs go far higher) along with the optional features we can use.
 
 // 'subgroups' is newer than some GPUFeatureName typings, hence the cast.
-export const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[];
+const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[];
 
 export interface AdapterDescription {
   vendor: string;
@@ -25,13 +25,18 @@ export interface DeviceOptions {
    * 'gpu' on a software adapter runs the choices made for real GPUs, which the tests check here.
    */
   kernelsFor?: 'gpu' | 'cpu';
+  /** Check each dispatch in its own error scope (slower; names the failing kernel). */
+  debug?: boolean;
 }
 
 async function getGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
+  // The one place browser-safe code looks for Node: to load dawn.node when there is no navigator.gpu.
+  // eslint-disable-next-line no-restricted-globals
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing)');
+  // eslint-disable-next-line no-restricted-globals
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   // The addon's module name is hidden from bundlers for browser builds.
   const moduleName = 'webgpu';
@@ -46,12 +51,13 @@ async function getGpu(): Promise<GPU> {
   const gpu = webgpu.create([]);
   // Share the instance as navigator.gpu, as in a browser (TF.js's backend looks there too).
   const g = globalThis as { navigator?: { gpu?: GPU } };
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  if (!g.navigator)
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   return gpu;
 }
 
-export function describeAdapter(info: GPUAdapterInfo, hasSubgroups = false): AdapterDescription {
+function describeAdapter(info: GPUAdapterInfo, hasSubgroups = false): AdapterDescription {
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const description = info.description ?? '';
@@ -82,7 +88,8 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<{
 }> {
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-  if (!adapter) throw new Error('No WebGPU adapter found (in Node: is a Vulkan driver such as Mesa lavapipe installed?)');
+  if (!adapter)
+    throw new Error('No WebGPU adapter found (in Node: is a Vulkan driver such as Mesa lavapipe installed?)');
   const requiredLimits: Record<string, number> = {};
   for (const key in adapter.limits) {
     const value = (adapter.limits as unknown as Record<string, unknown>)[key];
@@ -95,7 +102,10 @@ export async function requestDevice(options: DeviceOptions = {}): Promise<{
   if (options.log ?? true) {
     const features = requiredFeatures.length ? requiredFeatures.join(', ') : 'none';
     const forGpu = detected.isCpu && !described.isCpu ? '; kernels chosen for a GPU' : '';
-    console.error(`webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ${features}${forGpu})`);
+    console.error(
+      `webgpu: ${described.vendor} | ${described.architecture} | ${described.description} (features: ` +
+        `${features}${forGpu})`,
+    );
   }
   return { instance: gpu, device, adapter: described };
 }

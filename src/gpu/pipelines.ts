@@ -1,13 +1,23 @@
-// Compute pipelines compiled once per shader key, created asynchronously, with compile and
-// validation errors turned into thrown errors that name the kernel.
+// Compute pipelines compiled once per (shader code, entry point, constants), created
+// asynchronously, with compile and validation errors turned into thrown errors that name the
+// kernel and the shader file and line.
+import { type WgslSource, sourceLine } from './shader.js';
 
 export interface PipelineSpec {
   /** Kernel name used in error messages, e.g. "conv2d/register". */
   kernel: string;
-  code: string;
+  code: WgslSource;
   entryPoint: string;
   /** Pipeline-overridable constants (WGSL `override`). */
   constants?: Record<string, number>;
+}
+
+/** A small number per distinct shader text, so keys stay short and two texts never share one. */
+const codeIds = new Map<string, number>();
+function codeId(code: string): number {
+  let id = codeIds.get(code);
+  if (id === undefined) codeIds.set(code, (id = codeIds.size));
+  return id;
 }
 
 export function pipelineKey(spec: PipelineSpec): string {
@@ -15,7 +25,7 @@ export function pipelineKey(spec: PipelineSpec): string {
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return `${spec.kernel}|${spec.entryPoint}|${constants}`;
+  return `${codeId(spec.code.code)}|${spec.entryPoint}|${constants}`;
 }
 
 export class PipelineCache {
@@ -41,23 +51,24 @@ export class PipelineCache {
   }
 
   private module(spec: PipelineSpec): Promise<GPUShaderModule> {
-    let module = this.modules.get(spec.kernel + '\0' + spec.code);
+    const key = spec.code.code;
+    let module = this.modules.get(key);
     if (!module) {
       module = this.compile(spec);
-      this.modules.set(spec.kernel + '\0' + spec.code, module);
-      module.catch(() => this.modules.delete(spec.kernel + '\0' + spec.code));
+      this.modules.set(key, module);
+      module.catch(() => this.modules.delete(key));
     }
     return module;
   }
 
   private async compile(spec: PipelineSpec): Promise<GPUShaderModule> {
     this.device.pushErrorScope('validation');
-    const module = this.device.createShaderModule({ code: spec.code, label: spec.kernel });
+    const module = this.device.createShaderModule({ code: spec.code.code, label: spec.code.file });
     const info = await module.getCompilationInfo();
     const scopeError = await this.device.popErrorScope();
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length) {
-      const lines = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
+      const lines = errors.map((m) => `${sourceLine(spec.code, m.lineNum)}:${m.linePos}: ${m.message}`);
       throw new Error(`${spec.kernel}: WGSL compile error: ${lines.join('; ')}`);
     }
     if (scopeError) throw new Error(`${spec.kernel}: shader module error: ${scopeError.message}`);
@@ -74,7 +85,9 @@ export class PipelineCache {
     try {
       return await this.device.createComputePipelineAsync(descriptor);
     } catch (e) {
-      throw new Error(`${spec.kernel}: pipeline creation failed (${spec.entryPoint}): ${(e as Error).message}`);
+      throw new Error(`${spec.kernel}: pipeline creation failed (${spec.entryPoint}): ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 }

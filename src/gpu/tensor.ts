@@ -1,12 +1,9 @@
 // A tensor is a shape, a dtype and a GPU storage buffer. Layouts are row-major; image
-// tensors are NHWC (see shaders/conv2d_*.wgsl for why).
+// tensors are NHWC (see shaders/common/conv_input.wgsl for why).
+import { elementCount } from '../util/shapes.js';
 import type { Gpu } from './context.js';
 
 export type DType = 'f32' | 'u32';
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 export class Tensor {
   readonly size: number;
@@ -18,7 +15,7 @@ export class Tensor {
     readonly dtype: DType,
     readonly buffer: GPUBuffer,
   ) {
-    this.size = sizeOf(shape);
+    this.size = elementCount(shape);
   }
 
   get byteLength(): number {

@@ -1,17 +1,40 @@
-// Image formats told apart by content, and RGBA to RGB; no Node APIs (browsers use these too).
-import type { RgbImage } from './decode.js';
+// Decoded images (8-bit RGB), image formats told apart by content, and RGBA to RGB; no Node
+// APIs (browsers use these too).
+import { InputError } from '../errors.js';
+
+/** A file that is not a decodable image. */
+export class ImageError extends InputError {}
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** width * height * 3 bytes, row-major RGB. */
+  data: Uint8Array;
+}
 
 export type ImageFormat = 'jpeg' | 'png';
 
 export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a) return 'png';
+  if (
+    bytes.length >= 8 &&
+    bytes[0] === 0x89 &&
+    bytes[1] === 0x50 &&
+    bytes[2] === 0x4e &&
+    bytes[3] === 0x47 &&
+    bytes[4] === 0x0d &&
+    bytes[5] === 0x0a &&
+    bytes[6] === 0x1a &&
+    bytes[7] === 0x0a
+  )
+    return 'png';
   return null;
 }
 
 /** RGBA pixels (a decoded PNG, ImageData) as RGB: alpha is dropped, not composited, as in PIL's convert('RGB'). */
 export function rgbFromRgba(rgba: ArrayLike<number>, width: number, height: number): RgbImage {
-  if (rgba.length !== width * height * 4) throw new Error(`rgbFromRgba: ${rgba.length} values for ${width}x${height} RGBA`);
+  if (rgba.length !== width * height * 4)
+    throw new Error(`rgbFromRgba: ${rgba.length} values for ${width}x${height} RGBA`);
   const data = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; j < data.length; i += 4, j += 3) {
     data[j] = rgba[i];

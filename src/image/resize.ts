@@ -2,13 +2,17 @@
 // bit-exact: separable, horizontal pass first into an 8-bit image, then vertical; weights
 // are the triangle filter stretched by the downscale factor, normalized, and applied in
 // 22-bit fixed point with rounding, as Pillow does for 8-bit images.
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './format.js';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
 const HALF = 2 ** (PRECISION_BITS - 1);
 
-interface Coefficients { ksize: number; bounds: Int32Array; weights: Int32Array }
+interface Coefficients {
+  ksize: number;
+  bounds: Int32Array;
+  weights: Int32Array;
+}
 
 const triangle = (x: number) => {
   x = Math.abs(x);
@@ -52,19 +56,22 @@ export function resizeBilinearAntialias(img: RgbImage, outWidth: number, outHeig
   const vert = coefficients(H, outHeight);
   let src = data;
   let srcRowOffset = 0;
-  let rows = H;
   if (outWidth !== W) {
     // Only the rows the vertical pass reads.
     const first = vert.bounds[0];
     const last = vert.bounds[2 * outHeight - 2] + vert.bounds[2 * outHeight - 1];
-    rows = last - first;
+    const rows = last - first;
     const horiz = coefficients(W, outWidth);
     const tmp = new Uint8Array(outWidth * rows * 3);
     for (let y = 0; y < rows; y++) {
       const row = (y + first) * W * 3;
       for (let xx = 0; xx < outWidth; xx++) {
-        const xmin = horiz.bounds[2 * xx], xmax = horiz.bounds[2 * xx + 1], k = xx * horiz.ksize;
-        let r = HALF, g = HALF, b = HALF;
+        const xmin = horiz.bounds[2 * xx],
+          xmax = horiz.bounds[2 * xx + 1],
+          k = xx * horiz.ksize;
+        let r = HALF,
+          g = HALF,
+          b = HALF;
         for (let x = 0; x < xmax; x++) {
           const w = horiz.weights[k + x];
           const p = row + (xmin + x) * 3;
@@ -85,7 +92,9 @@ export function resizeBilinearAntialias(img: RgbImage, outWidth: number, outHeig
   const out = new Uint8Array(outWidth * outHeight * 3);
   const rowBytes = outWidth * 3;
   for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = vert.bounds[2 * yy] - srcRowOffset, ymax = vert.bounds[2 * yy + 1], k = yy * vert.ksize;
+    const ymin = vert.bounds[2 * yy] - srcRowOffset,
+      ymax = vert.bounds[2 * yy + 1],
+      k = yy * vert.ksize;
     for (let i = 0; i < rowBytes; i++) {
       let ss = HALF;
       for (let y = 0; y < ymax; y++) ss += src[(ymin + y) * rowBytes + i] * vert.weights[k + y];

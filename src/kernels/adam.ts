@@ -1,26 +1,66 @@
 // Adam launcher and optimizer state, matching torch.optim.Adam (no amsgrad).
-import adamShader from '../../shaders/adam.wgsl';
+import adamSource from '../../shaders/adam.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { elementwiseGrid, expectShape, packParams } from './common.js';
+import { elementwiseGrid, expectShape, launch } from './common.js';
 
-export interface AdamOptions { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+export const AdamParams = wgslStruct('AdamParams', {
+  total: 'u32',
+  row_pitch: 'u32',
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+  weight_decay: 'f32',
+  step_size: 'f32',
+  bias_correction2_sqrt: 'f32',
+});
+export const ADAM_SHADER = withStructs(adamSource, [AdamParams]);
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
 
 /** torch.optim.Adam's defaults. */
 export const ADAM_DEFAULTS: Required<AdamOptions> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /** One Adam step for one parameter tensor; `step` counts from 1. */
-export async function adamStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, step: number, options: AdamOptions = {}): Promise<void> {
+export async function adamStep(
+  gpu: Gpu,
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  step: number,
+  options: AdamOptions = {},
+): Promise<void> {
   const h = { ...ADAM_DEFAULTS, ...options };
   if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
   for (const [name, t] of Object.entries({ grad, m, v })) expectShape('adam', name, t, param.shape);
   const { workgroups, rowPitch } = elementwiseGrid(gpu, param.size);
-  const params = packParams({
-    total: param.size, row_pitch: rowPitch, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weight_decay: h.weightDecay,
-    step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step),
-  }, ['beta1', 'beta2', 'eps', 'weight_decay', 'step_size', 'bias_correction2_sqrt']);
-  const pipeline = await gpu.pipeline({ kernel: 'adam', code: adamShader, entryPoint: 'adam' });
-  gpu.dispatch({ kernel: 'adam', pipeline, params, buffers: [grad, param, m, v], workgroups });
+  const params = AdamParams.pack({
+    total: param.size,
+    row_pitch: rowPitch,
+    beta1: h.beta1,
+    beta2: h.beta2,
+    eps: h.eps,
+    weight_decay: h.weightDecay,
+    step_size: h.lr / (1 - h.beta1 ** step),
+    bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step),
+  });
+  await launch(gpu, {
+    kernel: 'adam',
+    code: ADAM_SHADER,
+    entryPoint: 'adam',
+    params,
+    buffers: [grad, param, m, v],
+    workgroups,
+  });
 }
 
 /** Optimizer state for a list of parameters: zero moments and a shared step count. */
@@ -28,13 +68,21 @@ export class Adam {
   private moments: { m: Tensor; v: Tensor }[];
   step = 0;
 
-  constructor(private gpu: Gpu, readonly params: Tensor[], readonly options: AdamOptions = {}) {
-    this.moments = params.map((p) => ({ m: gpu.upload(new Float32Array(p.size), p.shape), v: gpu.upload(new Float32Array(p.size), p.shape) }));
+  constructor(
+    private gpu: Gpu,
+    readonly params: Tensor[],
+    readonly options: AdamOptions = {},
+  ) {
+    this.moments = params.map((p) => ({
+      m: gpu.upload(new Float32Array(p.size), p.shape),
+      v: gpu.upload(new Float32Array(p.size), p.shape),
+    }));
   }
 
   /** Moments and step count, for saving (e.g. to resume training). */
   async state(): Promise<{ step: number; m: Float32Array[]; v: Float32Array[] }> {
-    const m: Float32Array[] = [], v: Float32Array[] = [];
+    const m: Float32Array[] = [],
+      v: Float32Array[] = [];
     for (const s of this.moments) {
       m.push(await s.m.read());
       v.push(await s.v.read());
@@ -43,7 +91,8 @@ export class Adam {
   }
 
   loadState(state: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
-    if (state.m.length !== this.moments.length || state.v.length !== this.moments.length) throw new Error('adam: saved state is for a different parameter list');
+    if (state.m.length !== this.moments.length || state.v.length !== this.moments.length)
+      throw new Error('adam: saved state is for a different parameter list');
     this.moments.forEach((s, i) => {
       s.m.write(state.m[i]);
       s.v.write(state.v[i]);
@@ -59,7 +108,8 @@ export class Adam {
   }
 
   async update(grads: Tensor[]): Promise<void> {
-    if (grads.length !== this.params.length) throw new Error(`adam: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (grads.length !== this.params.length)
+      throw new Error(`adam: ${grads.length} gradients for ${this.params.length} parameters`);
     this.step++;
     for (let i = 0; i < grads.length; i++) {
       await adamStep(this.gpu, this.params[i], grads[i], this.moments[i].m, this.moments[i].v, this.step, this.options);

@@ -1,18 +1,99 @@
 // Launcher for shaders/augment.wgsl: a batch of 8-bit RGB images, each with its own affine
-// source map, resampled into the network's normalized NHWC input.
-import augmentShader from '../../shaders/augment.wgsl';
-import type { Affine, FillMode } from '../data/augment.js';
-import { sourceMap } from '../data/augment.js';
+// source map, resampled and normalized into the network's NHWC input; and the geometry the
+// shader consumes (the map from output pixels to source coordinates, and its footprint).
+import augmentSource from '../../shaders/augment.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import type { RgbImage } from '../image/decode.js';
-import { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE } from '../image/preprocess.js';
-import { elementwiseGrid, expectShape } from './common.js';
+import { elementwiseGrid, expectShape, launch } from './common.js';
 
-const META_FLOATS = 12;
+/** A random affine transform about the image centre, as Keras's ImageDataGenerator draws one. */
+export interface Affine {
+  /** Shear angle in degrees. */
+  shear: number;
+  zoomX: number;
+  zoomY: number;
+  flip: boolean;
+}
+
+export const IDENTITY: Affine = { shear: 0, zoomX: 1, zoomY: 1, flip: false };
+
+/** What output pixels mapping outside the image get: black (PyTorch) or the nearest border pixel (Keras). */
+export type FillMode = 'constant' | 'nearest';
+
+/** An 8-bit RGB image, row-major, 3 bytes per pixel. */
+export interface PixelImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The network input the images are resampled into: size x size pixels, (x/255 - mean) / std per channel. */
+export interface ResampleTarget {
+  size: number;
+  mean: readonly number[];
+  std: readonly number[];
+  fill: FillMode;
+}
+
+export const AugmentParams = wgslStruct('AugmentParams', {
+  N: 'u32',
+  OH: 'u32',
+  OW: 'u32',
+  fill_nearest: 'u32',
+  mean: 'vec4f',
+  inv_std: 'vec4f',
+});
+
+/**
+ * One image's record: its first pixel in the packed batch, its size, the source map
+ * source = (a.x * x + a.y * y + a.z, a.w * x + b.x * y + b.y) of an output centre (x, y),
+ * and in b.z, b.w the footprint along x and y (source pixels per output pixel).
+ */
+export const ImageMeta = wgslStruct('ImageMeta', {
+  offset: 'u32',
+  width: 'u32',
+  height: 'u32',
+  a: 'vec4f',
+  b: 'vec4f',
+});
+
+export const AUGMENT_SHADER = withStructs(augmentSource, [AugmentParams, ImageMeta]);
+
+/**
+ * The map from output pixel centres (x, y) in [0, size) to source coordinates, as
+ * [a, b, c, d, e, f] with source = (a x + b y + c, d x + e y + f), and the filter footprint.
+ */
+export function sourceMap(
+  t: Affine,
+  width: number,
+  height: number,
+  size: number,
+): { matrix: number[]; footprint: [number, number] } {
+  const c = size / 2;
+  const shear = (t.shear * Math.PI) / 180;
+  // About the centre, with u = f (x - c) (f = -1 flips) and v = y - c, Keras's shear . zoom
+  // matrix in (row, col) order reads in (x, y): x_in = zoomX cos(s) u, y_in = zoomY v - zoomX sin(s) u.
+  const f = t.flip ? -1 : 1;
+  const a0 = t.zoomX * Math.cos(shear) * f;
+  const d0 = -t.zoomX * Math.sin(shear) * f;
+  const e0 = t.zoomY;
+  const sx = width / size,
+    sy = height / size;
+  // source = S (M (p - c) + c)
+  const a = sx * a0,
+    b = 0,
+    cc = sx * (c - a0 * c);
+  const d = sy * d0,
+    e = sy * e0,
+    ff = sy * (c - d0 * c - e0 * c);
+  const footprint: [number, number] = [Math.hypot(a, d), Math.hypot(b, e)];
+  return { matrix: [a, b, cc, d, e, ff], footprint };
+}
 
 /** Packs RGB images as RGBA8 words, one after another. */
-export function packImages(images: readonly RgbImage[]): { words: Uint32Array; offsets: number[] } {
+function packImages(images: readonly PixelImage[]): { words: Uint32Array; offsets: number[] } {
   const offsets: number[] = [];
   let total = 0;
   for (const img of images) {
@@ -22,37 +103,51 @@ export function packImages(images: readonly RgbImage[]): { words: Uint32Array; o
   const words = new Uint32Array(total);
   images.forEach((img, n) => {
     const d = img.data;
-    for (let i = 0, o = offsets[n]; i < img.width * img.height; i++, o++) words[o] = d[3 * i] | (d[3 * i + 1] << 8) | (d[3 * i + 2] << 16);
+    for (let i = 0, o = offsets[n]; i < img.width * img.height; i++, o++)
+      words[o] = d[3 * i] | (d[3 * i + 1] << 8) | (d[3 * i + 2] << 16);
   });
   return { words, offsets };
 }
 
-export async function augmentBatch(gpu: Gpu, images: readonly RgbImage[], transforms: readonly Affine[], fill: FillMode, out?: Tensor): Promise<Tensor> {
+export async function augmentBatch(
+  gpu: Gpu,
+  images: readonly PixelImage[],
+  transforms: readonly Affine[],
+  target: ResampleTarget,
+  out?: Tensor,
+): Promise<Tensor> {
   const N = images.length;
   if (transforms.length !== N) throw new Error(`augment: ${N} images but ${transforms.length} transforms`);
-  const size = INPUT_SIZE;
+  const { size } = target;
   const y = out ?? gpu.tensor([N, size, size, 3]);
   expectShape('augment', 'output', y, [N, size, size, 3]);
   const { words, offsets } = packImages(images);
-  const meta = new ArrayBuffer(N * META_FLOATS * 4);
-  const u32 = new Uint32Array(meta), f32 = new Float32Array(meta);
-  images.forEach((img, n) => {
-    const { matrix, footprint } = sourceMap(transforms[n], img.width, img.height, size);
-    const o = n * META_FLOATS;
-    u32[o] = offsets[n];
-    u32[o + 1] = img.width;
-    u32[o + 2] = img.height;
-    f32.set([...matrix, ...footprint], o + 4);
-  });
+  const metas = ImageMeta.packArray(
+    images.map((img, n) => {
+      const { matrix, footprint } = sourceMap(transforms[n], img.width, img.height, size);
+      return {
+        offset: offsets[n],
+        width: img.width,
+        height: img.height,
+        a: matrix.slice(0, 4),
+        b: [...matrix.slice(4), ...footprint],
+      };
+    }),
+  );
   const pixels = gpu.upload(words, [words.length], 'pixels');
-  const metas = gpu.upload(new Uint32Array(meta), [N * META_FLOATS], 'image-meta');
+  const metaTensor = gpu.upload(new Uint32Array(metas), [metas.byteLength / 4], 'image-meta');
   const { workgroups } = elementwiseGrid(gpu, N * size * size);
-  const params = new ArrayBuffer(48);
-  new Uint32Array(params, 0, 4).set([N, size, size, fill === 'nearest' ? 1 : 0]);
-  new Float32Array(params, 16, 8).set([...IMAGENET_MEAN, 0, ...IMAGENET_STD.map((s) => 1 / s), 0]);
-  const pipeline = await gpu.pipeline({ kernel: 'augment', code: augmentShader, entryPoint: 'augment' });
-  gpu.dispatch({ kernel: 'augment', pipeline, params, buffers: [pixels, metas, y], workgroups });
+  const params = AugmentParams.pack({
+    N,
+    OH: size,
+    OW: size,
+    fill_nearest: target.fill === 'nearest' ? 1 : 0,
+    mean: target.mean,
+    inv_std: target.std.map((s) => 1 / s),
+  });
+  const buffers = [pixels, metaTensor, y];
+  await launch(gpu, { kernel: 'augment', code: AUGMENT_SHADER, entryPoint: 'augment', params, buffers, workgroups });
   gpu.releaseAfterFlush(pixels);
-  gpu.releaseAfterFlush(metas);
+  gpu.releaseAfterFlush(metaTensor);
   return y;
 }

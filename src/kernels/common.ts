@@ -1,5 +1,6 @@
-// Helpers shared by the kernel launchers.
-import type { Gpu } from '../gpu/context.js';
+// Helpers shared by the kernel launchers: variants, placeholders, shape checks, launch grids.
+import type { Dispatch, Gpu } from '../gpu/context.js';
+import type { WgslSource } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 
 /**
@@ -9,7 +10,7 @@ import type { Tensor } from '../gpu/tensor.js';
  * workgroup-memory tiles.
  */
 export type Variant = 'register' | 'broadcast' | 'tiled';
-export const VARIANTS: readonly Variant[] = ['register', 'broadcast', 'tiled'];
+export const KERNEL_VARIANTS: readonly Variant[] = ['register', 'broadcast', 'tiled'];
 
 /** Whether the adapter can run a variant: 'broadcast' needs subgroups of exactly 8 or 16 lanes. */
 export function supportsVariant(gpu: Gpu, variant: Variant): boolean {
@@ -30,21 +31,83 @@ export function defaultVariant(gpu: Gpu): Variant {
   return supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register';
 }
 
-/** Packs a uniform block of 32-bit fields (u32 unless listed in `floats`), padded to 16 bytes. */
-export function packParams(fields: Record<string, number>, floats: readonly string[] = []): ArrayBuffer {
-  const names = Object.keys(fields);
-  const buffer = new ArrayBuffer(Math.ceil(Math.max(names.length, 1) / 4) * 16);
-  const u32 = new Uint32Array(buffer);
-  const f32 = new Float32Array(buffer);
-  names.forEach((name, i) => {
-    const v = fields[name];
-    if (floats.includes(name)) f32[i] = v;
-    else {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`param ${name}=${v} is not a u32`);
-      u32[i] = v;
-    }
+/**
+ * The one variant chooser of every launcher: the requested variant (else the adapter's
+ * default), or 'register' where the launcher says that variant does not take this problem
+ * (`fits[variant] === false`: broadcast kernels need vec4 columns, some families have no
+ * tiled kernel). Throws where the adapter cannot run the requested variant.
+ */
+export function chooseVariant(
+  gpu: Gpu,
+  kernel: string,
+  requested: Variant | undefined,
+  fits: Partial<Record<Variant, boolean>> = {},
+): Variant {
+  const variant = requested ?? defaultVariant(gpu);
+  if (!supportsVariant(gpu, variant))
+    throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
+  return fits[variant] === false ? 'register' : variant;
+}
+
+/** The fields that conv and pooling uniforms share: an NHWC input, its output size and the window. */
+export const WINDOW_FIELDS = {
+  N: 'u32',
+  H: 'u32',
+  W: 'u32',
+  C: 'u32',
+  OH: 'u32',
+  OW: 'u32',
+  KH: 'u32',
+  KW: 'u32',
+  stride: 'u32',
+  pad: 'u32',
+} as const;
+
+/**
+ * Launch of the 'register' kernels: 8 output columns per invocation in workgroups of WG lanes
+ * (narrow outputs get narrow workgroups instead of idle lanes), 8 rows per workgroup.
+ */
+export function registerGrid(
+  gpu: Gpu,
+  rows: number,
+  columns: number,
+): { wg: number; workgroups: [number, number, number] } {
+  const wg = Math.min(16, Math.max(1, Math.ceil(columns / 8)));
+  return { wg, workgroups: rowBlocks(gpu, Math.ceil(columns / (8 * wg)), Math.ceil(rows / 8)) };
+}
+
+/** A 'register' kernel over `rows` x `columns` outputs, launched by registerGrid (WG set here). */
+export async function launchRegister(
+  gpu: Gpu,
+  k: Omit<Dispatch, 'pipeline' | 'workgroups'> & {
+    code: WgslSource;
+    entryPoint: string;
+    constants: Record<string, number>;
+    rows: number;
+    columns: number;
+  },
+): Promise<void> {
+  const { wg, workgroups } = registerGrid(gpu, k.rows, k.columns);
+  await launch(gpu, { ...k, constants: { ...k.constants, WG: wg }, workgroups });
+}
+
+/** Compiles (or finds) a kernel's pipeline and records one dispatch of it. */
+export async function launch(
+  gpu: Gpu,
+  k: Omit<Dispatch, 'pipeline'> & { code: WgslSource; entryPoint: string; constants?: Record<string, number> },
+): Promise<void> {
+  const pipeline = await gpu.pipeline({
+    kernel: k.kernel,
+    code: k.code,
+    entryPoint: k.entryPoint,
+    constants: k.constants,
   });
-  return buffer;
+  gpu.dispatch({ kernel: k.kernel, pipeline, params: k.params, buffers: k.buffers, workgroups: k.workgroups });
+}
+
+/** Pipeline constants of the fused epilogue (shaders/common/epilogue.wgsl). */
+export function epilogueConstants(o: { bias?: unknown; residual?: unknown; relu?: boolean }): Record<string, number> {
+  return { HAS_BIAS: o.bias ? 1 : 0, HAS_RESIDUAL: o.residual ? 1 : 0, RELU: o.relu ? 1 : 0 };
 }
 
 /** A 1-element placeholder for optional bindings a variant does not read. */

@@ -1,11 +1,34 @@
-// conv2d launcher: NHWC input, HWIO weights [KH, KW, Cin, Cout], NHWC output, with a fused
-// epilogue (+ bias, + residual, ReLU). Also the weight-layout conversion from PyTorch's OIHW.
-import conv2dBroadcast from '../../shaders/conv2d_broadcast.wgsl';
-import conv2dRegister from '../../shaders/conv2d_register.wgsl';
-import conv2dTiled from '../../shaders/conv2d_tiled.wgsl';
+// conv2d launcher: NHWC input, HWIO weights [KH, KW, Cin, Cout], NHWC output, with the fused
+// epilogue (+ bias, + residual, ReLU).
+import conv2dBroadcastSource from '../../shaders/conv2d_broadcast.wgsl';
+import conv2dRegisterSource from '../../shaders/conv2d_register.wgsl';
+import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { type Variant, broadcastWorkgroup, defaultVariant, expectShape, packParams, placeholder, rowBlocks, supportsVariant } from './common.js';
+import {
+  type Variant,
+  WINDOW_FIELDS,
+  launch,
+  launchRegister,
+  broadcastWorkgroup,
+  chooseVariant,
+  epilogueConstants,
+  expectShape,
+  placeholder,
+  rowBlocks,
+} from './common.js';
+import { outputSize } from '../util/shapes.js';
+
+/** The uniforms of every conv variant (shaders/common/conv_input.wgsl reads them). */
+export const ConvParams = wgslStruct('ConvParams', { ...WINDOW_FIELDS, K: 'u32', M: 'u32' });
+
+export const CONV2D_SHADERS = {
+  register: withStructs(conv2dRegisterSource, [ConvParams]),
+  broadcast: withStructs(conv2dBroadcastSource, [ConvParams]),
+  tiled: withStructs(conv2dTiledSource, [ConvParams]),
+} as const;
 
 export interface Conv2dOptions {
   stride?: number;
@@ -18,10 +41,15 @@ export interface Conv2dOptions {
   out?: Tensor;
 }
 
-export function conv2dOutputShape(input: readonly number[], weight: readonly number[], stride: number, pad: number): number[] {
+export function conv2dOutputShape(
+  input: readonly number[],
+  weight: readonly number[],
+  stride: number,
+  pad: number,
+): number[] {
   const [N, H, W] = input;
   const [KH, KW, , K] = weight;
-  return [N, Math.floor((H + 2 * pad - KH) / stride) + 1, Math.floor((W + 2 * pad - KW) / stride) + 1, K];
+  return [N, outputSize(H, KH, stride, pad), outputSize(W, KW, stride, pad), K];
 }
 
 export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOptions = {}): Promise<Tensor> {
@@ -41,40 +69,48 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
   const out = options.out ?? gpu.tensor(outShape);
   expectShape(kernel, 'output', out, outShape);
   const M = N * OH * OW;
-  const params = packParams({ N, H, W, C, OH, OW, K, KH, KW, stride, pad, M });
-  const constants = {
-    HAS_BIAS: options.bias ? 1 : 0,
-    HAS_RESIDUAL: options.residual ? 1 : 0,
-    RELU: options.relu ? 1 : 0,
-  };
+  const params = ConvParams.pack({ N, H, W, C, OH, OW, K, KH, KW, stride, pad, M });
+  const constants = epilogueConstants(options);
   const none = placeholder(gpu);
   const buffers = [x, w, options.bias ?? none, options.residual ?? none, out];
-  const variant = options.variant ?? defaultVariant(gpu);
+  const variant = chooseVariant(gpu, kernel, options.variant, { broadcast: K % 4 === 0 });
   if (variant === 'tiled') {
-    const pipeline = await gpu.pipeline({ kernel: 'conv2d/tiled', code: conv2dTiled, entryPoint: 'conv_tiled', constants });
-    gpu.dispatch({ kernel: 'conv2d/tiled', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(K / 64), Math.ceil(M / 64)) });
-    return out;
-  }
-  if (!supportsVariant(gpu, variant)) throw new Error(`${kernel}: the '${variant}' variant needs subgroups of 8 or 16 lanes`);
-  if (variant === 'broadcast' && K % 4 === 0) {
+    const workgroups = rowBlocks(gpu, Math.ceil(K / 64), Math.ceil(M / 64));
+    await launch(gpu, {
+      kernel: 'conv2d/tiled',
+      code: CONV2D_SHADERS.tiled,
+      entryPoint: 'conv_tiled',
+      constants,
+      params,
+      buffers,
+      workgroups,
+    });
+  } else if (variant === 'broadcast') {
     const wg = broadcastWorkgroup(gpu, Math.ceil(K / 8));
-    const pipeline = await gpu.pipeline({ kernel: 'conv2d/broadcast', code: conv2dBroadcast, entryPoint: 'conv_broadcast', constants: { ...constants, WG: wg } });
-    gpu.dispatch({ kernel: 'conv2d/broadcast', pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 16)) });
-    return out;
-  }
-  // 'register', and 'broadcast' when Cout % 4 != 0.
-  const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
-  const entryPoint = K % 4 === 0 ? 'conv_vec4' : 'conv_scalar';
-  const pipeline = await gpu.pipeline({ kernel: 'conv2d/register', code: conv2dRegister, entryPoint, constants: { ...constants, WG: wg } });
-  gpu.dispatch({ kernel: `conv2d/register:${entryPoint}`, pipeline, params, buffers, workgroups: rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 8)) });
-  return out;
-}
-
-/** PyTorch's conv weight [Cout, Cin, KH, KW] to our [KH, KW, Cin, Cout]. */
-export function oihwToHwio(w: ArrayLike<number>, [O, I, KH, KW]: readonly number[]): Float32Array {
-  const out = new Float32Array(O * I * KH * KW);
-  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let h = 0; h < KH; h++) for (let x = 0; x < KW; x++) {
-    out[((h * KW + x) * I + i) * O + o] = w[((o * I + i) * KH + h) * KW + x];
+    const workgroups = rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 16));
+    const code = CONV2D_SHADERS.broadcast;
+    await launch(gpu, {
+      kernel: 'conv2d/broadcast',
+      code,
+      entryPoint: 'conv_broadcast',
+      constants: { ...constants, WG: wg },
+      params,
+      buffers,
+      workgroups,
+    });
+  } else {
+    const entryPoint = K % 4 === 0 ? 'conv_vec4' : 'conv_scalar';
+    const code = CONV2D_SHADERS.register;
+    await launchRegister(gpu, {
+      kernel: 'conv2d/register',
+      code,
+      entryPoint,
+      constants,
+      params,
+      buffers,
+      rows: M,
+      columns: K,
+    });
   }
   return out;
 }

@@ -1,28 +1,52 @@
 // Pooling launchers: max pooling (any window, stride, padding) and global average pooling.
-import poolShader from '../../shaders/pool.wgsl';
+import poolSource from '../../shaders/pool.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { elementwiseGrid, expectShape, packParams } from './common.js';
+import { WINDOW_FIELDS, elementwiseGrid, expectShape, launch } from './common.js';
+import { outputSize } from '../util/shapes.js';
 
-async function runPool(gpu: Gpu, entryPoint: string, x: Tensor, outShape: number[], window: { OH: number; OW: number; KH: number; KW: number; stride: number; pad: number }, out?: Tensor): Promise<Tensor> {
+export const PoolParams = wgslStruct('PoolParams', { ...WINDOW_FIELDS, total: 'u32', row_pitch: 'u32' });
+export const POOL_SHADER = withStructs(poolSource, [PoolParams]);
+
+async function runPool(
+  gpu: Gpu,
+  entryPoint: string,
+  x: Tensor,
+  outShape: number[],
+  window: { OH: number; OW: number; KH: number; KW: number; stride: number; pad: number },
+  out?: Tensor,
+): Promise<Tensor> {
   const [N, H, W, C] = x.shape;
   const y = out ?? gpu.tensor(outShape);
   expectShape(entryPoint, 'output', y, outShape);
   const { workgroups, rowPitch } = elementwiseGrid(gpu, y.size);
-  const params = packParams({ N, H, W, C, ...window, total: y.size, row_pitch: rowPitch });
-  const pipeline = await gpu.pipeline({ kernel: 'pool', code: poolShader, entryPoint });
-  gpu.dispatch({ kernel: entryPoint, pipeline, params, buffers: [x, y], workgroups });
+  const params = PoolParams.pack({ N, H, W, C, ...window, total: y.size, row_pitch: rowPitch });
+  await launch(gpu, { kernel: entryPoint, code: POOL_SHADER, entryPoint, params, buffers: [x, y], workgroups });
   return y;
 }
 
-export async function maxPool2d(gpu: Gpu, x: Tensor, o: { kernel: number; stride: number; pad: number; out?: Tensor }): Promise<Tensor> {
+export async function maxPool2d(
+  gpu: Gpu,
+  x: Tensor,
+  o: { kernel: number; stride: number; pad: number; out?: Tensor },
+): Promise<Tensor> {
   if (x.shape.length !== 4) throw new Error(`max_pool: input must be NHWC, got [${x.shape}]`);
-  if (o.pad * 2 > o.kernel) throw new Error(`max_pool: padding ${o.pad} is more than half the ${o.kernel}x${o.kernel} window`);
+  if (o.pad * 2 > o.kernel)
+    throw new Error(`max_pool: padding ${o.pad} is more than half the ${o.kernel}x${o.kernel} window`);
   const [N, H, W, C] = x.shape;
-  const OH = Math.floor((H + 2 * o.pad - o.kernel) / o.stride) + 1;
-  const OW = Math.floor((W + 2 * o.pad - o.kernel) / o.stride) + 1;
+  const OH = outputSize(H, o.kernel, o.stride, o.pad);
+  const OW = outputSize(W, o.kernel, o.stride, o.pad);
   if (OH < 1 || OW < 1) throw new Error(`max_pool: ${o.kernel}x${o.kernel} window does not fit a ${H}x${W} input`);
-  return runPool(gpu, 'max_pool', x, [N, OH, OW, C], { OH, OW, KH: o.kernel, KW: o.kernel, stride: o.stride, pad: o.pad }, o.out);
+  return runPool(
+    gpu,
+    'max_pool',
+    x,
+    [N, OH, OW, C],
+    { OH, OW, KH: o.kernel, KW: o.kernel, stride: o.stride, pad: o.pad },
+    o.out,
+  );
 }
 
 /** [N, H, W, C] -> [N, C], the mean over each channel's plane. */

@@ -1,9 +1,14 @@
 // Softmax and softmax cross-entropy launchers (rows x cols, row-major).
-import softmaxShader from '../../shaders/softmax.wgsl';
+import softmaxSource from '../../shaders/softmax.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { expectShape, packParams } from './common.js';
+import { expectShape, launch } from './common.js';
 
+/** nan_bits holds NAN_BITS: WGSL rejects NaN as a constant, so it arrives as a uniform. */
+export const SoftmaxParams = wgslStruct('SoftmaxParams', { rows: 'u32', cols: 'u32', nan_bits: 'u32' });
+export const SOFTMAX_SHADER = withStructs(softmaxSource, [SoftmaxParams]);
 const NAN_BITS = 0x7fc00000;
 
 function rowsCols(kernel: string, x: Tensor): [number, number] {
@@ -16,8 +21,14 @@ export async function softmax(gpu: Gpu, x: Tensor, out?: Tensor): Promise<Tensor
   const [rows, cols] = rowsCols('softmax', x);
   const y = out ?? gpu.tensor([rows, cols]);
   expectShape('softmax', 'output', y, x.shape);
-  const pipeline = await gpu.pipeline({ kernel: 'softmax', code: softmaxShader, entryPoint: 'softmax' });
-  gpu.dispatch({ kernel: 'softmax', pipeline, params: packParams({ rows, cols, nan_bits: NAN_BITS }), buffers: [x, y], workgroups: [Math.ceil(rows / 64)] });
+  await launch(gpu, {
+    kernel: 'softmax',
+    code: SOFTMAX_SHADER,
+    entryPoint: 'softmax',
+    params: SoftmaxParams.pack({ rows, cols, nan_bits: NAN_BITS }),
+    buffers: [x, y],
+    workgroups: [Math.ceil(rows / 64)],
+  });
   return y;
 }
 
@@ -29,7 +40,12 @@ export interface CrossEntropyResult {
 }
 
 /** Softmax cross-entropy of logits [rows, cols] against u32 labels [rows]. */
-export async function softmaxCrossEntropy(gpu: Gpu, logits: Tensor, labels: Tensor, out?: Partial<CrossEntropyResult>): Promise<CrossEntropyResult> {
+export async function softmaxCrossEntropy(
+  gpu: Gpu,
+  logits: Tensor,
+  labels: Tensor,
+  out?: Partial<CrossEntropyResult>,
+): Promise<CrossEntropyResult> {
   const kernel = 'softmax_cross_entropy';
   const [rows, cols] = rowsCols(kernel, logits);
   if (labels.dtype !== 'u32') throw new Error(`${kernel}: labels must be u32, got ${labels.dtype}`);
@@ -39,12 +55,18 @@ export async function softmaxCrossEntropy(gpu: Gpu, logits: Tensor, labels: Tens
   expectShape(kernel, 'loss', loss, [1]);
   expectShape(kernel, 'grad', grad, [rows, cols]);
   const rowLoss = gpu.tensor([rows]);
-  const params = packParams({ rows, cols, nan_bits: NAN_BITS });
+  const params = SoftmaxParams.pack({ rows, cols, nan_bits: NAN_BITS });
   const [rowsPipeline, meanPipeline] = await Promise.all([
-    gpu.pipeline({ kernel, code: softmaxShader, entryPoint: 'xent_rows' }),
-    gpu.pipeline({ kernel, code: softmaxShader, entryPoint: 'xent_mean' }),
+    gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: 'xent_rows' }),
+    gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: 'xent_mean' }),
   ]);
-  gpu.dispatch({ kernel: `${kernel}:rows`, pipeline: rowsPipeline, params, buffers: [logits, labels, rowLoss, grad], workgroups: [Math.ceil(rows / 64)] });
+  gpu.dispatch({
+    kernel: `${kernel}:rows`,
+    pipeline: rowsPipeline,
+    params,
+    buffers: [logits, labels, rowLoss, grad],
+    workgroups: [Math.ceil(rows / 64)],
+  });
   gpu.dispatch({ kernel: `${kernel}:mean`, pipeline: meanPipeline, params, buffers: [rowLoss, loss], workgroups: [1] });
   // Queue order keeps the scratch buffer alive for these dispatches even once pooled again.
   gpu.releaseAfterFlush(rowLoss);

@@ -1,23 +1,51 @@
 // Launcher for shaders/winograd.wgsl: 3x3 stride-1 pad-1 conv by Winograd F(2x2, 3x3) or
 // F(4x4, 3x3), and the weight transform U = G g G^T done once at load. The transformed
 // weights carry the tile size in their shape: [16, C, K] for F(2x2), [36, C, K] for F(4x4).
-import winogradShader from '../../shaders/winograd.wgsl';
+import winogradSource from '../../shaders/winograd.wgsl';
 import type { Gpu } from '../gpu/context.js';
+import { wgslStruct } from '../gpu/layout.js';
+import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { elementwiseGrid, expectShape, packParams, placeholder, supportsVariant } from './common.js';
+import { chooseVariant, elementwiseGrid, epilogueConstants, expectShape, placeholder, registerGrid } from './common.js';
 import { batchedGemm } from './gemm.js';
+
+export const WinogradParams = wgslStruct('WinogradParams', {
+  N: 'u32',
+  H: 'u32',
+  W: 'u32',
+  C: 'u32',
+  K: 'u32',
+  TH: 'u32',
+  TW: 'u32',
+  P: 'u32',
+  row_pitch: 'u32',
+});
+export const WINOGRAD_SHADER = withStructs(winogradSource, [WinogradParams]);
 
 export type WinogradTile = 2 | 4;
 
 /** The weight transform G of F(m x m, 3x3): (m + 2) x 3. */
 const G: Record<WinogradTile, number[][]> = {
-  2: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
-  4: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+  2: [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ],
+  4: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
 };
 
 /** Winograd positions per tile, (m + 2)^2, and the tile size of a transformed weight shape. */
 export const winogradPositions = (tile: WinogradTile) => (tile + 2) ** 2;
-const tileOfPositions = (positions: number): WinogradTile | undefined => (positions === 16 ? 2 : positions === 36 ? 4 : undefined);
+const tileOfPositions = (positions: number): WinogradTile | undefined =>
+  positions === 16 ? 2 : positions === 36 ? 4 : undefined;
 
 /** HWIO [3, 3, C, K] weights to the transformed matrices U [(m+2)^2, C, K] (computed in float64). */
 export function winogradWeights(hwio: ArrayLike<number>, C: number, K: number, tile: WinogradTile = 2): Float32Array {
@@ -26,16 +54,19 @@ export function winogradWeights(hwio: ArrayLike<number>, C: number, K: number, t
   const n = tile + 2;
   const out = new Float32Array(n * n * C * K);
   const gg = g.map(() => [0, 0, 0]);
-  for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) {
-    for (let i = 0; i < n; i++) for (let b = 0; b < 3; b++) {
-      let s = 0;
-      for (let a = 0; a < 3; a++) s += g[i][a] * hwio[((a * 3 + b) * C + c) * K + k];
-      gg[i][b] = s;
+  for (let c = 0; c < C; c++)
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < n; i++)
+        for (let b = 0; b < 3; b++) {
+          let s = 0;
+          for (let a = 0; a < 3; a++) s += g[i][a] * hwio[((a * 3 + b) * C + c) * K + k];
+          gg[i][b] = s;
+        }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          out[((i * n + j) * C + c) * K + k] = gg[i][0] * g[j][0] + gg[i][1] * g[j][1] + gg[i][2] * g[j][2];
+        }
     }
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      out[((i * n + j) * C + c) * K + k] = gg[i][0] * g[j][0] + gg[i][1] * g[j][1] + gg[i][2] * g[j][2];
-    }
-  }
   return out;
 }
 
@@ -67,36 +98,60 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   if (options.residual) expectShape(kernel, 'residual', options.residual, outShape);
   const out = options.out ?? gpu.tensor(outShape);
   expectShape(kernel, 'output', out, outShape);
-  const TH = Math.ceil(H / tile), TW = Math.ceil(W / tile), P = N * TH * TW;
+  const TH = Math.ceil(H / tile),
+    TW = Math.ceil(W / tile),
+    P = N * TH * TW;
   const rowBlocks = Math.ceil(P / 8);
-  if (rowBlocks > gpu.limits.maxComputeWorkgroupsPerDimension) throw new Error(`${kernel}: ${P} tiles exceed one dispatch; split the batch`);
+  if (rowBlocks > gpu.limits.maxComputeWorkgroupsPerDimension)
+    throw new Error(`${kernel}: ${P} tiles exceed one dispatch; split the batch`);
   const V = gpu.tensor([positions, P, C], 'f32', 'winograd.V');
   const M = gpu.tensor([positions, P, K], 'f32', 'winograd.M');
-  const constants = { HAS_BIAS: options.bias ? 1 : 0, HAS_RESIDUAL: options.residual ? 1 : 0, RELU: options.relu ? 1 : 0 };
+  const constants = epilogueConstants(options);
   const params = (elements: number) => {
     const { workgroups, rowPitch } = elementwiseGrid(gpu, elements);
-    return { workgroups, params: packParams({ N, H, W, C, K, TH, TW, P, row_pitch: rowPitch, a: 0, b: 0, c: 0 }) };
+    return { workgroups, params: WinogradParams.pack({ N, H, W, C, K, TH, TW, P, row_pitch: rowPitch }) };
   };
   const inGrid = params(P * (C / 4));
-  const wg = Math.min(16, Math.max(1, Math.ceil(K / 8)));
-  const broadcast = (options.gemm ?? (supportsVariant(gpu, 'broadcast') ? 'broadcast' : 'register')) === 'broadcast';
+  const { wg } = registerGrid(gpu, P, K); // wino_gemm is register-tiled, with the position in z
+  // The GEMM pass has no tiled kernel of its own.
+  const broadcast = chooseVariant(gpu, kernel, options.gemm, { tiled: false }) === 'broadcast';
   // The GEMM pass as a function that records its dispatch, once its pipeline is ready.
   const gemmPass: Promise<() => void> = broadcast
     ? batchedGemm(gpu, [positions, P, K, C]).then((record) => () => record(V, u, M))
-    : gpu.pipeline({ kernel, code: winogradShader, entryPoint: 'wino_gemm', constants: { WG: wg } }).then((pipeline) => () => {
-      gpu.dispatch({ kernel: `${kernel}:gemm`, pipeline, params: inGrid.params, buffers: [V, u, M], workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions] });
-    });
+    : gpu
+        .pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: 'wino_gemm', constants: { WG: wg } })
+        .then((pipeline) => () => {
+          gpu.dispatch({
+            kernel: `${kernel}:gemm`,
+            pipeline,
+            params: inGrid.params,
+            buffers: [V, u, M],
+            workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions],
+          });
+        });
   // Every pipeline is ready before the first dispatch is recorded.
   const [input, recordGemm, output] = await Promise.all([
-    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
+    gpu.pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
     gemmPass,
-    gpu.pipeline({ kernel, code: winogradShader, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
+    gpu.pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
   ]);
-  gpu.dispatch({ kernel: `${kernel}:input`, pipeline: input, params: inGrid.params, buffers: [x, V], workgroups: inGrid.workgroups });
+  gpu.dispatch({
+    kernel: `${kernel}:input`,
+    pipeline: input,
+    params: inGrid.params,
+    buffers: [x, V],
+    workgroups: inGrid.workgroups,
+  });
   recordGemm();
   const outGrid = params(P * (K / 4));
   const none = placeholder(gpu);
-  gpu.dispatch({ kernel: `${kernel}:output`, pipeline: output, params: outGrid.params, buffers: [M, options.bias ?? none, options.residual ?? none, out], workgroups: outGrid.workgroups });
+  gpu.dispatch({
+    kernel: `${kernel}:output`,
+    pipeline: output,
+    params: outGrid.params,
+    buffers: [M, null, options.bias ?? none, options.residual ?? none, out],
+    workgroups: outGrid.workgroups,
+  });
   const release = options.releaseScratch ?? ((t: Tensor) => gpu.releaseAfterFlush(t));
   release(V);
   release(M);

@@ -73,8 +73,14 @@ export function plan(spec: ResNetSpec): Plan {
               convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, stride),
               convBn(`${name}.conv3`, `${name}.bn3`, width, outC, 1, 1),
             ]
-          : [convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 3, stride), convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, 1)];
-      const downsample = stride !== 1 || inC !== outC ? convBn(`${name}.downsample.0`, `${name}.downsample.1`, inC, outC, 1, stride) : null;
+          : [
+              convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 3, stride),
+              convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, 1),
+            ];
+      const downsample =
+        stride !== 1 || inC !== outC
+          ? convBn(`${name}.downsample.0`, `${name}.downsample.1`, inC, outC, 1, stride)
+          : null;
       blocks.push({ name, convs, downsample });
       inC = outC;
     }
@@ -82,7 +88,7 @@ export function plan(spec: ResNetSpec): Plan {
   return { spec, stem: { ...convBn('conv1', 'bn1', 3, 64, 7, 2), pad: 3 }, blocks, featureSize: inC };
 }
 
-export const IMAGENET_CLASSES = 1000;
+export const IMAGENET_CLASS_COUNT = 1000;
 
 /**
  * The float tensors of torchvision's state_dict, in its order (num_batches_tracked, an int64
@@ -100,8 +106,8 @@ export function parameterShapes(p: Plan, classifier: boolean): Map<string, numbe
     if (b.downsample) add(b.downsample);
   }
   if (classifier) {
-    shapes.set('fc.weight', [IMAGENET_CLASSES, p.featureSize]);
-    shapes.set('fc.bias', [IMAGENET_CLASSES]);
+    shapes.set('fc.weight', [IMAGENET_CLASS_COUNT, p.featureSize]);
+    shapes.set('fc.bias', [IMAGENET_CLASS_COUNT]);
   }
   return shapes;
 }

@@ -9,22 +9,31 @@ import { ResNet } from './resnet.js';
 import { syntheticWeights } from './synthetic.js';
 import { validateWeights } from './weights.js';
 
-export const PREPROCESSING = 'torchvision: Resize((224, 224)) bilinear antialias on RGB, ToTensor, Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])';
-
-/** The architecture named in the metadata, else the one (of RESNETS) whose parameter list the tensors match. */
-export function detectArchitecture(tensors: TensorMap, metadata: Record<string, string>, file: string): ResNetSpec {
-  if (metadata.architecture) {
+/**
+ * The architecture named in the metadata (or `architecture`), else the one of RESNETS whose
+ * parameter list the tensors match: the one place weights are validated on their way to the
+ * GPU. Returns the architecture and whether the ImageNet classifier is present.
+ */
+export function detectArchitecture(
+  tensors: TensorMap,
+  metadata: Record<string, string>,
+  file: string,
+  architecture?: string,
+): { spec: ResNetSpec; classifier: boolean } {
+  const named = architecture ?? metadata.architecture;
+  if (named) {
+    let spec: ResNetSpec;
     try {
-      return resnetSpec(metadata.architecture);
+      spec = resnetSpec(named);
     } catch (e) {
       throw new WeightFileError(`${file}: ${(e as Error).message}`);
     }
+    return { spec, ...validateWeights(tensors, plan(spec), file) };
   }
   const errors = new Map<string, string>();
   for (const spec of Object.values(RESNETS)) {
     try {
-      validateWeights(tensors, plan(spec), file);
-      return spec;
+      return { spec, ...validateWeights(tensors, plan(spec), file) };
     } catch (e) {
       errors.set(spec.name, (e as Error).message);
     }
@@ -37,6 +46,8 @@ export function detectArchitecture(tensors: TensorMap, metadata: Record<string, 
 export interface BackboneWeights {
   spec: ResNetSpec;
   tensors: TensorMap;
+  /** Whether the ImageNet classifier (fc) is present. */
+  classifier: boolean;
   /** The file's sha256, or `synthetic:SEED`. */
   sha256: string;
   metadata: Record<string, string>;
@@ -47,18 +58,25 @@ export interface BackboneWeights {
 /** Backbone weights from a parsed weight file (read from disk, or fetched in a browser). */
 export function backboneWeights(file: WeightFile, source: string): BackboneWeights {
   const tensors = floatTensors(file.tensors, source);
-  const spec = detectArchitecture(tensors, file.metadata, source);
-  validateWeights(tensors, plan(spec), source);
-  return { spec, tensors, sha256: file.sha256, metadata: file.metadata, synthetic: false, source };
+  const { spec, classifier } = detectArchitecture(tensors, file.metadata, source);
+  return { spec, tensors, classifier, sha256: file.sha256, metadata: file.metadata, synthetic: false, source };
 }
 
-/** Deterministic synthetic ResNet-50 weights (with a classifier) for offline runs: `random:SEED`. */
-export function syntheticBackbone(seed: number): BackboneWeights {
-  const spec = resnetSpec('resnet50');
+/** Deterministic synthetic weights (with a classifier) for offline runs and checks: `random:SEED`. */
+export function syntheticBackbone(seed: number, architecture = 'resnet50'): BackboneWeights {
+  const spec = resnetSpec(architecture);
   const tensors = syntheticWeights(plan(spec), seed, true);
-  return { spec, tensors, sha256: `synthetic:${seed}`, metadata: { architecture: 'resnet50' }, synthetic: true, source: `random:${seed}` };
+  return {
+    spec,
+    tensors,
+    classifier: true,
+    sha256: `synthetic:${seed}`,
+    metadata: { architecture: spec.name },
+    synthetic: true,
+    source: `random:${seed}`,
+  };
 }
 
 export function loadBackbone(gpu: Gpu, weights: BackboneWeights): ResNet {
-  return ResNet.load(gpu, weights.spec, weights.tensors, weights.source);
+  return ResNet.load(gpu, weights);
 }

@@ -3,24 +3,27 @@
 // and the ImageNet classifier as a GEMM when the weights carry it.
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { foldBatchNorm } from '../kernels/batchnorm.js';
-import { conv2d, oihwToHwio } from '../kernels/conv2d.js';
+import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
-import { type ConvBn, type Plan, type ResNetSpec, IMAGENET_CLASSES, plan as makePlan } from './architecture.js';
-import { validateWeights } from './weights.js';
-
-const BN_EPS = 1e-5; // torchvision's BatchNorm2d default
+import { type ConvBn, type Plan, IMAGENET_CLASS_COUNT, plan as makePlan } from './architecture.js';
+import type { BackboneWeights } from './backbone.js';
+import { BN_EPS, foldBatchNorm, oihwToHwio } from './prepare.js';
 
 /** A conv on the GPU: HWIO weights for the direct kernel, or Winograd's [36, Cin, Cout] matrices. */
-interface FoldedConv { spec: ConvBn; weight: Tensor; bias: Tensor; winograd: boolean }
+interface FoldedConv {
+  spec: ConvBn;
+  weight: Tensor;
+  bias: Tensor;
+  winograd: boolean;
+}
 
 /**
- * 3x3 stride-1 convs go through Winograd F(4x4, 3x3) where it measured faster: on CPU adapters,
- * where it beat F(2x2, 3x3) by 1.3-1.8x and the direct conv by 2.0-2.6x on every ResNet-50
- * shape (bench:kernels, batch 8, broadcast variant).
+ * 3x3 stride-1 convs go through Winograd F(4x4, 3x3) where bench:kernels measured it faster
+ * than both F(2x2, 3x3) and the direct conv on every ResNet-50 shape: on CPU adapters (the
+ * figures are in bench/results/ and the README).
  */
 function winogradTile(gpu: Gpu, c: ConvBn): WinogradTile | null {
   const fits = c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;
@@ -38,13 +41,20 @@ export interface EmbedResult {
 }
 
 /** Every conv of the plan with its batchnorm folded in: HWIO weights and a bias, keyed by conv name. */
-export function foldedConvs(p: Plan, tensors: TensorMap): Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }> {
+export function foldedConvs(
+  p: Plan,
+  tensors: TensorMap,
+): Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }> {
   const get = (name: string) => toFloat32(tensors.get(name)!);
   const out = new Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }>();
   const fold = (c: ConvBn) => {
     const w = tensors.get(`${c.conv}.weight`)!;
     const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), null, {
-      gamma: get(`${c.bn}.weight`), beta: get(`${c.bn}.bias`), mean: get(`${c.bn}.running_mean`), variance: get(`${c.bn}.running_var`), eps: BN_EPS,
+      gamma: get(`${c.bn}.weight`),
+      beta: get(`${c.bn}.bias`),
+      mean: get(`${c.bn}.running_mean`),
+      variance: get(`${c.bn}.running_var`),
+      eps: BN_EPS,
     });
     out.set(c.conv, { spec: c, ...folded });
   };
@@ -64,10 +74,9 @@ export class ResNet {
     private readonly fc: { weight: Tensor; bias: Tensor } | null,
   ) {}
 
-  /** Validates the weights, folds every batchnorm into its conv and uploads the result. */
-  static load(gpu: Gpu, spec: ResNetSpec, tensors: TensorMap, file: string): ResNet {
+  /** Folds every batchnorm into its conv and uploads the result; the weights were validated when read (backbone.ts). */
+  static load(gpu: Gpu, { spec, tensors, classifier }: BackboneWeights): ResNet {
     const p = makePlan(spec);
-    const { classifier } = validateWeights(tensors, p, file);
     const get = (name: string) => toFloat32(tensors.get(name)!);
     const convs = new Map<string, FoldedConv>();
     for (const [name, f] of foldedConvs(p, tensors)) {
@@ -88,8 +97,12 @@ export class ResNet {
       const w = get('fc.weight');
       const F = p.featureSize;
       const t = new Float32Array(w.length);
-      for (let k = 0; k < IMAGENET_CLASSES; k++) for (let f = 0; f < F; f++) t[f * IMAGENET_CLASSES + k] = w[k * F + f];
-      fc = { weight: gpu.upload(t, [F, IMAGENET_CLASSES], 'fc.weight'), bias: gpu.upload(get('fc.bias'), [IMAGENET_CLASSES], 'fc.bias') };
+      for (let k = 0; k < IMAGENET_CLASS_COUNT; k++)
+        for (let f = 0; f < F; f++) t[f * IMAGENET_CLASS_COUNT + k] = w[k * F + f];
+      fc = {
+        weight: gpu.upload(t, [F, IMAGENET_CLASS_COUNT], 'fc.weight'),
+        bias: gpu.upload(get('fc.bias'), [IMAGENET_CLASS_COUNT], 'fc.bias'),
+      };
     }
     return new ResNet(gpu, p, convs, fc);
   }
@@ -100,7 +113,9 @@ export class ResNet {
 
   /** Bytes of the largest activation of one image at this input size. */
   activationBytesPerImage(height = 224, width = 224): number {
-    let h = height, w = width, largest = h * w * 3;
+    let h = height,
+      w = width,
+      largest = h * w * 3;
     const out = (k: number, s: number, pad: number) => (x: number) => Math.floor((x + 2 * pad - k) / s) + 1;
     const stem = this.plan.stem;
     h = out(stem.kernel, stem.stride, stem.pad)(h);
@@ -127,7 +142,13 @@ export class ResNet {
   private conv(x: Tensor, name: string, relu: boolean, residual?: Tensor): Promise<Tensor> {
     const c = this.convs.get(name)!;
     // Scratch goes straight back to the pool: see forward() on why that is safe here.
-    if (c.winograd) return conv3x3Winograd(this.gpu, x, c.weight, { bias: c.bias, residual, relu, releaseScratch: (t) => t.release() });
+    if (c.winograd)
+      return conv3x3Winograd(this.gpu, x, c.weight, {
+        bias: c.bias,
+        residual,
+        relu,
+        releaseScratch: (t) => t.release(),
+      });
     return conv2d(this.gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias: c.bias, residual, relu });
   }
 
@@ -156,28 +177,42 @@ export class ResNet {
     }
     const features = await globalAvgPool(this.gpu, x);
     x.release();
-    const logits = this.fc && (options.logits ?? true) ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias }) : undefined;
+    const logits =
+      this.fc && (options.logits ?? true)
+        ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias })
+        : undefined;
     await this.gpu.flush();
     return { features, logits };
   }
 
   /** Forward of N NHWC images held on the CPU, split into batches the adapter can hold. */
-  async embed(images: Float32Array, n: number, options: { logits?: boolean; height?: number; width?: number; maxBatch?: number } = {}): Promise<EmbedResult> {
-    const H = options.height ?? 224, W = options.width ?? 224;
+  async embed(
+    images: Float32Array,
+    n: number,
+    options: { logits?: boolean; height?: number; width?: number; maxBatch?: number } = {},
+  ): Promise<EmbedResult> {
+    const H = options.height ?? 224,
+      W = options.width ?? 224;
     const perImage = H * W * 3;
-    if (images.length !== n * perImage) throw new Error(`embed: ${images.length} values are not ${n} images of ${H}x${W}x3`);
+    if (images.length !== n * perImage)
+      throw new Error(`embed: ${images.length} values are not ${n} images of ${H}x${W}x3`);
     const wantLogits = options.logits ?? false;
-    if (wantLogits && !this.fc) throw new Error('embed: logits requested but the weights have no ImageNet classifier (fc)');
+    if (wantLogits && !this.fc)
+      throw new Error('embed: logits requested but the weights have no ImageNet classifier (fc)');
     const chunk = Math.min(options.maxBatch ?? Infinity, this.maxBatch(H, W));
     const F = this.plan.featureSize;
     const features = new Float32Array(n * F);
-    const logits = wantLogits ? new Float32Array(n * IMAGENET_CLASSES) : undefined;
+    const logits = wantLogits ? new Float32Array(n * IMAGENET_CLASS_COUNT) : undefined;
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
-      const input = this.gpu.upload(images.subarray(start * perImage, (start + count) * perImage), [count, H, W, 3], 'images');
+      const input = this.gpu.upload(
+        images.subarray(start * perImage, (start + count) * perImage),
+        [count, H, W, 3],
+        'images',
+      );
       const out = await this.forward(input);
       features.set(await out.features.read(), start * F);
-      if (logits && out.logits) logits.set(await out.logits.read(), start * IMAGENET_CLASSES);
+      if (logits && out.logits) logits.set(await out.logits.read(), start * IMAGENET_CLASS_COUNT);
       input.release();
       out.features.release();
       out.logits?.release();

@@ -1,25 +1,10 @@
 // Deterministic pseudo-random weights and inputs from a counter-based hash, so that a test
 // (and tools/make-resnet-golden.py, which mirrors this in numpy) can rebuild a whole network
 // without shipping it. Also the backbone of offline smoke runs (`--weights random:SEED`).
+import { uniformStream } from '../util/random.js';
+import { elementCount } from '../util/shapes.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { type Plan, parameterShapes } from './architecture.js';
-
-function hash32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
-/** Uniform [0, 1) values of stream (seed, index): u_i = (hash32(i + key) >> 8) / 2^24. */
-export function uniformStream(seed: number, stream: number, count: number): Float64Array {
-  const key = hash32((Math.imul(seed, 0x9e3779b1) + stream) >>> 0);
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = (hash32((i + key) >>> 0) >>> 8) / 16777216;
-  return out;
-}
 
 /** Values of a parameter from its role: convs He-uniform, batchnorm statistics far from their defaults. */
 function parameterValues(name: string, shape: number[], u: Float64Array): Float32Array {
@@ -38,8 +23,12 @@ export function syntheticWeights(plan: Plan, seed: number, classifier: boolean):
   const out: TensorMap = new Map();
   let stream = 0;
   for (const [name, shape] of parameterShapes(plan, classifier)) {
-    const count = shape.reduce((a, b) => a * b, 1);
-    out.set(name, { dtype: 'float32', shape, data: parameterValues(name, shape, uniformStream(seed, stream++, count)) });
+    const count = elementCount(shape);
+    out.set(name, {
+      dtype: 'float32',
+      shape,
+      data: parameterValues(name, shape, uniformStream(seed, stream++, count)),
+    });
   }
   return out;
 }
@@ -53,11 +42,12 @@ export function syntheticImages(seed: number, n: number, size = 224): Float32Arr
   const u = uniformStream(seed, 0xffff, n * 3 * plane);
   const v = uniformStream(seed, 0xfffe, n * 3 * 2);
   const out = new Float32Array(u.length);
-  for (let b = 0; b < n; b++) for (let c = 0; c < 3; c++) {
-    const k = b * 3 + c;
-    const scale = 0.25 + 1.75 * v[2 * k];
-    const offset = 1.5 * (2 * v[2 * k + 1] - 1);
-    for (let p = 0; p < plane; p++) out[(b * plane + p) * 3 + c] = scale * (2 * u[k * plane + p] - 1) + offset;
-  }
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++) {
+      const k = b * 3 + c;
+      const scale = 0.25 + 1.75 * v[2 * k];
+      const offset = 1.5 * (2 * v[2 * k + 1] - 1);
+      for (let p = 0; p < plane; p++) out[(b * plane + p) * 3 + c] = scale * (2 * u[k * plane + p] - 1) + offset;
+    }
   return out;
 }

@@ -1,10 +1,18 @@
 // Float64 CPU references for every kernel: the oracles the GPU kernels are checked against.
 // Layouts match the kernels: row-major matrices, NHWC images, HWIO conv weights.
 
+import { outputSize } from '../util/shapes.js';
+
 export type Arr = ArrayLike<number>;
 
-export function gemmRef(a: Arr, b: Arr, M: number, N: number, K: number,
-  o: { transA?: boolean; transB?: boolean; bias?: Arr; relu?: boolean } = {}): Float64Array {
+export function gemmRef(
+  a: Arr,
+  b: Arr,
+  M: number,
+  N: number,
+  K: number,
+  o: { transA?: boolean; transB?: boolean; bias?: Arr; relu?: boolean } = {},
+): Float64Array {
   const c = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let k = 0; k < K; k++) {
@@ -12,7 +20,10 @@ export function gemmRef(a: Arr, b: Arr, M: number, N: number, K: number,
       if (av === 0) continue;
       const row = m * N;
       if (o.transB) for (let n = 0; n < N; n++) c[row + n] += av * b[n * K + k];
-      else { const bk = k * N; for (let n = 0; n < N; n++) c[row + n] += av * b[bk + n]; }
+      else {
+        const bk = k * N;
+        for (let n = 0; n < N; n++) c[row + n] += av * b[bk + n];
+      }
     }
     for (let n = 0; n < N; n++) {
       let v = c[m * N + n] + (o.bias ? o.bias[n] : 0);
@@ -24,50 +35,68 @@ export function gemmRef(a: Arr, b: Arr, M: number, N: number, K: number,
 }
 
 export interface ConvShape {
-  N: number; H: number; W: number; C: number; // input NHWC
+  N: number;
+  H: number;
+  W: number;
+  C: number; // input NHWC
   K: number; // output channels
-  kh: number; kw: number; stride: number; pad: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
 }
 
 export function convOutSize(s: ConvShape): { OH: number; OW: number } {
-  return { OH: Math.floor((s.H + 2 * s.pad - s.kh) / s.stride) + 1, OW: Math.floor((s.W + 2 * s.pad - s.kw) / s.stride) + 1 };
+  return { OH: outputSize(s.H, s.kh, s.stride, s.pad), OW: outputSize(s.W, s.kw, s.stride, s.pad) };
 }
 
 /** x: NHWC, w: HWIO [kh, kw, C, K], output NHWC [N, OH, OW, K]. */
-export function conv2dRef(x: Arr, w: Arr, s: ConvShape,
-  o: { bias?: Arr; residual?: Arr; relu?: boolean } = {}): Float64Array {
+export function conv2dRef(
+  x: Arr,
+  w: Arr,
+  s: ConvShape,
+  o: { bias?: Arr; residual?: Arr; relu?: boolean } = {},
+): Float64Array {
   const { OH, OW } = convOutSize(s);
   const y = new Float64Array(s.N * OH * OW * s.K);
   const acc = new Float64Array(s.K);
-  for (let n = 0; n < s.N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    acc.fill(0);
-    for (let i = 0; i < s.kh; i++) {
-      const ih = oh * s.stride - s.pad + i;
-      if (ih < 0 || ih >= s.H) continue;
-      for (let j = 0; j < s.kw; j++) {
-        const iw = ow * s.stride - s.pad + j;
-        if (iw < 0 || iw >= s.W) continue;
-        const xo = ((n * s.H + ih) * s.W + iw) * s.C;
-        const wo = (i * s.kw + j) * s.C * s.K;
-        for (let c = 0; c < s.C; c++) {
-          const xv = x[xo + c];
-          if (xv === 0) continue;
-          const wr = wo + c * s.K;
-          for (let k = 0; k < s.K; k++) acc[k] += xv * w[wr + k];
+  for (let n = 0; n < s.N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        acc.fill(0);
+        for (let i = 0; i < s.kh; i++) {
+          const ih = oh * s.stride - s.pad + i;
+          if (ih < 0 || ih >= s.H) continue;
+          for (let j = 0; j < s.kw; j++) {
+            const iw = ow * s.stride - s.pad + j;
+            if (iw < 0 || iw >= s.W) continue;
+            const xo = ((n * s.H + ih) * s.W + iw) * s.C;
+            const wo = (i * s.kw + j) * s.C * s.K;
+            for (let c = 0; c < s.C; c++) {
+              const xv = x[xo + c];
+              if (xv === 0) continue;
+              const wr = wo + c * s.K;
+              for (let k = 0; k < s.K; k++) acc[k] += xv * w[wr + k];
+            }
+          }
+        }
+        const yo = ((n * OH + oh) * OW + ow) * s.K;
+        for (let k = 0; k < s.K; k++) {
+          let v = acc[k] + (o.bias ? o.bias[k] : 0) + (o.residual ? o.residual[yo + k] : 0);
+          if (o.relu) v = Math.max(v, 0);
+          y[yo + k] = v;
         }
       }
-    }
-    const yo = ((n * OH + oh) * OW + ow) * s.K;
-    for (let k = 0; k < s.K; k++) {
-      let v = acc[k] + (o.bias ? o.bias[k] : 0) + (o.residual ? o.residual[yo + k] : 0);
-      if (o.relu) v = Math.max(v, 0);
-      y[yo + k] = v;
-    }
-  }
   return y;
 }
 
-export interface BatchNormParams { gamma: Arr; beta: Arr; mean: Arr; variance: Arr; eps: number }
+export interface BatchNormParams {
+  gamma: Arr;
+  beta: Arr;
+  mean: Arr;
+  variance: Arr;
+  eps: number;
+}
 
 /** Inference-mode batchnorm over the last (channel) axis. */
 export function batchNormRef(x: Arr, C: number, bn: BatchNormParams): Float64Array {
@@ -79,27 +108,40 @@ export function batchNormRef(x: Arr, C: number, bn: BatchNormParams): Float64Arr
   return y;
 }
 
-export function maxPoolRef(x: Arr, N: number, H: number, W: number, C: number,
-  k: number, stride: number, pad: number): { y: Float64Array; OH: number; OW: number } {
-  const OH = Math.floor((H + 2 * pad - k) / stride) + 1;
-  const OW = Math.floor((W + 2 * pad - k) / stride) + 1;
+export function maxPoolRef(
+  x: Arr,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  k: number,
+  stride: number,
+  pad: number,
+): { y: Float64Array; OH: number; OW: number } {
+  const OH = outputSize(H, k, stride, pad);
+  const OW = outputSize(W, k, stride, pad);
   const y = new Float64Array(N * OH * OW * C).fill(-Infinity);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-      const ih = oh * stride - pad + i, iw = ow * stride - pad + j;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-      for (let c = 0; c < C; c++) {
-        const o = ((n * OH + oh) * OW + ow) * C + c;
-        y[o] = Math.max(y[o], x[((n * H + ih) * W + iw) * C + c]);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < k; j++) {
+            const ih = oh * stride - pad + i,
+              iw = ow * stride - pad + j;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let c = 0; c < C; c++) {
+              const o = ((n * OH + oh) * OW + ow) * C + c;
+              y[o] = Math.max(y[o], x[((n * H + ih) * W + iw) * C + c]);
+            }
+          }
       }
-    }
-  }
   return { y, OH, OW };
 }
 
 export function globalAvgPoolRef(x: Arr, N: number, HW: number, C: number): Float64Array {
   const y = new Float64Array(N * C);
-  for (let n = 0; n < N; n++) for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[n * C + c] += x[(n * HW + p) * C + c];
+  for (let n = 0; n < N; n++)
+    for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[n * C + c] += x[(n * HW + p) * C + c];
   return y.map((v) => v / HW);
 }
 
@@ -116,7 +158,12 @@ export function softmaxRef(x: Arr, rows: number, cols: number): Float64Array {
 }
 
 /** Mean softmax cross-entropy over the batch and its gradient w.r.t. the logits. */
-export function softmaxCrossEntropyRef(logits: Arr, labels: Arr, rows: number, cols: number): { loss: number; grad: Float64Array } {
+export function softmaxCrossEntropyRef(
+  logits: Arr,
+  labels: Arr,
+  rows: number,
+  cols: number,
+): { loss: number; grad: Float64Array } {
   const p = softmaxRef(logits, rows, cols);
   let loss = 0;
   const grad = new Float64Array(rows * cols);
@@ -131,10 +178,23 @@ export function softmaxCrossEntropyRef(logits: Arr, labels: Arr, rows: number, c
   return { loss: loss / rows, grad };
 }
 
-export interface AdamHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
 
 /** One torch.optim.Adam step (non-amsgrad), in place, step counted from 1. */
-export function adamStepRef(param: Float64Array, grad: Arr, m: Float64Array, v: Float64Array, step: number, h: AdamHyper): void {
+export function adamStepRef(
+  param: Float64Array,
+  grad: Arr,
+  m: Float64Array,
+  v: Float64Array,
+  step: number,
+  h: AdamHyper,
+): void {
   const bc1 = 1 - h.beta1 ** step;
   const bc2Sqrt = Math.sqrt(1 - h.beta2 ** step);
   for (let i = 0; i < param.length; i++) {
@@ -158,7 +218,8 @@ export function biasGradRef(dy: Arr, rows: number, cols: number): Float64Array {
 /** ‖a − b‖ / ‖b‖ (0 when both are 0). */
 export function relativeError(got: Arr, want: Arr): number {
   if (got.length !== want.length) throw new Error(`relativeError: length ${got.length} vs ${want.length}`);
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < want.length; i++) {
     const d = got[i] - want[i];
     num += d * d;

@@ -2,8 +2,10 @@
 // model.json (architecture, classes, preprocessing, head sizes, backbone weights' sha256,
 // settings, history) checked for completeness, and the head's weights and Adam state.
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
+import type { AugmentMode } from '../data/augment.js';
 import { InputError } from '../errors.js';
-import { IMAGENET_MEAN, IMAGENET_STD, INPUT_SIZE } from '../image/preprocess.js';
+import { PREPROCESSING } from '../image/preprocess.js';
+import type { FillMode } from '../kernels/augment.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { parseSafetensors } from '../weights/safetensors.js';
 
@@ -20,7 +22,13 @@ export interface EpochRecord {
 }
 
 export interface TrainingSettings {
-  batchSize: number; lr: number; augment: string; fill: string; seed: number; limit: number | null; data: string;
+  batchSize: number;
+  lr: number;
+  augment: AugmentMode;
+  fill: FillMode;
+  seed: number;
+  limit: number | null;
+  data: string;
 }
 
 export interface ModelJson {
@@ -34,10 +42,14 @@ export interface ModelJson {
   history: EpochRecord[];
 }
 
-export interface SavedModel { json: ModelJson; weights: HeadWeights; adam: AdamState | null }
+export interface SavedModel {
+  json: ModelJson;
+  weights: HeadWeights;
+  adam: AdamState | null;
+}
 
 export function preprocessingInfo() {
-  return { size: INPUT_SIZE, resize: 'bilinear, antialiased (Pillow)', mean: IMAGENET_MEAN, std: IMAGENET_STD };
+  return { ...PREPROCESSING };
 }
 
 /** model.json's text, checked for format, classes and head sizes; `where` names the model in errors. */
@@ -51,9 +63,16 @@ export function parseModelJson(text: string, where: string): ModelJson {
   } catch {
     return fail('model.json is not valid JSON');
   }
-  if (json.format !== MODEL_FORMAT) fail(`model.json has format ${JSON.stringify(json.format)}, expected ${MODEL_FORMAT}`);
+  if (json.format !== MODEL_FORMAT)
+    fail(`model.json has format ${JSON.stringify(json.format)}, expected ${MODEL_FORMAT}`);
   const h = json.head;
-  if (!Array.isArray(json.classes) || json.classes.length < 2 || !h || ![h.features, h.hidden, h.classes].every((n) => Number.isInteger(n) && n > 0) || h.classes !== json.classes.length) {
+  if (
+    !Array.isArray(json.classes) ||
+    json.classes.length < 2 ||
+    !h ||
+    ![h.features, h.hidden, h.classes].every((n) => Number.isInteger(n) && n > 0) ||
+    h.classes !== json.classes.length
+  ) {
     fail('model.json is incomplete (classes and head sizes)');
   }
   return json;
@@ -74,14 +93,21 @@ export function parseHead(json: ModelJson, bytes: Uint8Array, where: string): Sa
   }
   const m = HEAD_PARAMETERS.map((n) => tensors.get(`adam.m.${n}`)?.data as Float32Array | undefined);
   const v = HEAD_PARAMETERS.map((n) => tensors.get(`adam.v.${n}`)?.data as Float32Array | undefined);
-  const adam = m.every(Boolean) && v.every(Boolean) ? { step: Number(metadata.adam_step ?? 0), m: m as Float32Array[], v: v as Float32Array[] } : null;
+  const adam =
+    m.every(Boolean) && v.every(Boolean)
+      ? { step: Number(metadata.adam_step ?? 0), m: m as Float32Array[], v: v as Float32Array[] }
+      : null;
   return { json, weights, adam };
 }
 
 /** The saved head only makes sense on the backbone it was trained on. */
 export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: string): void {
   if (saved.json.backbone.sha256 !== weights.sha256) {
-    throw new ModelError(`${dir}: made for backbone weights ${saved.json.backbone.weights} (sha256 ${saved.json.backbone.sha256.slice(0, 16)}), not ${weights.source} (${weights.sha256.slice(0, 16)})`);
+    throw new ModelError(
+      `${dir}: made for backbone weights ${saved.json.backbone.weights} (sha256 ` +
+        `${saved.json.backbone.sha256.slice(0, 16)}), not ${weights.source} (${weights.sha256.slice(0, 16)})`,
+    );
   }
-  if (saved.json.architecture !== weights.spec.name) throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
+  if (saved.json.architecture !== weights.spec.name)
+    throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
 }

@@ -1,15 +1,20 @@
 // Predictions of a saved model: images through the GPU resize (the validation path of
 // training), the frozen backbone, then the head's softmax.
 import { Head } from '../autograd/head.js';
-import { IDENTITY } from '../data/augment.js';
+import { IDENTITY } from '../kernels/augment.js';
 import type { Gpu } from '../gpu/context.js';
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/format.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import { backboneFeatures } from './features.js';
 import type { SavedModel } from './model-format.js';
 
 /** Class probabilities per image, [N * classes]. */
-export async function predict(gpu: Gpu, saved: SavedModel, weights: BackboneWeights, images: readonly RgbImage[]): Promise<Float32Array> {
+export async function predict(
+  gpu: Gpu,
+  saved: SavedModel,
+  weights: BackboneWeights,
+  images: readonly RgbImage[],
+): Promise<Float32Array> {
   const model = loadBackbone(gpu, weights);
   const head = new Head(gpu, saved.json.head, saved.weights);
   try {
@@ -18,7 +23,13 @@ export async function predict(gpu: Gpu, saved: SavedModel, weights: BackboneWeig
     const chunk = 32;
     for (let s = 0; s < images.length; s += chunk) {
       const batch = images.slice(s, s + chunk);
-      const features = await backboneFeatures(gpu, model, batch, batch.map(() => IDENTITY), 'constant');
+      const features = await backboneFeatures(
+        gpu,
+        model,
+        batch,
+        batch.map(() => IDENTITY),
+        'constant',
+      );
       out.set(await head.probabilities(features), s * C);
       features.release();
     }

@@ -1,8 +1,10 @@
 // Tensors on the CPU as read from weight files: a dtype, a shape and the raw typed array.
 
-export type HostDType = 'float32' | 'float16' | 'float64' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type HostDType =
+  'float32' | 'float16' | 'float64' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
-export type HostData = Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+export type HostData =
+  Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 export interface HostTensor {
   dtype: HostDType;
@@ -14,15 +16,20 @@ export interface HostTensor {
 export type TensorMap = Map<string, HostTensor>;
 
 export const BYTES_PER_ELEMENT: Record<HostDType, number> = {
-  float32: 4, float16: 2, float64: 8, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float16: 2,
+  float64: 8,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 export function isFloat(dtype: HostDType): boolean {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16';
-}
-
-export function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** IEEE half to float: exact (every f16 value is an f32 value). */
@@ -39,14 +46,24 @@ export function halfToFloat(h: number): number {
 export function typedArray(dtype: HostDType, bytes: Uint8Array): HostData {
   const copy = bytes.slice().buffer;
   switch (dtype) {
-    case 'float32': return new Float32Array(copy);
-    case 'float64': return new Float64Array(copy);
-    case 'float16': case 'bfloat16': return new Uint16Array(copy);
-    case 'int64': return new BigInt64Array(copy);
-    case 'int32': return new Int32Array(copy);
-    case 'int16': return new Int16Array(copy);
-    case 'int8': return new Int8Array(copy);
-    case 'uint8': case 'bool': return new Uint8Array(copy);
+    case 'float32':
+      return new Float32Array(copy);
+    case 'float64':
+      return new Float64Array(copy);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(copy);
+    case 'int64':
+      return new BigInt64Array(copy);
+    case 'int32':
+      return new Int32Array(copy);
+    case 'int16':
+      return new Int16Array(copy);
+    case 'int8':
+      return new Int8Array(copy);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(copy);
   }
 }
 

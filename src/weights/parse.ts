@@ -23,7 +23,8 @@ export function floatTensors(tensors: TensorMap, file: string): TensorMap {
   const out: TensorMap = new Map();
   for (const [name, t] of tensors) {
     if (name.endsWith('num_batches_tracked')) continue;
-    if (!isFloat(t.dtype)) throw new WeightFileError(`${file}: tensor '${name}' has dtype ${t.dtype}; only float weights are expected`);
+    if (!isFloat(t.dtype))
+      throw new WeightFileError(`${file}: tensor '${name}' has dtype ${t.dtype}; only float weights are expected`);
     out.set(name, { dtype: 'float32', shape: t.shape, data: toFloat32(t) });
   }
   return out;

@@ -1,16 +1,30 @@
 // Reads PyTorch checkpoints written by torch.save (>= 1.6): a zip archive holding data.pkl,
 // a pickle whose tensors refer by key to raw little-endian storages in data/<key>.
 import { unzipSync } from 'fflate';
-import { type HostDType, type HostTensor, type TensorMap, BYTES_PER_ELEMENT, elementCount, typedArray } from './host-tensor.js';
+import { type HostDType, type HostTensor, type TensorMap, BYTES_PER_ELEMENT, typedArray } from './host-tensor.js';
+import { elementCount } from '../util/shapes.js';
 import { WeightFileError } from './safetensors.js';
 import { PickleError, type PyGlobal, unpickle } from './unpickle.js';
 
 const STORAGE_DTYPES: Record<string, HostDType> = {
-  FloatStorage: 'float32', HalfStorage: 'float16', DoubleStorage: 'float64', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
+  FloatStorage: 'float32',
+  HalfStorage: 'float16',
+  DoubleStorage: 'float64',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
 };
 
-interface StorageRef { storage: true; dtype: HostDType; key: string; numel: number }
+interface StorageRef {
+  storage: true;
+  dtype: HostDType;
+  key: string;
+  numel: number;
+}
 
 const PICKLE_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8];
 
@@ -24,7 +38,8 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
     throw new WeightFileError(`${file}: ${why}`);
   };
   if (!isZip(bytes)) {
-    if (PICKLE_MAGIC.every((b, i) => bytes[i] === b)) fail('legacy (pre-1.6) torch.save format is not supported; re-save it with torch >= 1.6');
+    if (PICKLE_MAGIC.every((b, i) => bytes[i] === b))
+      fail('legacy (pre-1.6) torch.save format is not supported; re-save it with torch >= 1.6');
     fail('not a PyTorch checkpoint (not a zip archive)');
   }
   let entries: Record<string, Uint8Array>;
@@ -37,7 +52,8 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
   if (!pkl) return fail('zip archive has no <archive>/data.pkl: not a torch.save checkpoint');
   const root = pkl.slice(0, -'data.pkl'.length);
   const byteorder = entries[`${root}byteorder`];
-  if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') fail('big-endian checkpoints are not supported');
+  if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little')
+    fail('big-endian checkpoints are not supported');
 
   const storages = new Map<string, Uint8Array>();
   const storageBytes = (ref: StorageRef): Uint8Array => {
@@ -51,7 +67,13 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
   };
   const rebuildTensor: PyGlobal = ([storage, offset, size, stride]) => {
     const ref = storage as StorageRef;
-    if (!ref?.storage || !Number.isInteger(offset) || !Array.isArray(size) || !Array.isArray(stride) || size.length !== stride.length) {
+    if (
+      !ref?.storage ||
+      !Number.isInteger(offset) ||
+      !Array.isArray(size) ||
+      !Array.isArray(stride) ||
+      size.length !== stride.length
+    ) {
       throw new PickleError('malformed tensor record');
     }
     return gather(storageBytes(ref), ref, offset as number, size as number[], stride as number[], fail);
@@ -68,10 +90,16 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
     root_ = unpickle(entries[pkl], {
       globals,
       persistentLoad: (pid) => {
-        if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError('unsupported persistent id');
+        if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5)
+          throw new PickleError('unsupported persistent id');
         const dtype = pid[1];
         if (typeof dtype !== 'function') throw new PickleError('storage of an unknown type');
-        return { storage: true, dtype: (dtype as PyGlobal)([]) as HostDType, key: String(pid[2]), numel: Number(pid[4]) } satisfies StorageRef;
+        return {
+          storage: true,
+          dtype: (dtype as PyGlobal)([]) as HostDType,
+          key: String(pid[2]),
+          numel: Number(pid[4]),
+        } satisfies StorageRef;
       },
     });
   } catch (e) {
@@ -81,16 +109,32 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
   return stateDict(root_, fail);
 }
 
-function gather(bytes: Uint8Array, ref: StorageRef, offset: number, size: number[], stride: number[], fail: (why: string) => never): HostTensor {
+function gather(
+  bytes: Uint8Array,
+  ref: StorageRef,
+  offset: number,
+  size: number[],
+  stride: number[],
+  fail: (why: string) => never,
+): HostTensor {
   const itemSize = BYTES_PER_ELEMENT[ref.dtype];
   const numel = Math.floor(bytes.length / itemSize);
   const count = elementCount(size);
   if (count === 0) return { dtype: ref.dtype, shape: size, data: typedArray(ref.dtype, new Uint8Array(0)) };
   let last = offset;
   size.forEach((d, i) => (last += (d - 1) * stride[i]));
-  if (offset < 0 || last >= numel) fail(`tensor view [${size}] at offset ${offset} reaches past its ${numel}-element storage data/${ref.key} (truncated?)`);
+  if (offset < 0 || last >= numel)
+    fail(
+      `tensor view [${size}] at offset ${offset} reaches past its ${numel}-element storage data/${ref.key} ` +
+        `(truncated?)`,
+    );
   const contiguous = size.every((_, i) => stride[i] === elementCount(size.slice(i + 1)) || size[i] === 1);
-  if (contiguous) return { dtype: ref.dtype, shape: size, data: typedArray(ref.dtype, bytes.subarray(offset * itemSize, (offset + count) * itemSize)) };
+  if (contiguous)
+    return {
+      dtype: ref.dtype,
+      shape: size,
+      data: typedArray(ref.dtype, bytes.subarray(offset * itemSize, (offset + count) * itemSize)),
+    };
   const out = new Uint8Array(count * itemSize);
   const index = new Array(size.length).fill(0);
   for (let n = 0; n < count; n++) {
@@ -112,7 +156,8 @@ function stateDict(root: unknown, fail: (why: string) => never): TensorMap {
     const inner = dict.get('state_dict') ?? dict.get('model');
     if (inner instanceof Map) dict = inner;
   }
-  if (!(dict instanceof Map)) return fail('checkpoint holds no state_dict (expected a dict of tensors or {"state_dict": ...})');
+  if (!(dict instanceof Map))
+    return fail('checkpoint holds no state_dict (expected a dict of tensors or {"state_dict": ...})');
   const out: TensorMap = new Map();
   for (const [key, value] of dict) {
     if (!isTensor(value)) continue;

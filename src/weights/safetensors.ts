@@ -1,10 +1,20 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian data.
 import { InputError } from '../errors.js';
-import { BYTES_PER_ELEMENT, type HostDType, type HostTensor, type TensorMap, elementCount, typedArray } from './host-tensor.js';
+import { BYTES_PER_ELEMENT, type HostDType, type HostTensor, type TensorMap, typedArray } from './host-tensor.js';
+import { elementCount } from '../util/shapes.js';
 
 const TO_SAFETENSORS: Record<HostDType, string> = {
-  float32: 'F32', float16: 'F16', float64: 'F64', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float16: 'F16',
+  float64: 'F64',
+  bfloat16: 'BF16',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 const FROM_SAFETENSORS = new Map(Object.entries(TO_SAFETENSORS).map(([k, v]) => [v, k as HostDType]));
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -31,14 +41,16 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
   } catch {
     return fail('not a safetensors file (its header is not JSON)');
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('safetensors header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail('safetensors header is not a JSON object');
   const data = bytes.subarray(8 + headerLength);
   const tensors: TensorMap = new Map();
   let metadata: Record<string, string> = {};
   const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string')) fail('__metadata__ must map strings to strings');
+      if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string'))
+        fail('__metadata__ must map strings to strings');
       metadata = entry as Record<string, string>;
       continue;
     }
@@ -46,15 +58,23 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
     const dtype = FROM_SAFETENSORS.get(String(e?.dtype));
     if (!dtype) fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(e?.dtype)}`);
     const shape = e.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
+      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isInteger(o) || o < 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      offsets.some((o) => !Number.isInteger(o) || o < 0) ||
+      offsets[0] > offsets[1]
+    ) {
       fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT[dtype!];
-    if (end - begin !== expected) fail(`tensor '${name}' spans ${end - begin} bytes, its ${dtype} shape [${shape}] needs ${expected}`);
-    if (end > data.length) fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section`);
+    if (end - begin !== expected)
+      fail(`tensor '${name}' spans ${end - begin} bytes, its ${dtype} shape [${shape}] needs ${expected}`);
+    if (end > data.length)
+      fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section`);
     ranges.push([begin, end, name]);
     tensors.set(name, { dtype: dtype!, shape: shape as number[], data: typedArray(dtype!, data.subarray(begin, end)) });
   }
@@ -73,13 +93,15 @@ export function serializeSafetensors(tensors: TensorMap, metadata: Record<string
   const parts: [HostTensor, number][] = [];
   for (const [name, t] of tensors) {
     const bytes = t.data.byteLength;
-    if (bytes !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype]) throw new Error(`tensor '${name}': ${bytes} bytes for ${t.dtype} [${t.shape}]`);
+    if (bytes !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype])
+      throw new Error(`tensor '${name}': ${bytes} bytes for ${t.dtype} [${t.shape}]`);
     header[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
     parts.push([t, offset]);
     offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20); // space-padded: data starts 8-byte aligned
+  // Space-padded, so that the data starts 8-byte aligned.
+  const headerBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
   headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);

@@ -62,7 +62,10 @@ export function upsample(p: Plane, fx: number, fy: number, W: number, H: number)
 const SCALEBITS = 16;
 const ONE_HALF = 1 << (SCALEBITS - 1);
 const fix = (x: number) => Math.trunc(x * (1 << SCALEBITS) + 0.5);
-const CR_R = new Int32Array(256), CB_B = new Int32Array(256), CR_G = new Int32Array(256), CB_G = new Int32Array(256);
+const CR_R = new Int32Array(256),
+  CB_B = new Int32Array(256),
+  CR_G = new Int32Array(256),
+  CB_G = new Int32Array(256);
 for (let i = 0; i < 256; i++) {
   const x = i - 128;
   CR_R[i] = (fix(1.402) * x + ONE_HALF) >> SCALEBITS;
@@ -75,7 +78,9 @@ const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 /** libjpeg's ycc_rgb_convert, into out[i*3 .. i*3+2]. */
 export function yccToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array, out: Uint8Array): void {
   for (let i = 0; i < y.length; i++) {
-    const l = y[i], b = cb[i], r = cr[i];
+    const l = y[i],
+      b = cb[i],
+      r = cr[i];
     out[i * 3] = clamp(l + CR_R[r]);
     out[i * 3 + 1] = clamp(l + ((CB_G[b] + CR_G[r]) >> SCALEBITS));
     out[i * 3 + 2] = clamp(l + CB_B[b]);
@@ -90,16 +95,23 @@ export function yccToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array, out: Uin
 export function cmykToRgb(planes: Uint8Array[], ycck: boolean, out: Uint8Array): void {
   const [p0, p1, p2, p3] = planes;
   for (let i = 0; i < p0.length; i++) {
-    let c = p0[i], m = p1[i], y = p2[i];
+    let c = p0[i],
+      m = p1[i],
+      y = p2[i];
     if (ycck) {
-      const l = c, b = m, r = y;
+      const l = c,
+        b = m,
+        r = y;
       c = clamp(255 - (l + CR_R[r]));
       m = clamp(255 - (l + ((CB_G[b] + CR_G[r]) >> SCALEBITS)));
       y = clamp(255 - (l + CB_B[b]));
     }
     // PIL inverts Adobe CMYK on reading, then convert('RGB') scales by the remaining ink.
     const nk = p3[i]; // 255 - (255 - k)
-    const mul = (v: number) => { const t = (255 - v) * nk + 128; return ((t >> 8) + t) >> 8; };
+    const mul = (v: number) => {
+      const t = (255 - v) * nk + 128;
+      return ((t >> 8) + t) >> 8;
+    };
     out[i * 3] = clamp(nk - mul(c));
     out[i * 3 + 1] = clamp(nk - mul(m));
     out[i * 3 + 2] = clamp(nk - mul(y));

@@ -29,15 +29,26 @@ const u16 = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
 
 function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean): Frame {
   if (b[p] !== 8) throw new JpegFormatError(`${b[p]}-bit samples are not supported`);
-  const height = u16(b, p + 1), width = u16(b, p + 3), n = b[p + 5];
+  const height = u16(b, p + 1),
+    width = u16(b, p + 3),
+    n = b[p + 5];
   if (height === 0) throw new JpegFormatError('image height defined by a DNL marker is not supported');
   if (width === 0) throw new JpegFormatError('image width is zero');
   if (n === 0 || p + 6 + 3 * n > end) throw new JpegFormatError('bad frame header');
-  const sampling = Array.from({ length: n }, (_, i) => ({ id: b[p + 6 + 3 * i], h: b[p + 7 + 3 * i] >> 4, v: b[p + 7 + 3 * i] & 15, quantTable: b[p + 8 + 3 * i] }));
-  if (sampling.some((s) => s.h < 1 || s.h > 4 || s.v < 1 || s.v > 4 || s.quantTable > 3)) throw new JpegFormatError('bad sampling factors');
-  const maxH = Math.max(...sampling.map((s) => s.h)), maxV = Math.max(...sampling.map((s) => s.v));
-  if (sampling.some((s) => maxH % s.h !== 0 || maxV % s.v !== 0)) throw new JpegFormatError('non-integral sampling ratios are not supported');
-  const mcusPerLine = Math.ceil(width / (8 * maxH)), mcusPerColumn = Math.ceil(height / (8 * maxV));
+  const sampling = Array.from({ length: n }, (_, i) => ({
+    id: b[p + 6 + 3 * i],
+    h: b[p + 7 + 3 * i] >> 4,
+    v: b[p + 7 + 3 * i] & 15,
+    quantTable: b[p + 8 + 3 * i],
+  }));
+  if (sampling.some((s) => s.h < 1 || s.h > 4 || s.v < 1 || s.v > 4 || s.quantTable > 3))
+    throw new JpegFormatError('bad sampling factors');
+  const maxH = Math.max(...sampling.map((s) => s.h)),
+    maxV = Math.max(...sampling.map((s) => s.v));
+  if (sampling.some((s) => maxH % s.h !== 0 || maxV % s.v !== 0))
+    throw new JpegFormatError('non-integral sampling ratios are not supported');
+  const mcusPerLine = Math.ceil(width / (8 * maxH)),
+    mcusPerColumn = Math.ceil(height / (8 * maxV));
   const components = sampling.map((s): Component => {
     const blocksPerLine = mcusPerLine * s.h;
     return {
@@ -82,7 +93,8 @@ export function decodeJpeg(b: Uint8Array): { width: number; height: number; data
     switch (marker) {
       case 0xdb: // DQT
         for (let q = p; q < end;) {
-          const precision = b[q] >> 4, id = b[q] & 15;
+          const precision = b[q] >> 4,
+            id = b[q] & 15;
           if (id > 3) throw new JpegFormatError('bad quantization table id');
           const table = new Int16Array(64);
           for (let k = 0; k < 64; k++) table[ZIGZAG[k]] = precision ? u16(b, q + 1 + 2 * k) : b[q + 1 + k];
@@ -92,7 +104,8 @@ export function decodeJpeg(b: Uint8Array): { width: number; height: number; data
         break;
       case 0xc4: // DHT
         for (let q = p; q < end;) {
-          const cls = b[q] >> 4, id = b[q] & 15;
+          const cls = b[q] >> 4,
+            id = b[q] & 15;
           const counts = b.subarray(q + 1, q + 17);
           const total = counts.reduce((s, c) => s + c, 0);
           if (id > 3 || cls > 1 || q + 17 + total > end) throw new JpegFormatError('bad Huffman table');
@@ -109,11 +122,14 @@ export function decodeJpeg(b: Uint8Array): { width: number; height: number; data
       case 0xee: // APP14
         if (end - p >= 12 && String.fromCharCode(...b.subarray(p, p + 5)) === 'Adobe') adobeTransform = b[p + 11];
         break;
-      case 0xc0: case 0xc1: case 0xc2: // SOF0 baseline, SOF1 extended, SOF2 progressive (Huffman)
+      case 0xc0:
+      case 0xc1:
+      case 0xc2: // SOF0 baseline, SOF1 extended, SOF2 progressive (Huffman)
         if (frame) throw new JpegFormatError('more than one frame');
         frame = readFrame(b, p, end, marker === 0xc2);
         break;
-      case 0xda: { // SOS
+      case 0xda: {
+        // SOS
         if (!frame) throw new JpegFormatError('scan before frame header');
         const n = b[p];
         const components = Array.from({ length: n }, (_, i) => {
@@ -124,21 +140,37 @@ export function decodeJpeg(b: Uint8Array): { width: number; height: number; data
           c.pred = 0;
           return c;
         });
-        const ss = b[p + 1 + 2 * n], se = b[p + 2 + 2 * n], ah = b[p + 3 + 2 * n] >> 4, al = b[p + 3 + 2 * n] & 15;
+        const ss = b[p + 1 + 2 * n],
+          se = b[p + 2 + 2 * n],
+          ah = b[p + 3 + 2 * n] >> 4,
+          al = b[p + 3 + 2 * n] & 15;
         const needsDc = !frame.progressive || (ss === 0 && ah === 0);
         const needsAc = !frame.progressive || ss > 0;
-        if (components.some((c) => (needsDc && !c.dc) || (needsAc && !c.ac))) throw new JpegFormatError('scan uses an undefined Huffman table');
-        if (frame.progressive && (se > 63 || ss > se || (ss === 0 && se !== 0) || (ss > 0 && n !== 1))) throw new JpegFormatError('bad progressive scan');
+        if (components.some((c) => (needsDc && !c.dc) || (needsAc && !c.ac)))
+          throw new JpegFormatError('scan uses an undefined Huffman table');
+        if (frame.progressive && (se > 63 || ss > se || (ss === 0 && se !== 0) || (ss > 0 && n !== 1)))
+          throw new JpegFormatError('bad progressive scan');
         pos = decodeScan(b, end, {
-          components, progressive: frame.progressive, ss, se, ah, al, restartInterval,
-          mcusPerLine: frame.mcusPerLine, mcusPerColumn: frame.mcusPerColumn,
+          components,
+          progressive: frame.progressive,
+          ss,
+          se,
+          ah,
+          al,
+          restartInterval,
+          mcusPerLine: frame.mcusPerLine,
+          mcusPerColumn: frame.mcusPerColumn,
         });
         scans++;
         break;
       }
       default:
         if (marker >= 0xc3 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-          throw new JpegFormatError(marker >= 0xc9 ? 'arithmetic-coded JPEG is not supported' : 'lossless or hierarchical JPEG is not supported');
+          throw new JpegFormatError(
+            marker >= 0xc9
+              ? 'arithmetic-coded JPEG is not supported'
+              : 'lossless or hierarchical JPEG is not supported',
+          );
         }
       // APPn, COM and the rest carry nothing the pixels depend on.
     }
@@ -160,8 +192,14 @@ function toRgb(frame: Frame, quant: (Int16Array | undefined)[], jfif: boolean, a
         idctIslow(c.coefficients, (by * c.blocksPerLine + bx) * 64, table, data, by * 8 * stride + bx * 8, stride);
       }
     }
-    const plane: Plane = { data, stride, width: Math.ceil((W * c.h) / frame.maxH), height: Math.ceil((H * c.v) / frame.maxV) };
-    const fx = frame.maxH / c.h, fy = frame.maxV / c.v;
+    const plane: Plane = {
+      data,
+      stride,
+      width: Math.ceil((W * c.h) / frame.maxH),
+      height: Math.ceil((H * c.v) / frame.maxV),
+    };
+    const fx = frame.maxH / c.h,
+      fy = frame.maxV / c.v;
     return fx === 1 && fy === 1 && stride === W ? data.subarray(0, W * H) : upsample(plane, fx, fy, W, H);
   });
   const out = new Uint8Array(W * H * 3);
@@ -169,8 +207,17 @@ function toRgb(frame: Frame, quant: (Int16Array | undefined)[], jfif: boolean, a
   if (components.length === 1) {
     for (let i = 0; i < W * H; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = planes[0][i];
   } else if (components.length === 3) {
-    const rgb = jfif ? false : adobeTransform >= 0 ? adobeTransform === 0 : ids[0] === 82 && ids[1] === 71 && ids[2] === 66;
-    if (rgb) for (let i = 0; i < W * H; i++) { out[i * 3] = planes[0][i]; out[i * 3 + 1] = planes[1][i]; out[i * 3 + 2] = planes[2][i]; }
+    const rgb = jfif
+      ? false
+      : adobeTransform >= 0
+        ? adobeTransform === 0
+        : ids[0] === 82 && ids[1] === 71 && ids[2] === 66;
+    if (rgb)
+      for (let i = 0; i < W * H; i++) {
+        out[i * 3] = planes[0][i];
+        out[i * 3 + 1] = planes[1][i];
+        out[i * 3 + 2] = planes[2][i];
+      }
     else yccToRgb(planes[0], planes[1], planes[2], out);
   } else if (components.length === 4) {
     cmykToRgb(planes, adobeTransform > 0, out); // Adobe transform 0 (or no marker): CMYK; else YCCK

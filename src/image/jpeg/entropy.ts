@@ -5,11 +5,14 @@
 
 export class JpegFormatError extends Error {}
 
-/** Natural (row-major) index of the k-th zigzag coefficient, padded like libjpeg's so that a run past 63 stays in the block. */
+/**
+ * Natural (row-major) index of the k-th zigzag coefficient, padded like libjpeg's so that a run
+ * past 63 stays in the block.
+ */
 export const ZIGZAG = new Uint8Array([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-  63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47,
+  55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 ]);
 
 const LOOKAHEAD = 9;
@@ -24,7 +27,8 @@ export class HuffmanTable {
 
   constructor(counts: Uint8Array, values: Uint8Array) {
     this.values = values;
-    let code = 0, k = 0;
+    let code = 0,
+      k = 0;
     for (let length = 1; length <= 16; length++) {
       this.valueOffset[length] = k - code;
       for (let i = 0; i < counts[length - 1]; i++, k++, code++) {
@@ -48,7 +52,10 @@ export class BitReader {
   /** The marker that ended the entropy data, once met. */
   private atMarker = false;
 
-  constructor(private readonly data: Uint8Array, public pos: number) {}
+  constructor(
+    private readonly data: Uint8Array,
+    public pos: number,
+  ) {}
 
   private fill(): void {
     while (this.bits <= 24) {
@@ -59,7 +66,10 @@ export class BitReader {
         if (byte === 0xff) {
           const next = this.data[this.pos + 1];
           if (next === 0x00) this.pos += 2;
-          else { this.atMarker = true; byte = 0; }
+          else {
+            this.atMarker = true;
+            byte = 0;
+          }
         } else this.pos++;
       }
       this.acc = ((this.acc << 8) | byte) >>> 0;
@@ -113,7 +123,8 @@ export class BitReader {
     this.bits = 0;
     this.atMarker = false;
     const at = nextMarker(this.data, this.pos);
-    if (at < 0 || this.data[at + 1] < 0xd0 || this.data[at + 1] > 0xd7) throw new JpegFormatError('missing restart marker');
+    if (at < 0 || this.data[at + 1] < 0xd0 || this.data[at + 1] > 0xd7)
+      throw new JpegFormatError('missing restart marker');
     this.pos = at + 2;
   }
 }
@@ -166,7 +177,8 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
     block[o] = c.pred;
     for (let k = 1; k < 64; k++) {
       const rs = reader.decode(c.ac!);
-      const s = rs & 15, r = rs >> 4;
+      const s = rs & 15,
+        r = rs >> 4;
       if (s === 0) {
         if (r < 15) break;
         k += 15;
@@ -184,11 +196,15 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
     if (reader.bit()) c.coefficients[o] |= 1 << al;
   };
   const acFirst: BlockDecoder = (c, o) => {
-    if (eobrun > 0) { eobrun--; return; }
+    if (eobrun > 0) {
+      eobrun--;
+      return;
+    }
     const block = c.coefficients;
     for (let k = ss; k <= se; k++) {
       const rs = reader.decode(c.ac!);
-      const s = rs & 15, r = rs >> 4;
+      const s = rs & 15,
+        r = rs >> 4;
       if (s === 0) {
         if (r < 15) {
           eobrun = (1 << r) - 1;
@@ -205,7 +221,8 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
   const acRefine: BlockDecoder = (c, o) => {
     // libjpeg's decode_mcu_AC_refine: correction bits for nonzero coefficients, new ones of magnitude 1.
     const block = c.coefficients;
-    const p1 = 1 << al, m1 = -1 << al;
+    const p1 = 1 << al,
+      m1 = -1 << al;
     const correct = (i: number) => {
       const v = block[i];
       if (reader.bit() && (v & p1) === 0) block[i] = v >= 0 ? v + p1 : v + m1;
@@ -214,7 +231,8 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
     if (eobrun === 0) {
       for (; k <= se; k++) {
         const rs = reader.decode(c.ac!);
-        let r = rs >> 4, s = rs & 15;
+        let r = rs >> 4,
+          s = rs & 15;
         if (s) {
           if (s !== 1) throw new JpegFormatError('corrupt refinement scan');
           s = reader.bit() ? p1 : m1;
@@ -241,9 +259,15 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
     }
   };
 
-  const decodeBlock: BlockDecoder = !scan.progressive ? baseline
-    : ss === 0 ? (ah === 0 ? dcFirst : dcRefine)
-    : ah === 0 ? acFirst : acRefine;
+  const decodeBlock: BlockDecoder = !scan.progressive
+    ? baseline
+    : ss === 0
+      ? ah === 0
+        ? dcFirst
+        : dcRefine
+      : ah === 0
+        ? acFirst
+        : acRefine;
 
   const single = scan.components.length === 1;
   const total = single
@@ -257,11 +281,13 @@ export function decodeScan(data: Uint8Array, pos: number, scan: Scan): number {
     }
     if (single) {
       const c = scan.components[0];
-      const row = Math.floor(mcu / c.widthInBlocks), col = mcu % c.widthInBlocks;
+      const row = Math.floor(mcu / c.widthInBlocks),
+        col = mcu % c.widthInBlocks;
       decodeBlock(c, (row * c.blocksPerLine + col) * 64);
       continue;
     }
-    const mcuRow = Math.floor(mcu / scan.mcusPerLine), mcuCol = mcu % scan.mcusPerLine;
+    const mcuRow = Math.floor(mcu / scan.mcusPerLine),
+      mcuCol = mcu % scan.mcusPerLine;
     for (const c of scan.components) {
       for (let y = 0; y < c.v; y++) {
         for (let x = 0; x < c.h; x++) {

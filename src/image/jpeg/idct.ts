@@ -20,14 +20,23 @@ const FIX_3_072711026 = 25172;
 
 /** libjpeg's IDCT_range_limit table indexed by (value & 1023): clamps -512..511 (+128) to 0..255. */
 const RANGE_LIMIT = new Uint8Array(1024);
-for (let m = 0; m < 1024; m++) RANGE_LIMIT[m] = Math.min(255, Math.max(0, ((m ^ 512) - 512) + 128));
+for (let m = 0; m < 1024; m++) RANGE_LIMIT[m] = Math.min(255, Math.max(0, (m ^ 512) - 512 + 128));
 
 const descale = (x: number, n: number) => Math.floor((x + 2 ** (n - 1)) / 2 ** n);
 
 /** The 1-D IDCT core shared by both passes: writes 8 outputs (still scaled) into out[o + i*step]. */
 function idct1d(
-  d0: number, d1: number, d2: number, d3: number, d4: number, d5: number, d6: number, d7: number,
-  out: Float64Array, o: number, step: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  d4: number,
+  d5: number,
+  d6: number,
+  d7: number,
+  out: Float64Array,
+  o: number,
+  step: number,
 ): void {
   // Even part.
   let z1 = (d2 + d6) * FIX_0_541196100;
@@ -35,12 +44,20 @@ function idct1d(
   const tmp3e = z1 + d2 * FIX_0_765366865;
   const tmp0e = (d0 + d4) * 2 ** CONST_BITS;
   const tmp1e = (d0 - d4) * 2 ** CONST_BITS;
-  const tmp10 = tmp0e + tmp3e, tmp13 = tmp0e - tmp3e, tmp11 = tmp1e + tmp2e, tmp12 = tmp1e - tmp2e;
+  const tmp10 = tmp0e + tmp3e,
+    tmp13 = tmp0e - tmp3e,
+    tmp11 = tmp1e + tmp2e,
+    tmp12 = tmp1e - tmp2e;
   // Odd part.
   z1 = d7 + d1;
-  let z2 = d5 + d3, z3 = d7 + d3, z4 = d5 + d1;
+  let z2 = d5 + d3,
+    z3 = d7 + d3,
+    z4 = d5 + d1;
   const z5 = (z3 + z4) * FIX_1_175875602;
-  let tmp0 = d7 * FIX_0_298631336, tmp1 = d5 * FIX_2_053119869, tmp2 = d3 * FIX_3_072711026, tmp3 = d1 * FIX_1_501321110;
+  let tmp0 = d7 * FIX_0_298631336,
+    tmp1 = d5 * FIX_2_053119869,
+    tmp2 = d3 * FIX_3_072711026,
+    tmp3 = d1 * FIX_1_501321110;
   z1 *= -FIX_0_899976223;
   z2 *= -FIX_2_562915447;
   z3 = z3 * -FIX_1_961570560 + z5;
@@ -67,14 +84,27 @@ const row = new Float64Array(8);
  * dequantized) with quantization table `quant` (natural order, int16 like libjpeg's
  * ISLOW_MULT_TYPE) into 8x8 samples at out[outOffset + y*stride + x].
  */
-export function idctIslow(coefficients: Int32Array, offset: number, quant: Int16Array, out: Uint8Array, outOffset: number, stride: number): void {
+export function idctIslow(
+  coefficients: Int32Array,
+  offset: number,
+  quant: Int16Array,
+  out: Uint8Array,
+  outOffset: number,
+  stride: number,
+): void {
   const ws = workspace;
   // Pass 1: columns, descaled to PASS1_BITS extra bits.
   for (let x = 0; x < 8; x++) {
     const c = (i: number) => coefficients[offset + i * 8 + x] * quant[i * 8 + x];
-    if (coefficients[offset + 8 + x] === 0 && coefficients[offset + 16 + x] === 0 && coefficients[offset + 24 + x] === 0 &&
-        coefficients[offset + 32 + x] === 0 && coefficients[offset + 40 + x] === 0 && coefficients[offset + 48 + x] === 0 &&
-        coefficients[offset + 56 + x] === 0) {
+    if (
+      coefficients[offset + 8 + x] === 0 &&
+      coefficients[offset + 16 + x] === 0 &&
+      coefficients[offset + 24 + x] === 0 &&
+      coefficients[offset + 32 + x] === 0 &&
+      coefficients[offset + 40 + x] === 0 &&
+      coefficients[offset + 48 + x] === 0 &&
+      coefficients[offset + 56 + x] === 0
+    ) {
       const dc = c(0) * 2 ** PASS1_BITS;
       for (let y = 0; y < 8; y++) ws[y * 8 + x] = dc;
       continue;
@@ -86,7 +116,15 @@ export function idctIslow(coefficients: Int32Array, offset: number, quant: Int16
   for (let y = 0; y < 8; y++) {
     const w = y * 8;
     const o = outOffset + y * stride;
-    if (ws[w + 1] === 0 && ws[w + 2] === 0 && ws[w + 3] === 0 && ws[w + 4] === 0 && ws[w + 5] === 0 && ws[w + 6] === 0 && ws[w + 7] === 0) {
+    if (
+      ws[w + 1] === 0 &&
+      ws[w + 2] === 0 &&
+      ws[w + 3] === 0 &&
+      ws[w + 4] === 0 &&
+      ws[w + 5] === 0 &&
+      ws[w + 6] === 0 &&
+      ws[w + 7] === 0
+    ) {
       out.fill(RANGE_LIMIT[descale(ws[w], PASS1_BITS + 3) & 1023], o, o + 8);
       continue;
     }

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type RgbImage, ImageError } from '../image/decode.js';
-import { readImage } from '../image/files.js';
+import { ImageError, type RgbImage } from '../image/format.js';
+import { readImage } from '../image/files.node.js';
 
 export interface DecodeResult {
   images: (RgbImage | null)[];
@@ -14,12 +14,31 @@ export interface DecodeResult {
   threads: number;
 }
 
+/** What a decode worker posts back for one file. */
+export type WorkerReply =
+  | { index: number; width: number; height: number; data: Uint8Array }
+  | { index: number; bad: string }
+  | { index: number; failure: string; stack?: string };
+
+/** One file, decoded, or why it is not an image; anything but a bad image throws. */
+export function decodeOrBad(file: string): { image: RgbImage } | { bad: string } {
+  try {
+    return { image: readImage(file) };
+  } catch (e) {
+    if (e instanceof ImageError) return { bad: e.message };
+    throw e;
+  }
+}
+
 function workerUrl(): URL | null {
   const url = new URL('./decode-worker.js', import.meta.url);
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
 }
 
-export async function decodeAll(files: readonly string[], options: { skipBad: boolean; onProgress?: (done: number) => void; threads?: number }): Promise<DecodeResult> {
+export async function decodeAll(
+  files: readonly string[],
+  options: { skipBad: boolean; onProgress?: (done: number) => void; threads?: number },
+): Promise<DecodeResult> {
   const images: (RgbImage | null)[] = new Array(files.length).fill(null);
   const bad: string[] = [];
   let done = 0;
@@ -31,12 +50,9 @@ export async function decodeAll(files: readonly string[], options: { skipBad: bo
   const threads = Math.min(options.threads ?? availableParallelism(), Math.ceil(files.length / 8));
   if (!url || threads < 2) {
     for (let i = 0; i < files.length; i++) {
-      try {
-        images[i] = readImage(files[i]);
-      } catch (e) {
-        if (!(e instanceof ImageError)) throw e;
-        fail(e.message);
-      }
+      const result = decodeOrBad(files[i]);
+      if ('bad' in result) fail(result.bad);
+      else images[i] = result.image;
       options.onProgress?.(++done);
     }
     return { images, bad, threads: 1 };
@@ -53,9 +69,10 @@ export async function decodeAll(files: readonly string[], options: { skipBad: bo
               const index = next++;
               worker.postMessage({ index, file: files[index] });
             };
-            worker.on('message', (m: { index: number; error?: string; width: number; height: number; data: Uint8Array }) => {
+            worker.on('message', (m: WorkerReply) => {
               try {
-                if (m.error) fail(m.error);
+                if ('failure' in m) throw Object.assign(new Error(m.failure), { stack: m.stack });
+                if ('bad' in m) fail(m.bad);
                 else images[m.index] = { width: m.width, height: m.height, data: m.data };
                 options.onProgress?.(++done);
                 send();

@@ -1,18 +1,31 @@
-// The article's training job on our kernels: frozen ResNet features of (augmented) images,
-// the dense head trained with Adam, validation after every epoch, the model saved each epoch.
+// The training job of deepsense.ai's "Keras vs. PyTorch" article on our kernels: frozen ResNet
+// features of (augmented) images, the dense head trained with Adam, validation after every
+// epoch, the model saved each epoch.
 import { Head, type HeadShape, initHead } from '../autograd/head.js';
-import { type AugmentMode, type FillMode, IDENTITY, randomAffine, seededRandom } from '../data/augment.js';
-import { decodeAll } from '../data/decode-all.js';
-import { DataError, type Dataset, type Sample } from '../data/folders.js';
+import { type AugmentMode, randomAffine } from '../data/augment.js';
+import { decodeAll } from '../data/decode-all.node.js';
+import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/format.js';
+import { type FillMode, IDENTITY } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { backboneFeatures } from './features.js';
-import { saveModel } from './model-files.js';
+import { saveModel } from './model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone, preprocessingInfo } from './model-format.js';
-import { Progress } from './progress.js';
+import { Progress } from './progress.node.js';
+import { seededRandom } from '../util/random.js';
+
+/** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
+export const ARTICLE_SETTINGS = {
+  epochs: 3,
+  batchSize: 32,
+  lr: 1e-3,
+  hidden: 128,
+  augment: 'full',
+  fill: 'constant',
+} as const;
 
 export interface TrainOptions {
   data: string;
@@ -31,16 +44,31 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-interface Split { samples: Sample[]; images: RgbImage[] }
+interface DecodedSplit {
+  samples: Sample[];
+  images: RgbImage[];
+}
 
 /** Features of every image without augmentation, computed once, kept on the CPU. */
-async function cachedFeatures(gpu: Gpu, model: ResNet, split: Split, batchSize: number, label: string): Promise<Float32Array> {
+async function cachedFeatures(
+  gpu: Gpu,
+  model: ResNet,
+  split: DecodedSplit,
+  batchSize: number,
+  label: string,
+): Promise<Float32Array> {
   const F = model.plan.featureSize;
   const out = new Float32Array(split.images.length * F);
   const progress = new Progress(label, split.images.length);
   for (let s = 0; s < split.images.length; s += batchSize) {
     const images = split.images.slice(s, s + batchSize);
-    const f = await backboneFeatures(gpu, model, images, images.map(() => IDENTITY), 'constant');
+    const f = await backboneFeatures(
+      gpu,
+      model,
+      images,
+      images.map(() => IDENTITY),
+      'constant',
+    );
     out.set(await f.read(), s * F);
     f.release();
     progress.update(s + images.length);
@@ -55,8 +83,16 @@ function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-async function evaluate(gpu: Gpu, head: Head, feats: Float32Array, labels: readonly number[], F: number, batchSize: number): Promise<{ loss: number; acc: number }> {
-  let loss = 0, correct = 0;
+async function evaluate(
+  gpu: Gpu,
+  head: Head,
+  feats: Float32Array,
+  labels: readonly number[],
+  F: number,
+  batchSize: number,
+): Promise<{ loss: number; acc: number }> {
+  let loss = 0,
+    correct = 0;
   const C = head.shape.classes;
   for (let s = 0; s < labels.length; s += batchSize) {
     const n = Math.min(batchSize, labels.length - s);
@@ -72,13 +108,22 @@ async function evaluate(gpu: Gpu, head: Head, feats: Float32Array, labels: reado
   return { loss: loss / labels.length, acc: correct / labels.length };
 }
 
-export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset, o: TrainOptions): Promise<EpochRecord[]> {
+export async function train(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  dataset: Dataset,
+  o: TrainOptions,
+): Promise<EpochRecord[]> {
   const log = o.log ?? ((line: string) => console.log(line));
   const files = [...dataset.splits.train, ...dataset.splits.validation];
   const decodeProgress = new Progress('decode', files.length);
-  const decoded = await decodeAll(files.map((s) => s.file), { skipBad: o.skipBadImages, onProgress: (d) => decodeProgress.update(d) });
-  decodeProgress.finish(`${decoded.threads} thread${decoded.threads > 1 ? 's' : ''}${decoded.bad.length ? `, ${decoded.bad.length} bad image(s) skipped` : ''}`);
-  const splitOf = (samples: Sample[], offset: number): Split => {
+  const decoded = await decodeAll(
+    files.map((s) => s.file),
+    { skipBad: o.skipBadImages, onProgress: (d) => decodeProgress.update(d) },
+  );
+  const skipped = decoded.bad.length ? `, ${decoded.bad.length} bad image(s) skipped` : '';
+  decodeProgress.finish(`${decoded.threads} thread${decoded.threads > 1 ? 's' : ''}${skipped}`);
+  const splitOf = (samples: Sample[], offset: number): DecodedSplit => {
     const kept = samples.map((s, i) => ({ s, img: decoded.images[offset + i] })).filter((x) => x.img);
     if (!kept.length) throw new DataError(`${o.data}: no readable images in a split`);
     return { samples: kept.map((x) => x.s), images: kept.map((x) => x.img!) };
@@ -88,12 +133,21 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
 
   const model = loadBackbone(gpu, weights);
   const F = model.plan.featureSize;
-  const shape: HeadShape = o.resume ? o.resume.json.head : { features: F, hidden: o.hidden, classes: dataset.classes.length };
-  const head = new Head(gpu, shape, o.resume?.weights ?? initHead(shape, o.seed), { lr: o.lr }, o.resume?.adam ?? undefined);
+  const shape: HeadShape = o.resume
+    ? o.resume.json.head
+    : { features: F, hidden: o.hidden, classes: dataset.classes.length };
+  const head = new Head(
+    gpu,
+    shape,
+    o.resume?.weights ?? initHead(shape, o.seed),
+    { lr: o.lr },
+    o.resume?.adam ?? undefined,
+  );
   const history: EpochRecord[] = [...(o.resume?.json.history ?? [])];
   try {
     const valFeatures = await cachedFeatures(gpu, model, validation, o.batchSize, 'validation features');
-    const trainFeatures = o.augment === 'none' ? await cachedFeatures(gpu, model, train, o.batchSize, 'train features') : null;
+    const trainFeatures =
+      o.augment === 'none' ? await cachedFeatures(gpu, model, train, o.batchSize, 'train features') : null;
     const valLabels = validation.samples.map((s) => s.label);
     const firstEpoch = history.length + 1;
     for (let epoch = firstEpoch; epoch < firstEpoch + o.epochs; epoch++) {
@@ -105,7 +159,9 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
         [order[i], order[j]] = [order[j], order[i]];
       }
       const progress = new Progress(`epoch ${epoch}`, order.length);
-      let lossSum = 0, correct = 0, seen = 0;
+      let lossSum = 0,
+        correct = 0,
+        seen = 0;
       for (let s = 0; s < order.length; s += o.batchSize) {
         const batch = order.slice(s, s + o.batchSize);
         const labels = Uint32Array.from(batch, (i) => train.samples[i].label);
@@ -115,7 +171,13 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
           batch.forEach((i, k) => rows.set(trainFeatures.subarray(i * F, (i + 1) * F), k * F));
           x = gpu.upload(rows, [batch.length, F]);
         } else {
-          x = await backboneFeatures(gpu, model, batch.map((i) => train.images[i]), batch.map(() => randomAffine(o.augment, random)), o.fill);
+          x = await backboneFeatures(
+            gpu,
+            model,
+            batch.map((i) => train.images[i]),
+            batch.map(() => randomAffine(o.augment, random)),
+            o.fill,
+          );
         }
         const y = gpu.upload(labels, [batch.length]);
         const { loss, logits } = await head.trainStep(x, y);
@@ -133,19 +195,41 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
       const valStats = await evaluate(gpu, head, valFeatures, valLabels, F, Math.max(o.batchSize, 64));
       const seconds = (performance.now() - start) / 1000;
       progress.finish();
-      const record: EpochRecord = { epoch, train: trainStats, validation: valStats, seconds, imagesPerSecond: seen / seconds };
+      const record: EpochRecord = {
+        epoch,
+        train: trainStats,
+        validation: valStats,
+        seconds,
+        imagesPerSecond: seen / seconds,
+      };
       history.push(record);
       log(`epoch ${epoch}: train loss: ${trainStats.loss.toFixed(4)}, acc: ${trainStats.acc.toFixed(4)}`);
-      log(`epoch ${epoch}: validation loss: ${valStats.loss.toFixed(4)}, acc: ${valStats.acc.toFixed(4)}   (${seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`);
-      saveModel(o.out, {
-        architecture: model.plan.spec.name,
-        classes: dataset.classes,
-        preprocessing: preprocessingInfo(),
-        head: shape,
-        backbone: { weights: weights.source, sha256: weights.sha256, synthetic: weights.synthetic },
-        training: { batchSize: o.batchSize, lr: o.lr, augment: o.augment, fill: o.fill, seed: o.seed, limit: o.limit, data: o.data },
-        history,
-      }, await head.weights(), await head.optimizer.state());
+      log(
+        `epoch ${epoch}: validation loss: ${valStats.loss.toFixed(4)}, acc: ${valStats.acc.toFixed(4)}   ` +
+          `(${seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
+      );
+      saveModel(
+        o.out,
+        {
+          architecture: model.plan.spec.name,
+          classes: dataset.classes,
+          preprocessing: preprocessingInfo(),
+          head: shape,
+          backbone: { weights: weights.source, sha256: weights.sha256, synthetic: weights.synthetic },
+          training: {
+            batchSize: o.batchSize,
+            lr: o.lr,
+            augment: o.augment,
+            fill: o.fill,
+            seed: o.seed,
+            limit: o.limit,
+            data: o.data,
+          },
+          history,
+        },
+        await head.weights(),
+        await head.optimizer.state(),
+      );
       o.onEpoch?.(record);
     }
     return history;
@@ -158,7 +242,9 @@ export async function train(gpu: Gpu, weights: BackboneWeights, dataset: Dataset
 /** Checks that a saved model can be resumed on this data and these backbone weights. */
 export function checkResume(saved: SavedModel, dataset: Dataset, weights: BackboneWeights, dir: string): void {
   if (saved.json.classes.join('\n') !== dataset.classes.join('\n')) {
-    throw new ModelError(`${dir}: trained on classes [${saved.json.classes.join(', ')}], the data has [${dataset.classes.join(', ')}]`);
+    throw new ModelError(
+      `${dir}: trained on classes [${saved.json.classes.join(', ')}], the data has [${dataset.classes.join(', ')}]`,
+    );
   }
   checkBackbone(saved, weights, dir);
 }

@@ -1,7 +1,8 @@
-// Predictions as one picture, like the article's matplotlib figure: the images side by side,
-// each with its caption ("87% alien, 13% predator") drawn under it with our bitmap font.
+// Predictions as one picture, like the matplotlib figure of deepsense.ai's "Keras vs. PyTorch"
+// article: the images side by side, each with its caption ("87% alien, 13% predator") drawn
+// under it with our bitmap font.
 import { PNG } from 'pngjs';
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/format.js';
 import { resizeBilinearAntialias } from '../image/resize.js';
 import { GLYPH_HEIGHT, drawText, textWidth } from './font.js';
 
@@ -11,11 +12,18 @@ const PAD = 8;
 const SCALE = 2;
 const LINE = (GLYPH_HEIGHT + 3) * SCALE;
 
-export interface Captioned { image: RgbImage; lines: string[] }
+export interface Captioned {
+  image: RgbImage;
+  lines: string[];
+}
 
 function fit(img: RgbImage): RgbImage {
   const scale = Math.min(CELL_HEIGHT / img.height, MAX_CELL_WIDTH / img.width);
-  return resizeBilinearAntialias(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)));
+  return resizeBilinearAntialias(
+    img,
+    Math.max(1, Math.round(img.width * scale)),
+    Math.max(1, Math.round(img.height * scale)),
+  );
 }
 
 /** One cell: the image fitted into 224 px of height, captions centred below. */
@@ -24,9 +32,20 @@ export function renderCell(item: Captioned): RgbImage {
   const width = Math.max(img.width, ...item.lines.map((l) => textWidth(l, SCALE))) + 2 * PAD;
   const height = CELL_HEIGHT + 2 * PAD + item.lines.length * LINE;
   const cell = { width, height, data: new Uint8Array(width * height * 3).fill(255) };
-  const left = Math.floor((width - img.width) / 2), top = PAD + Math.floor((CELL_HEIGHT - img.height) / 2);
-  for (let y = 0; y < img.height; y++) cell.data.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((top + y) * width + left) * 3);
-  item.lines.forEach((line, i) => drawText(cell, line, Math.floor((width - textWidth(line, SCALE)) / 2), CELL_HEIGHT + PAD + 4 + i * LINE, SCALE, i === 0 ? [0, 0, 0] : [90, 90, 90]));
+  const left = Math.floor((width - img.width) / 2),
+    top = PAD + Math.floor((CELL_HEIGHT - img.height) / 2);
+  for (let y = 0; y < img.height; y++)
+    cell.data.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((top + y) * width + left) * 3);
+  item.lines.forEach((line, i) =>
+    drawText(
+      cell,
+      line,
+      Math.floor((width - textWidth(line, SCALE)) / 2),
+      CELL_HEIGHT + PAD + 4 + i * LINE,
+      SCALE,
+      i === 0 ? [0, 0, 0] : [90, 90, 90],
+    ),
+  );
   return cell;
 }
 
@@ -54,7 +73,8 @@ export function renderGrid(items: Captioned[], perRow = 4): RgbImage {
   rows.forEach((row, r) => {
     let x0 = 0;
     for (const c of row) {
-      for (let y = 0; y < c.height; y++) out.data.set(c.data.subarray(y * c.width * 3, (y + 1) * c.width * 3), ((y0 + y) * width + x0) * 3);
+      for (let y = 0; y < c.height; y++)
+        out.data.set(c.data.subarray(y * c.width * 3, (y + 1) * c.width * 3), ((y0 + y) * width + x0) * 3);
       x0 += c.width;
     }
     y0 += rowHeights[r];

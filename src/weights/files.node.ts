@@ -1,6 +1,6 @@
 // Weight files on disk: read, hashed, and written atomically (temp file, then rename) so a
 // failed conversion leaves nothing behind.
-import { readBytes, sha256, writeFileAtomic } from '../files.js';
+import { readBytes, sha256, writeFileAtomic } from '../files.node.js';
 import type { TensorMap } from './host-tensor.js';
 import { type WeightFile, parseWeightFile } from './parse.js';
 import { WeightFileError, serializeSafetensors } from './safetensors.js';

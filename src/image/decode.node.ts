@@ -1,20 +1,11 @@
-// Image decoding by content (never by file extension): JPEG with our decoder (src/image/jpeg/,
-// bit-exact with the libjpeg-turbo that PIL uses), PNG with pngjs (palette, grayscale, alpha and
-// 16-bit included). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
+// Image decoding by content (never by file extension) in Node: JPEG with our decoder
+// (src/image/jpeg/, bit-exact with the libjpeg-turbo that PIL uses), PNG with pngjs (palette,
+// grayscale, alpha and 16-bit included; it needs Node's Buffer, so browsers decode through
+// src/browser/load.ts). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
 // not composited.
-import { InputError } from '../errors.js';
 import { PNG } from 'pngjs';
-import { sniffFormat, rgbFromRgba } from './format.js';
+import { ImageError, type RgbImage, rgbFromRgba, sniffFormat } from './format.js';
 import { decodeJpeg } from './jpeg/decode.js';
-
-export class ImageError extends InputError {}
-
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** width * height * 3 bytes, row-major RGB. */
-  data: Uint8Array;
-}
 
 export function decodeImage(bytes: Uint8Array, file: string): RgbImage {
   const format = sniffFormat(bytes);

@@ -7,12 +7,24 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
-import { sha256, writeFileAtomic } from '../files.js';
+import { sha256, writeFileAtomic } from '../files.node.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { serializeSafetensors } from '../weights/safetensors.js';
-import { MODEL_FORMAT, ModelError, type ModelJson, type SavedModel, parseHead, parseModelJson } from './model-format.js';
+import {
+  MODEL_FORMAT,
+  ModelError,
+  type ModelJson,
+  type SavedModel,
+  parseHead,
+  parseModelJson,
+} from './model-format.js';
 
-export function saveModel(dir: string, json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape }, weights: HeadWeights, adam: AdamState): void {
+export function saveModel(
+  dir: string,
+  json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
+  weights: HeadWeights,
+  adam: AdamState,
+): void {
   mkdirSync(dir, { recursive: true });
   const tensors: TensorMap = new Map();
   const shapes = headShapes(json.head);
@@ -24,7 +36,11 @@ export function saveModel(dir: string, json: Omit<ModelJson, 'format' | 'head'> 
   const bytes = serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
   const head = join(dir, 'head.safetensors');
   writeFileAtomic(`${head}.new`, bytes);
-  const full: ModelJson = { format: MODEL_FORMAT, ...json, head: { ...json.head, file: 'head.safetensors', sha256: sha256(bytes) } };
+  const full: ModelJson = {
+    format: MODEL_FORMAT,
+    ...json,
+    head: { ...json.head, file: 'head.safetensors', sha256: sha256(bytes) },
+  };
   writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(full, null, 2)}\n`);
   renameSync(`${head}.new`, head);
 }

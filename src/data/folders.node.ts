@@ -9,14 +9,17 @@ import { sniffFormat } from '../image/format.js';
 export class DataError extends InputError {}
 
 export const SPLITS = ['train', 'validation'] as const;
-export type Split = (typeof SPLITS)[number];
+export type SplitName = (typeof SPLITS)[number];
 
-export interface Sample { file: string; label: number }
+export interface Sample {
+  file: string;
+  label: number;
+}
 
 export interface Dataset {
   root: string;
   classes: string[];
-  splits: Record<Split, Sample[]>;
+  splits: Record<SplitName, Sample[]>;
   /** Files skipped because they are not JPEG or PNG (hidden files are not counted). */
   skipped: number;
 }
@@ -48,7 +51,7 @@ export function readImageFolders(root: string, limit = Infinity): Dataset {
     throw new DataError(`${root}: no such folder`);
   }
   if (!stat.isDirectory()) throw new DataError(`${root}: not a folder`);
-  const classSets = {} as Record<Split, string[]>;
+  const classSets = {} as Record<SplitName, string[]>;
   for (const split of SPLITS) {
     const dir = join(root, split);
     try {
@@ -59,13 +62,20 @@ export function readImageFolders(root: string, limit = Infinity): Dataset {
     if (!classSets[split].length) throw new DataError(`${dir}: no class folders`);
   }
   const classes = classSets.train;
-  for (const [a, b] of [['train', 'validation'], ['validation', 'train']] as const) {
+  for (const [a, b] of [
+    ['train', 'validation'],
+    ['validation', 'train'],
+  ] as const) {
     const only = classSets[a].filter((c) => !classSets[b].includes(c));
-    if (only.length) throw new DataError(`${join(root, a)}: class${only.length > 1 ? 'es' : ''} ${only.map((c) => `'${c}'`).join(', ')} ha${only.length > 1 ? 've' : 's'} no folder in ${b}/`);
+    if (only.length)
+      throw new DataError(
+        `${join(root, a)}: class${only.length > 1 ? 'es' : ''} ${only.map((c) => `'${c}'`).join(', ')} ` +
+          `ha${only.length > 1 ? 've' : 's'} no folder in ${b}/`,
+      );
   }
   if (classes.length < 2) throw new DataError(`${root}: needs at least 2 classes, found ${classes.length}`);
   let skipped = 0;
-  const splits = {} as Record<Split, Sample[]>;
+  const splits = {} as Record<SplitName, Sample[]>;
   for (const split of SPLITS) {
     splits[split] = [];
     classes.forEach((name, label) => {

@@ -39,12 +39,16 @@ export class Progress {
     const width = 24;
     const filled = Math.round((width * done) / Math.max(this.total, 1));
     const eta = (this.total - done) / Math.max(this.rate, 1e-9);
-    const line = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${this.rate.toFixed(1)} ${this.unit}/s ETA ${clock(eta)}${extra ? `  ${extra}` : ''}`;
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+    const rate = `${this.rate.toFixed(1)} ${this.unit}/s`;
+    const line = `${this.label} ${bar} ${done}/${this.total} ${rate} ETA ${clock(eta)}${extra ? `  ${extra}` : ''}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
   }
 
   finish(extra = ''): void {
-    const line = `${this.label}: ${this.done}/${this.total} ${this.unit} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(2)} ${this.unit}/s)${extra ? `  ${extra}` : ''}`;
+    const rate = `${this.rate.toFixed(2)} ${this.unit}/s`;
+    const done = `${this.done}/${this.total} ${this.unit} in ${this.seconds.toFixed(1)} s`;
+    const line = `${this.label}: ${done} (${rate})${extra ? `  ${extra}` : ''}`;
     this.stream.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 }

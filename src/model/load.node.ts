@@ -1,5 +1,5 @@
 // Backbone weights from the command line: a weight file on disk, or `random:SEED`.
-import { readWeightFile } from '../weights/files.js';
+import { readWeightFile } from '../weights/files.node.js';
 import { type BackboneWeights, backboneWeights, syntheticBackbone } from './backbone.js';
 
 /** Reads and validates a weight file, or for `random:SEED` builds synthetic ResNet-50 weights. */
