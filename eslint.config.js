@@ -23,7 +23,7 @@ const LAYERS = {
   autograd: ['gpu', 'kernels', 'util'],
   model: ['gpu', 'kernels', 'image', 'weights', 'util'],
   data: ['kernels', 'image', 'util'],
-  check: ['gpu', 'kernels', 'model', 'autograd', 'reference', 'weights', 'util'],
+  check: ['gpu', 'kernels', 'model', 'autograd', 'reference', 'image', 'weights', 'util'],
   train: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'util'],
   render: ['train', 'image', 'util'],
   browser: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'util'],

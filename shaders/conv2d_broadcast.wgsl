@@ -16,7 +16,7 @@ enable subgroups;
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 #include "common/subgroup_share.wgsl"
 
 @compute @workgroup_size(WG)
@@ -53,9 +53,6 @@ fn conv_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg
   for (var i = 0u; i < 16u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 2u; j++) {
-      let c = col + j;
-      if (c < k4) { store4(m * k4 + c, c, acc[i][j]); }
-    }
+    store_pair4(m * k4, col, k4, acc[i]);
   }
 }

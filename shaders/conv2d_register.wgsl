@@ -9,7 +9,7 @@
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 
 // Input offsets of the 8 pixels from row0 on at tap (kh, kw), with their padding checks.
 struct Taps { inside: array<bool, 8>, offset: array<u32, 8> }
@@ -60,10 +60,7 @@ fn conv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
   for (var i = 0u; i < 8u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 2u; j++) {
-      let c = col + j;
-      if (c < k4) { store4(m * k4 + c, c, acc[i][j]); }
-    }
+    store_pair4(m * k4, col, k4, acc[i]);
   }
 }
 
@@ -96,9 +93,6 @@ fn conv_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
   for (var i = 0u; i < 8u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 8u; j++) {
-      let k = col0 + j;
-      if (k < p.K) { store(m * p.K + k, k, acc[i][j / 4u][j % 4u]); }
-    }
+    store_eight(m * p.K, col0, p.K, acc[i]);
   }
 }

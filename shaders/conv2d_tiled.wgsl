@@ -8,7 +8,7 @@
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 
 var<workgroup> As: array<array<f32, 65>, 16>; // [r][pixel], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [r][channel]

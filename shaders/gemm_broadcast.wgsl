@@ -17,7 +17,7 @@ enable subgroups;
 
 #include "common/gemm_operands.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 #include "common/subgroup_share.wgsl"
 
 @compute @workgroup_size(WG)
@@ -52,11 +52,6 @@ fn gemm_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_in
   for (var i = 0u; i < 16u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 2u; j++) {
-      let c = col + j;
-      if (c < n4) {
-        store4(c_base + m * n4 + c, c, acc[i][j]);
-      }
-    }
+    store_pair4(c_base + m * n4, col, n4, acc[i]);
   }
 }

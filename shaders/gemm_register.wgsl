@@ -13,7 +13,7 @@
 
 #include "common/gemm_operands.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 
 @compute @workgroup_size(WG)
 fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -41,12 +41,7 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
   for (var i = 0u; i < 8u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 2u; j++) {
-      let c = col + j;
-      if (c < n4) {
-        store4(m * n4 + c, c, acc[i][j]);
-      }
-    }
+    store_pair4(m * n4, col, n4, acc[i]);
   }
 }
 
@@ -75,9 +70,6 @@ fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
   for (var i = 0u; i < 8u; i++) {
     let m = row0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < 8u; j++) {
-      let n = col0 + j;
-      if (n < p.N) { store(m * p.N + n, n, acc[i][j / 4u][j % 4u]); }
-    }
+    store_eight(m * p.N, col0, p.N, acc[i]);
   }
 }

@@ -14,7 +14,7 @@
 
 #include "common/gemm_operands.wgsl"
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 
 var<workgroup> As: array<array<f32, 65>, 16>; // [k][m], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][n]

@@ -13,7 +13,7 @@
 // P = N * ceil(H/m) * ceil(W/m) tiles; wino_* entry points are F(2x2), wino4_* F(4x4).
 
 #include "common/epilogue.wgsl"
-#include "common/row_blocks.wgsl"
+#include "common/register_tile.wgsl"
 
 @group(0) @binding(0) var<uniform> p: WinogradParams;
 

@@ -10,8 +10,11 @@ export {
   requestDevice,
 } from './gpu/device.js';
 export { Tensor } from './gpu/tensor.js';
+export { type StructLayout, type WgslType, wgslStruct } from './gpu/layout.js';
+export { type WgslSource, inlineWgsl, withStructs } from './gpu/shader.js';
 
-export { type Variant, KERNEL_VARIANTS, defaultVariant, supportsVariant } from './kernels/common.js';
+export { type Variant, KERNEL_VARIANTS, chooseVariant, defaultVariant, supportsVariant } from './kernels/common.js';
+export { KERNEL_SHADERS } from './kernels/shaders.js';
 export { type GemmOptions, batchedGemm, gemm } from './kernels/gemm.js';
 export { type Conv2dOptions, conv2d, conv2dOutputShape } from './kernels/conv2d.js';
 export { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from './kernels/winograd.js';

@@ -1,6 +1,7 @@
 // The one catalogue of kernel cases: GEMM and conv shapes (odd ones that no tile divides, and
 // every distinct conv of ResNet-50 from its plan), used by the tests, `node dist/selfcheck.js`
 // (the cases marked `quick`) and bench:kernels (the ResNet-50 convs and the GEMM size).
+import { PREPROCESSING } from '../image/preprocess.js';
 import { plan, resnetSpec } from '../model/architecture.js';
 import type { ConvShape } from '../reference/cpu.js';
 import { outputSize } from '../util/shapes.js';
@@ -94,7 +95,7 @@ export interface ConvLayer extends ConvCase {
  * Every distinct conv of ResNet-50 (torchvision v1.5) at a `size`x`size` input and batch
  * `batch`, walked from plan(): named by the first torchvision layer with that shape.
  */
-export function resnet50ConvLayers(batch = 1, size = 224): ConvLayer[] {
+export function resnet50ConvLayers(batch = 1, size: number = PREPROCESSING.size): ConvLayer[] {
   const p = plan(resnetSpec('resnet50'));
   const layers: ConvLayer[] = [];
   const seen = new Set<string>();
@@ -119,7 +120,8 @@ export function resnet50ConvLayers(batch = 1, size = 224): ConvLayer[] {
     return outputSize(H, c.kernel, c.stride, c.pad);
   };
   // The stem, then the 3x3/2 max pool.
-  let h = outputSize(add('conv1', size, p.stem, true, false), 3, 2, 1);
+  const pool = p.stemPool;
+  let h = outputSize(add('conv1', size, p.stem, true, false), pool.kernel, pool.stride, pool.pad);
   // Each block's main path, then its downsample (torchvision's order).
   for (const b of p.blocks) {
     let x = h;

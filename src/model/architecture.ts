@@ -48,6 +48,8 @@ export interface Block {
 export interface Plan {
   spec: ResNetSpec;
   stem: ConvBn;
+  /** The max pool after the stem. */
+  stemPool: { kernel: number; stride: number; pad: number };
   blocks: Block[];
   featureSize: number;
 }
@@ -85,7 +87,8 @@ export function plan(spec: ResNetSpec): Plan {
       inC = outC;
     }
   });
-  return { spec, stem: { ...convBn('conv1', 'bn1', 3, 64, 7, 2), pad: 3 }, blocks, featureSize: inC };
+  const stem = { ...convBn('conv1', 'bn1', 3, 64, 7, 2), pad: 3 };
+  return { spec, stem, stemPool: { kernel: 3, stride: 2, pad: 1 }, blocks, featureSize: inC };
 }
 
 export const IMAGENET_CLASS_COUNT = 1000;

@@ -11,6 +11,8 @@ import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
 import { type ConvBn, type Plan, IMAGENET_CLASS_COUNT, plan as makePlan } from './architecture.js';
 import type { BackboneWeights } from './backbone.js';
 import { BN_EPS, foldBatchNorm, oihwToHwio } from './prepare.js';
+import { PREPROCESSING } from '../image/preprocess.js';
+import { outputSize } from '../util/shapes.js';
 
 /** A conv on the GPU: HWIO weights for the direct kernel, or Winograd's [36, Cin, Cout] matrices. */
 interface FoldedConv {
@@ -112,21 +114,20 @@ export class ResNet {
   }
 
   /** Bytes of the largest activation of one image at this input size. */
-  activationBytesPerImage(height = 224, width = 224): number {
+  activationBytesPerImage(height: number = PREPROCESSING.size, width: number = PREPROCESSING.size): number {
     let h = height,
       w = width,
       largest = h * w * 3;
-    const out = (k: number, s: number, pad: number) => (x: number) => Math.floor((x + 2 * pad - k) / s) + 1;
-    const stem = this.plan.stem;
-    h = out(stem.kernel, stem.stride, stem.pad)(h);
-    w = out(stem.kernel, stem.stride, stem.pad)(w);
-    largest = Math.max(largest, h * w * stem.outC);
-    h = out(3, 2, 1)(h);
-    w = out(3, 2, 1)(w);
+    const through = (o: { kernel: number; stride: number; pad: number }) => {
+      h = outputSize(h, o.kernel, o.stride, o.pad);
+      w = outputSize(w, o.kernel, o.stride, o.pad);
+    };
+    through(this.plan.stem);
+    largest = Math.max(largest, h * w * this.plan.stem.outC);
+    through(this.plan.stemPool);
     for (const b of this.plan.blocks) {
       for (const c of b.convs) {
-        h = out(c.kernel, c.stride, c.pad)(h);
-        w = out(c.kernel, c.stride, c.pad)(w);
+        through(c);
         largest = Math.max(largest, h * w * c.outC);
       }
     }
@@ -134,7 +135,7 @@ export class ResNet {
   }
 
   /** The most images one forward may take without exceeding the adapter's binding and buffer limits. */
-  maxBatch(height = 224, width = 224): number {
+  maxBatch(height: number = PREPROCESSING.size, width: number = PREPROCESSING.size): number {
     const limit = Math.min(this.gpu.limits.maxStorageBufferBindingSize, this.gpu.limits.maxBufferSize);
     return Math.max(1, Math.floor(limit / this.activationBytesPerImage(height, width)));
   }
@@ -159,7 +160,7 @@ export class ResNet {
    */
   async forward(input: Tensor, options: { logits?: boolean } = {}): Promise<ForwardResult> {
     let x = await this.conv(input, this.plan.stem.conv, true);
-    const pooled = await maxPool2d(this.gpu, x, { kernel: 3, stride: 2, pad: 1 });
+    const pooled = await maxPool2d(this.gpu, x, this.plan.stemPool);
     x.release();
     x = pooled;
     for (const block of this.plan.blocks) {
@@ -191,8 +192,8 @@ export class ResNet {
     n: number,
     options: { logits?: boolean; height?: number; width?: number; maxBatch?: number } = {},
   ): Promise<EmbedResult> {
-    const H = options.height ?? 224,
-      W = options.width ?? 224;
+    const H = options.height ?? PREPROCESSING.size,
+      W = options.width ?? PREPROCESSING.size;
     const perImage = H * W * 3;
     if (images.length !== n * perImage)
       throw new Error(`embed: ${images.length} values are not ${n} images of ${H}x${W}x3`);

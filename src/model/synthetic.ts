@@ -1,6 +1,7 @@
 // Deterministic pseudo-random weights and inputs from a counter-based hash, so that a test
 // (and tools/make-resnet-golden.py, which mirrors this in numpy) can rebuild a whole network
 // without shipping it. Also the backbone of offline smoke runs (`--weights random:SEED`).
+import { PREPROCESSING } from '../image/preprocess.js';
 import { uniformStream } from '../util/random.js';
 import { elementCount } from '../util/shapes.js';
 import type { TensorMap } from '../weights/host-tensor.js';
@@ -37,7 +38,7 @@ export function syntheticWeights(plan: Plan, seed: number, classifier: boolean):
  * Normalized-looking NHWC inputs: noise with a per-image, per-channel contrast and offset (so
  * that images differ after global pooling), generated in NCHW order as PyTorch sees them.
  */
-export function syntheticImages(seed: number, n: number, size = 224): Float32Array {
+export function syntheticImages(seed: number, n: number, size: number = PREPROCESSING.size): Float32Array {
   const plane = size * size;
   const u = uniformStream(seed, 0xffff, n * 3 * plane);
   const v = uniformStream(seed, 0xfffe, n * 3 * 2);
