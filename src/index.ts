@@ -62,7 +62,7 @@ export { caption, predict } from './train/predict.js';
 
 export type { RgbImage } from './image/format.js';
 export { PREPROCESSING, preprocess } from './image/preprocess.js';
-export { type ImageFormat, rgbFromRgba, sniffFormat } from './image/format.js';
+export { DEFAULT_MAX_PIXELS, type ImageFormat, PixelLimitError, rgbFromRgba, sniffFormat } from './image/format.js';
 export { decodeJpeg } from './image/jpeg/decode.js';
 export { backboneFromBytes, decodeInBrowser, savedModelFromBytes, sha256Hex } from './browser/load.js';
 

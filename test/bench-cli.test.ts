@@ -26,6 +26,8 @@ describe('tool arguments', () => {
   for (const [entry, bad, message] of [
     ['dist/bench.js', ['--runs'], 'error: --runs needs a value (see --help)'],
     ['dist/bench.js', ['--gemm', 'x'], "error: --gemm: 'x' is not a valid value (an integer >= 1)"],
+    ['dist/bench.js', ['--runs', '0x2'], "error: --runs: '0x2' is not a valid value (an integer >= 1)"],
+    ['dist/bench.js', ['--batch', '2.5'], "error: --batch: '2.5' is not a valid value (an integer >= 1)"],
     ['dist/bench.js', ['--variant', 'fast'], "error: --variant: 'fast' is not one of register, broadcast, tiled"],
     ['dist/bench-resnet.js', ['--batches', '8,x'], "error: --batches: '8,x' is not a list of batch sizes"],
     ['dist/bench-train.js', ['--fast'], 'error: unknown option --fast (see --help)'],

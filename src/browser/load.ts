@@ -1,7 +1,14 @@
 // Loading in a browser, where files arrive as bytes (fetch, <input type=file>): weights, saved
 // models, and images (JPEGs by our PIL-exact decoder, other formats by the browser's).
-import type { RgbImage } from '../image/format.js';
-import { rgbFromRgba, sniffFormat } from '../image/format.js';
+import {
+  DEFAULT_MAX_PIXELS,
+  PixelLimitError,
+  type RgbImage,
+  pixelLimitProblem,
+  pngSize,
+  rgbFromRgba,
+  sniffFormat,
+} from '../image/format.js';
 import { decodeJpeg } from '../image/jpeg/decode.js';
 import { type BackboneWeights, backboneWeights } from '../model/backbone.js';
 import { ModelError, type SavedModel, parseHead, parseModelJson } from '../train/model-format.js';
@@ -30,12 +37,16 @@ export async function savedModelFromBytes(modelJson: string, head: Uint8Array, w
  * Decodes an image file: JPEGs with our decoder, which matches PIL's (and so the Node tools) to
  * the bit, anything else with the browser's own (exact for PNG).
  */
-export async function decodeInBrowser(blob: Blob, name = 'image'): Promise<RgbImage> {
+export async function decodeInBrowser(blob: Blob, name = 'image', maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
+  const png = pngSize(bytes);
+  const problem = png && pixelLimitProblem(png.width, png.height, maxPixels);
+  if (problem) throw new PixelLimitError(`${name}: ${problem}`);
   if (sniffFormat(bytes) === 'jpeg') {
     try {
-      return decodeJpeg(bytes);
+      return decodeJpeg(bytes, maxPixels);
     } catch (e) {
+      if (e instanceof PixelLimitError) throw new PixelLimitError(`${name}: ${e.message}`);
       throw new Error(`${name}: corrupt or unsupported JPEG (${(e as Error).message})`, { cause: e });
     }
   }

@@ -74,8 +74,10 @@ function convert(name: string, s: OptionSpec, raw: string | boolean | undefined)
     return text;
   }
   const n = Number(text);
+  // Decimal notation only: Number() would also take '0x2', '0b1' and ' 2 '.
+  const decimal = s.type === 'integer' ? /^[-+]?\d+$/ : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
   const ok =
-    text.trim() !== '' &&
+    decimal.test(text) &&
     Number.isFinite(n) &&
     (s.type === 'number' || Number.isInteger(n)) &&
     (s.min === undefined || n >= s.min) &&

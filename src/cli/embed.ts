@@ -3,6 +3,7 @@
 import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
+import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { PREPROCESSING, preprocess } from '../image/preprocess.js';
 import { loadBackbone } from '../model/backbone.js';
 import { readBackboneWeights } from '../model/load.node.js';
@@ -19,6 +20,12 @@ const COMMAND = {
     "top-5 ImageNet classes of each image, preprocessed like torchvision's evaluation transform.",
   positionals: { name: 'IMAGE...', min: 1 },
   options: {
+    'max-pixels': {
+      type: 'integer',
+      min: 1,
+      default: DEFAULT_MAX_PIXELS,
+      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
+    },
     weights: {
       type: 'string',
       value: 'FILE|random:SEED',
@@ -41,7 +48,7 @@ runCli(
     // Decode everything first: a bad image fails before any GPU work.
     const perImage = PREPROCESSING.size * PREPROCESSING.size * 3;
     const inputs = new Float32Array(positionals.length * perImage);
-    positionals.forEach((file, i) => inputs.set(preprocess(readImage(file)).input, i * perImage));
+    positionals.forEach((file, i) => inputs.set(preprocess(readImage(file, values['max-pixels'])).input, i * perImage));
     const weights = readBackboneWeights(values.weights);
     gpu = await Gpu.create({ log: !values.json });
     const model = loadBackbone(gpu, weights);

@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
+import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
@@ -19,6 +20,12 @@ const COMMAND = {
     'can draw them as a PNG grid and an HTML report.',
   positionals: { name: 'IMAGE...', min: 1 },
   options: {
+    'max-pixels': {
+      type: 'integer',
+      min: 1,
+      default: DEFAULT_MAX_PIXELS,
+      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
+    },
     model: {
       type: 'string',
       value: 'DIR',
@@ -47,7 +54,7 @@ runCli(
     const saved = loadModel(dir);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
     checkBackbone(saved, weights, dir);
-    const images = positionals.map(readImage);
+    const images = positionals.map((file) => readImage(file, v['max-pixels']));
     gpu = await Gpu.create({ log: false });
     const probs = await predict(gpu, saved, weights, images);
     const classes = saved.json.classes;

@@ -1,6 +1,7 @@
 // node dist/train.js --data DIR [options]: the training job (see --help).
 import { existsSync } from 'node:fs';
 import { readImageFolders } from '../data/folders.node.js';
+import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel } from '../train/model-files.node.js';
@@ -79,6 +80,12 @@ const COMMAND = {
       description: 'continue training a saved model (its settings are the defaults)',
     },
     'skip-bad-images': { type: 'flag', description: 'skip images that fail to decode instead of stopping' },
+    'max-pixels': {
+      type: 'integer',
+      min: 1,
+      default: DEFAULT_MAX_PIXELS,
+      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
+    },
   },
 } as const;
 
@@ -101,6 +108,7 @@ runCli(
       limit: v.limit ?? null,
       out: v.out ?? v.resume ?? 'model',
       skipBadImages: v['skip-bad-images'],
+      maxPixels: v['max-pixels'],
       resume: saved,
     };
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;

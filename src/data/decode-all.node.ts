@@ -21,9 +21,9 @@ export type WorkerReply =
   | { index: number; failure: string; stack?: string };
 
 /** One file, decoded, or why it is not an image; anything but a bad image throws. */
-export function decodeOrBad(file: string): { image: RgbImage } | { bad: string } {
+export function decodeOrBad(file: string, maxPixels?: number): { image: RgbImage } | { bad: string } {
   try {
-    return { image: readImage(file) };
+    return { image: readImage(file, maxPixels) };
   } catch (e) {
     if (e instanceof ImageError) return { bad: e.message };
     throw e;
@@ -37,7 +37,7 @@ function workerUrl(): URL | null {
 
 export async function decodeAll(
   files: readonly string[],
-  options: { skipBad: boolean; onProgress?: (done: number) => void; threads?: number },
+  options: { skipBad: boolean; maxPixels?: number; onProgress?: (done: number) => void; threads?: number },
 ): Promise<DecodeResult> {
   const images: (RgbImage | null)[] = new Array(files.length).fill(null);
   const bad: string[] = [];
@@ -50,7 +50,7 @@ export async function decodeAll(
   const threads = Math.min(options.threads ?? availableParallelism(), Math.ceil(files.length / 8));
   if (!url || threads < 2) {
     for (let i = 0; i < files.length; i++) {
-      const result = decodeOrBad(files[i]);
+      const result = decodeOrBad(files[i], options.maxPixels);
       if ('bad' in result) fail(result.bad);
       else images[i] = result.image;
       options.onProgress?.(++done);
@@ -67,7 +67,7 @@ export async function decodeAll(
             const send = () => {
               if (next >= files.length) return resolve();
               const index = next++;
-              worker.postMessage({ index, file: files[index] });
+              worker.postMessage({ index, file: files[index], maxPixels: options.maxPixels });
             };
             worker.on('message', (m: WorkerReply) => {
               try {

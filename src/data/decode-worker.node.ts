@@ -4,10 +4,10 @@
 import { parentPort } from 'node:worker_threads';
 import { type WorkerReply, decodeOrBad } from './decode-all.node.js';
 
-parentPort!.on('message', (job: { index: number; file: string }) => {
+parentPort!.on('message', (job: { index: number; file: string; maxPixels?: number }) => {
   let reply: WorkerReply;
   try {
-    const result = decodeOrBad(job.file);
+    const result = decodeOrBad(job.file, job.maxPixels);
     if ('bad' in result) reply = { index: job.index, bad: result.bad };
     else {
       const { width, height, data } = result.image;

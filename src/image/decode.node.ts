@@ -4,17 +4,31 @@
 // src/browser/load.ts). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
 // not composited.
 import { PNG } from 'pngjs';
-import { ImageError, type RgbImage, rgbFromRgba, sniffFormat } from './format.js';
+import {
+  DEFAULT_MAX_PIXELS,
+  ImageError,
+  PixelLimitError,
+  type RgbImage,
+  pixelLimitProblem,
+  pngSize,
+  rgbFromRgba,
+  sniffFormat,
+} from './format.js';
 import { decodeJpeg } from './jpeg/decode.js';
 
-export function decodeImage(bytes: Uint8Array, file: string): RgbImage {
+/** Decodes JPEG or PNG bytes; images over `maxPixels` are refused from their header, before decoding. */
+export function decodeImage(bytes: Uint8Array, file: string, maxPixels = DEFAULT_MAX_PIXELS): RgbImage {
   const format = sniffFormat(bytes);
   if (!format) throw new ImageError(`${file}: not a JPEG or PNG image`);
   try {
-    if (format === 'jpeg') return decodeJpeg(bytes);
+    if (format === 'jpeg') return decodeJpeg(bytes, maxPixels);
+    const size = pngSize(bytes);
+    const problem = size && pixelLimitProblem(size.width, size.height, maxPixels);
+    if (problem) throw new PixelLimitError(problem);
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return rgbFromRgba(png.data, png.width, png.height);
   } catch (e) {
+    if (e instanceof PixelLimitError) throw new PixelLimitError(`${file}: ${e.message} (see --max-pixels)`);
     const why = (e as Error).message || String(e);
     throw new ImageError(`${file}: corrupt or unsupported ${format.toUpperCase()} (${why.split('\n')[0]})`);
   }

@@ -3,6 +3,6 @@ import { readBytes } from '../files.node.js';
 import { decodeImage } from './decode.node.js';
 import { ImageError, type RgbImage } from './format.js';
 
-export function readImage(path: string): RgbImage {
-  return decodeImage(readBytes(path, ImageError), path);
+export function readImage(path: string, maxPixels?: number): RgbImage {
+  return decodeImage(readBytes(path, ImageError), path, maxPixels);
 }

@@ -5,6 +5,9 @@ import { InputError } from '../errors.js';
 /** A file that is not a decodable image. */
 export class ImageError extends InputError {}
 
+/** An image refused for its declared size (DEFAULT_MAX_PIXELS), before decoding. */
+export class PixelLimitError extends ImageError {}
+
 export interface RgbImage {
   width: number;
   height: number;
@@ -42,4 +45,24 @@ export function rgbFromRgba(rgba: ArrayLike<number>, width: number, height: numb
     data[j + 2] = rgba[i + 2];
   }
   return { width, height, data };
+}
+
+/**
+ * Images over this many pixels are refused before any pixel memory is allocated, so that a
+ * few-KB file declaring a huge image cannot take gigabytes (PIL refuses above about 179 million).
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** Why an image of width x height is refused under the limit, or null. */
+export function pixelLimitProblem(width: number, height: number, maxPixels: number): string | null {
+  if (width * height <= maxPixels) return null;
+  const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} megapixels`;
+  return `${width}x${height} is ${mp(width * height)}, over the limit of ${mp(maxPixels)}`;
+}
+
+/** The size a PNG declares in its IHDR chunk, or null if the header is not there. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

@@ -1,5 +1,5 @@
 // From weights to a ResNet on the GPU: the architecture comes from our metadata or is
-// recognised from the tensor shapes. No Node APIs (browsers use this too; model/load.ts reads files).
+// recognised from the tensor shapes. No Node APIs (browsers use this too; model/load.node.ts reads files).
 import type { Gpu } from '../gpu/context.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { type WeightFile, floatTensors } from '../weights/parse.js';

@@ -25,6 +25,13 @@ export function saveModel(
   weights: HeadWeights,
   adam: AdamState,
 ): void {
+  // Never over a good model with a worse-formed one: NaN weights or a model.json that would
+  // not load again are refused before anything is written.
+  for (const name of HEAD_PARAMETERS) {
+    if (!weights[name].every(Number.isFinite)) {
+      throw new ModelError(`${dir}: not saved: ${name} holds NaN or infinite values (training diverged?)`);
+    }
+  }
   mkdirSync(dir, { recursive: true });
   const tensors: TensorMap = new Map();
   const shapes = headShapes(json.head);
@@ -35,13 +42,15 @@ export function saveModel(
   });
   const bytes = serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
   const head = join(dir, 'head.safetensors');
-  writeFileAtomic(`${head}.new`, bytes);
   const full: ModelJson = {
     format: MODEL_FORMAT,
     ...json,
     head: { ...json.head, file: 'head.safetensors', sha256: sha256(bytes) },
   };
-  writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(full, null, 2)}\n`);
+  const text = `${JSON.stringify(full, null, 2)}\n`;
+  parseModelJson(text, `${dir} (not saved)`);
+  writeFileAtomic(`${head}.new`, bytes);
+  writeFileAtomic(join(dir, 'model.json'), text);
   renameSync(`${head}.new`, head);
 }
 
@@ -55,7 +64,12 @@ export function loadModel(dir: string): SavedModel {
   const json = parseModelJson(readFileSync(jsonPath, 'utf8'), dir);
   const h = json.head;
   const head = join(dir, h.file);
-  const readHead = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : null);
+  // Only regular files: a link to /dev/zero or a FIFO would hang the read.
+  const readHead = (path: string) => {
+    if (!existsSync(path)) return null;
+    if (!statSync(path).isFile()) fail(`${h.file} is not a regular file`);
+    return new Uint8Array(readFileSync(path));
+  };
   let bytes = readHead(head);
   if (!bytes || sha256(bytes) !== h.sha256) {
     // A save that stopped between model.json and the final rename.

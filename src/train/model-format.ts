@@ -1,13 +1,16 @@
 // The saved model's format, without Node APIs (browsers load saved models through here):
 // model.json (architecture, classes, preprocessing, head sizes, backbone weights' sha256,
-// settings, history) checked for completeness, and the head's weights and Adam state.
+// settings, history) validated field by field against its schema on every load, and the
+// head's weights and Adam state.
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
 import type { AugmentMode } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import { PREPROCESSING } from '../image/preprocess.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { BackboneWeights } from '../model/backbone.js';
+import { RESNETS } from '../model/architecture.js';
 import { parseSafetensors } from '../weights/safetensors.js';
+import { type Check, SchemaError, array, boolean, nullable, number, object, oneOf, string } from './schema.js';
 
 export class ModelError extends InputError {}
 
@@ -42,6 +45,55 @@ export interface ModelJson {
   history: EpochRecord[];
 }
 
+const positiveInteger = number({ integer: true, min: 1 });
+const finite = number();
+const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: 'a sha256 in hex' });
+const lossAndAccuracy = object<{ loss: number; acc: number }>({ loss: finite, acc: number({ min: 0, max: 1 }) });
+
+/** model.json's schema, typed against ModelJson. */
+const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
+  format: string(),
+  architecture: oneOf(Object.keys(RESNETS)),
+  classes: array(string({ pattern: /\S/, what: 'a class name' }), { min: 2 }),
+  preprocessing: object<ModelJson['preprocessing']>({
+    size: positiveInteger,
+    resize: string(),
+    mean: array(finite),
+    std: array(number({ above: 0 })),
+  }),
+  head: object<ModelJson['head']>({
+    features: positiveInteger,
+    hidden: positiveInteger,
+    classes: positiveInteger,
+    // A file in the model's own folder: no path.
+    file: string({ pattern: /^(?!\.\.?$)[\w.-]+$/, what: 'a file name in the model folder' }),
+    sha256: sha256Hex,
+  }),
+  backbone: object<ModelJson['backbone']>({
+    weights: string(),
+    sha256: string({ pattern: /^([0-9a-f]{64}|synthetic:\d+)$/, what: 'a sha256 in hex or synthetic:SEED' }),
+    synthetic: boolean,
+  }),
+  training: object<TrainingSettings>({
+    batchSize: positiveInteger,
+    lr: number({ above: 0 }),
+    augment: oneOf(['full', 'flip', 'none']),
+    fill: oneOf(['constant', 'nearest']),
+    seed: number({ integer: true, min: 0 }),
+    limit: nullable(positiveInteger),
+    data: string(),
+  }),
+  history: array(
+    object<EpochRecord>({
+      epoch: positiveInteger,
+      train: lossAndAccuracy,
+      validation: lossAndAccuracy,
+      seconds: number({ min: 0 }),
+      imagesPerSecond: number({ min: 0 }),
+    }),
+  ),
+});
+
 export interface SavedModel {
   json: ModelJson;
   weights: HeadWeights;
@@ -57,24 +109,25 @@ export function parseModelJson(text: string, where: string): ModelJson {
   const fail = (why: string): never => {
     throw new ModelError(`${where}: ${why}`);
   };
-  let json: ModelJson;
+  let raw: unknown;
   try {
-    json = JSON.parse(text);
+    raw = JSON.parse(text);
   } catch {
     return fail('model.json is not valid JSON');
   }
-  if (json.format !== MODEL_FORMAT)
-    fail(`model.json has format ${JSON.stringify(json.format)}, expected ${MODEL_FORMAT}`);
-  const h = json.head;
-  if (
-    !Array.isArray(json.classes) ||
-    json.classes.length < 2 ||
-    !h ||
-    ![h.features, h.hidden, h.classes].every((n) => Number.isInteger(n) && n > 0) ||
-    h.classes !== json.classes.length
-  ) {
-    fail('model.json is incomplete (classes and head sizes)');
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (format !== MODEL_FORMAT) fail(`model.json has format ${JSON.stringify(format)}, expected ${MODEL_FORMAT}`);
+  let json: ModelJson;
+  try {
+    json = MODEL_JSON(raw, '');
+  } catch (e) {
+    if (!(e instanceof SchemaError)) throw e;
+    return fail(`model.json: ${e.message}`);
   }
+  if (json.head.classes !== json.classes.length)
+    fail(`model.json: head.classes is ${json.head.classes} but ${json.classes.length} classes are named`);
+  const names = new Set(json.classes.map((c) => c.normalize('NFC')));
+  if (names.size !== json.classes.length) fail('model.json: classes names a class twice');
   return json;
 }
 
@@ -88,6 +141,9 @@ export function parseHead(json: ModelJson, bytes: Uint8Array, where: string): Sa
     const t = tensors.get(name);
     if (!t || t.dtype !== 'float32' || t.shape.join() !== shapes[name].join()) {
       throw new ModelError(`${where}: ${h.file}: tensor ${name} is missing or not float32 [${shapes[name]}]`);
+    }
+    if (!(t.data as Float32Array).every(Number.isFinite)) {
+      throw new ModelError(`${where}: ${h.file}: tensor ${name} holds NaN or infinite values`);
     }
     weights[name] = t.data as Float32Array;
   }

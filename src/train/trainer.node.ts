@@ -39,6 +39,8 @@ export interface TrainOptions {
   limit: number | null;
   out: string;
   skipBadImages: boolean;
+  /** Images declaring more pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
   resume: SavedModel | null;
   onEpoch?: (record: EpochRecord) => void;
   log?: (line: string) => void;
@@ -119,7 +121,7 @@ export async function train(
   const decodeProgress = new Progress('decode', files.length);
   const decoded = await decodeAll(
     files.map((s) => s.file),
-    { skipBad: o.skipBadImages, onProgress: (d) => decodeProgress.update(d) },
+    { skipBad: o.skipBadImages, maxPixels: o.maxPixels, onProgress: (d) => decodeProgress.update(d) },
   );
   const skipped = decoded.bad.length ? `, ${decoded.bad.length} bad image(s) skipped` : '';
   decodeProgress.finish(`${decoded.threads} thread${decoded.threads > 1 ? 's' : ''}${skipped}`);

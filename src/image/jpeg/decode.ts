@@ -3,6 +3,7 @@
 // extended and progressive Huffman JPEGs, 8-bit, with 1 (grey), 3 (YCbCr or RGB) or 4 (CMYK or
 // YCCK) components and any integral sampling. The layout of a scan is T.81's; how the colour
 // space is guessed follows libjpeg's default_decompress_parms.
+import { PixelLimitError, pixelLimitProblem } from '../format.js';
 import { cmykToRgb, upsample, yccToRgb, type Plane } from './color.js';
 import { HuffmanTable, JpegFormatError, ZIGZAG, decodeScan, nextMarker, type ScanComponent } from './entropy.js';
 import { idctIslow } from './idct.js';
@@ -27,13 +28,16 @@ interface Frame {
 
 const u16 = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
 
-function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean): Frame {
+function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean, maxPixels: number): Frame {
   if (b[p] !== 8) throw new JpegFormatError(`${b[p]}-bit samples are not supported`);
   const height = u16(b, p + 1),
     width = u16(b, p + 3),
     n = b[p + 5];
   if (height === 0) throw new JpegFormatError('image height defined by a DNL marker is not supported');
   if (width === 0) throw new JpegFormatError('image width is zero');
+  // Before the coefficient arrays are allocated.
+  const tooLarge = pixelLimitProblem(width, height, maxPixels);
+  if (tooLarge) throw new PixelLimitError(tooLarge);
   if (n === 0 || p + 6 + 3 * n > end) throw new JpegFormatError('bad frame header');
   const sampling = Array.from({ length: n }, (_, i) => ({
     id: b[p + 6 + 3 * i],
@@ -63,8 +67,11 @@ function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean):
   return { width, height, progressive, components, maxH, maxV, mcusPerLine, mcusPerColumn };
 }
 
-/** Decodes a JPEG file to 8-bit RGB (width * height * 3), as PIL's Image.convert('RGB') would. */
-export function decodeJpeg(b: Uint8Array): { width: number; height: number; data: Uint8Array } {
+/**
+ * Decodes a JPEG file to 8-bit RGB (width * height * 3), as PIL's Image.convert('RGB') would.
+ * A frame of more than `maxPixels` pixels is refused before anything is allocated.
+ */
+export function decodeJpeg(b: Uint8Array, maxPixels = Infinity): { width: number; height: number; data: Uint8Array } {
   if (b[0] !== 0xff || b[1] !== 0xd8) throw new JpegFormatError('no start-of-image marker');
   const quant: (Int16Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
@@ -126,7 +133,7 @@ export function decodeJpeg(b: Uint8Array): { width: number; height: number; data
       case 0xc1:
       case 0xc2: // SOF0 baseline, SOF1 extended, SOF2 progressive (Huffman)
         if (frame) throw new JpegFormatError('more than one frame');
-        frame = readFrame(b, p, end, marker === 0xc2);
+        frame = readFrame(b, p, end, marker === 0xc2, maxPixels);
         break;
       case 0xda: {
         // SOS

@@ -1,7 +1,9 @@
 // Huffman entropy decoding of JPEG scans (ITU T.81 F.2 and G.2): baseline and progressive
 // (DC first/refine, AC first/refine with end-of-band runs), restart intervals. Coefficients
 // land dezigzagged in each component's block array. Like libjpeg, a marker met inside entropy
-// data reads as zero bits; running out of file is an error (PIL reports a truncated image).
+// data reads as zero bits, but only for the few bytes that decoding the scan's last codes may
+// look ahead: data that ends early is an error, as is running out of file (PIL reports a
+// truncated image), so a tiny file declaring a huge image cannot decode zeros for minutes.
 
 export class JpegFormatError extends Error {}
 
@@ -16,6 +18,9 @@ export const ZIGZAG = new Uint8Array([
 ]);
 
 const LOOKAHEAD = 9;
+
+/** Zero bytes read past a marker before the data counts as ended early (the bit buffer looks 4 ahead). */
+const MAX_ZERO_FILL = 64;
 
 /** A canonical Huffman table: a 9-bit lookup for short codes, max-code lists for the rest. */
 export class HuffmanTable {
@@ -51,6 +56,8 @@ export class BitReader {
   private bits = 0;
   /** The marker that ended the entropy data, once met. */
   private atMarker = false;
+  /** Zero bytes read since the marker. */
+  private zeroFill = 0;
 
   constructor(
     private readonly data: Uint8Array,
@@ -60,6 +67,9 @@ export class BitReader {
   private fill(): void {
     while (this.bits <= 24) {
       let byte = 0;
+      if (this.atMarker && ++this.zeroFill > MAX_ZERO_FILL) {
+        throw new JpegFormatError('entropy-coded data ends early (truncated or corrupt)');
+      }
       if (!this.atMarker) {
         if (this.pos >= this.data.length) throw new JpegFormatError('truncated entropy-coded data');
         byte = this.data[this.pos];
@@ -122,6 +132,7 @@ export class BitReader {
     this.acc = 0;
     this.bits = 0;
     this.atMarker = false;
+    this.zeroFill = 0;
     const at = nextMarker(this.data, this.pos);
     if (at < 0 || this.data[at + 1] < 0xd0 || this.data[at + 1] > 0xd7)
       throw new JpegFormatError('missing restart marker');
