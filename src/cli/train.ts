@@ -4,7 +4,7 @@ import { readImageFolders } from '../data/folders.node.js';
 import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
-import { loadModel } from '../train/model-files.node.js';
+import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
 import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
 import { writeFileAtomic } from '../files.node.js';
@@ -35,8 +35,7 @@ const COMMAND = {
     hidden: {
       type: 'integer',
       min: 1,
-      default: ARTICLE_SETTINGS.hidden,
-      description: "width of the head's hidden ReLU layer",
+      description: `width of the head's hidden ReLU layer, for a new model (default: ${ARTICLE_SETTINGS.hidden})`,
     },
     augment: {
       type: 'choice',
@@ -96,12 +95,18 @@ runCli(
     const data = required('data', v.data);
     const saved = v.resume ? loadModel(v.resume) : null;
     const prior = saved?.json.training;
+    if (saved && v.hidden !== undefined && v.hidden !== saved.json.head.hidden) {
+      throw new UsageError(
+        `--hidden ${v.hidden}: the resumed model's head has ${saved.json.head.hidden} hidden units; ` +
+          '--hidden applies to new models only',
+      );
+    }
     const options = {
       data,
       epochs: v.epochs,
       batchSize: v['batch-size'] ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
       lr: v.lr ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
-      hidden: v.hidden,
+      hidden: v.hidden ?? ARTICLE_SETTINGS.hidden,
       augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
       fill: v.fill ?? prior?.fill ?? ARTICLE_SETTINGS.fill,
       seed: v.seed ?? prior?.seed ?? 0,
@@ -118,6 +123,8 @@ runCli(
           `(or use --weights random:SEED for an offline smoke run)`,
       );
     }
+    // The output folder is taken (and so checked writable) before any work.
+    const release = lockModelFolder(options.out);
     const dataset = readImageFolders(options.data, options.limit ?? Infinity);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
@@ -129,8 +136,15 @@ runCli(
       `data: ${options.data}: train ${counts('train')}; validation ` +
         `${counts('validation')}${dataset.skipped ? `; ${dataset.skipped} non-image file(s) ignored` : ''}`,
     );
-    gpu = await Gpu.create();
     const records: EpochRecord[] = [];
+    // Ctrl-C says what the folder holds: the last epoch saved, or the model as it was.
+    process.once('SIGINT', () => {
+      const last = records.at(-1);
+      const kept = last ? `holds epoch ${last.epoch}` : saved ? 'is unchanged' : 'holds no model';
+      process.stderr.write(`\ninterrupted: ${options.out} ${kept}\n`);
+      process.exit(130);
+    });
+    gpu = await Gpu.create();
     const start = performance.now();
     await train(gpu, weights, dataset, {
       ...options,
@@ -143,6 +157,7 @@ runCli(
       `saved ${options.out}/model.json and ${options.out}/head.safetensors ` +
         `(${((performance.now() - start) / 1000).toFixed(1)} s in all)`,
     );
+    release();
   },
   () => gpu?.destroy(),
 );

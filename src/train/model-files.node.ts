@@ -1,13 +1,27 @@
 // A trained model on disk: OUT/model.json (architecture, classes, preprocessing, head sizes,
 // backbone weights' sha256, settings, history) and OUT/head.safetensors (head weights and
-// Adam state). model.json is the commit point: the new head is written beside the old one
-// as head.safetensors.new, then model.json (naming the new head's sha256) replaces the old
-// one atomically, then the head is renamed into place. An interrupted save leaves either the
-// previous model or the new one, and load() finishes a save that stopped after model.json.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Adam state). One writer per folder (OUT/model.lock). model.json is the commit point: the
+// new head is written and fsynced beside the old one under a name of this writer's own, then
+// model.json (naming the new head's sha256) replaces the old one atomically, then the head is
+// renamed into place and the folder fsynced. An interrupted save leaves either the previous
+// model or the new one; load() reads a head staged by a save that stopped after model.json
+// without writing anything, and the next save removes what interrupted saves left.
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
-import { sha256, writeFileAtomic } from '../files.node.js';
+import { OutputError, fsyncFolder, reason, sha256, stagingName, writeDurable, writeFileAtomic } from '../files.node.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { serializeSafetensors } from '../weights/safetensors.js';
 import {
@@ -18,6 +32,80 @@ import {
   parseHead,
   parseModelJson,
 } from './model-format.js';
+
+const LOCK = 'model.lock';
+const HEAD = 'head.safetensors';
+/** Model folders this process holds the lock of. */
+const held = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Makes `dir` this process's to write: creates it and its model.lock (exclusively), so a
+ * second trainer on the same folder stops with a clear error while a lock left by a process
+ * that is gone is taken over. Fails at once, naming the folder, where it cannot be written.
+ * Returns the release (also run at exit); nested calls in one process share the lock.
+ */
+export function lockModelFolder(dir: string): () => void {
+  const key = resolve(dir);
+  if (held.has(key)) return () => {};
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OutputError(`${dir}: is a file, not a folder`);
+  const created = !existsSync(dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new OutputError(`${dir}: cannot create the model folder (${reason(e)})`);
+  }
+  const lock = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new OutputError(`${dir}: cannot write the model here (${reason(e)})`);
+      }
+      let owner: { pid?: number; host?: string; since?: string } = {};
+      try {
+        owner = JSON.parse(readFileSync(lock, 'utf8'));
+      } catch {
+        // unreadable or half-written: its writer is gone
+      }
+      if (owner.pid && owner.host === hostname() && isAlive(owner.pid)) {
+        throw new OutputError(
+          `${dir}: another process (pid ${owner.pid}, since ${owner.since}) is writing this model; ` +
+            'wait for it to finish or choose another folder',
+        );
+      }
+      rmSync(lock, { force: true });
+      continue;
+    }
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+    closeSync(fd);
+    held.add(key);
+    // A folder made for a run that saved nothing goes again, so a failed run leaves no trace.
+    const release = () => {
+      if (!held.delete(key)) return;
+      rmSync(lock, { force: true });
+      if (created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', release);
+    return release;
+  }
+  throw new OutputError(`${dir}: cannot take the model lock (${LOCK})`);
+}
+
+/** Staging files a save of this folder left behind (only ever stale while we hold its lock). */
+function staleFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.\d+-[0-9a-f]+\.(tmp|new)$/.test(f) || f === `${HEAD}.new`);
+}
 
 export function saveModel(
   dir: string,
@@ -32,7 +120,21 @@ export function saveModel(
       throw new ModelError(`${dir}: not saved: ${name} holds NaN or infinite values (training diverged?)`);
     }
   }
-  mkdirSync(dir, { recursive: true });
+  const release = lockModelFolder(dir);
+  try {
+    for (const f of staleFiles(dir)) rmSync(join(dir, f), { force: true });
+    commit(dir, json, weights, adam);
+  } finally {
+    release();
+  }
+}
+
+function commit(
+  dir: string,
+  json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
+  weights: HeadWeights,
+  adam: AdamState,
+): void {
   const tensors: TensorMap = new Map();
   const shapes = headShapes(json.head);
   for (const name of HEAD_PARAMETERS) tensors.set(name, { dtype: 'float32', shape: shapes[name], data: weights[name] });
@@ -41,17 +143,25 @@ export function saveModel(
     tensors.set(`adam.v.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.v[i] });
   });
   const bytes = serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
-  const head = join(dir, 'head.safetensors');
+  const head = join(dir, HEAD);
   const full: ModelJson = {
     format: MODEL_FORMAT,
     ...json,
-    head: { ...json.head, file: 'head.safetensors', sha256: sha256(bytes) },
+    head: { ...json.head, file: HEAD, sha256: sha256(bytes) },
   };
   const text = `${JSON.stringify(full, null, 2)}\n`;
   parseModelJson(text, `${dir} (not saved)`);
-  writeFileAtomic(`${head}.new`, bytes);
+  // The new head beside the old one, then model.json naming it (the commit point), then the rename.
+  const staged = stagingName(head, 'new');
+  try {
+    writeDurable(staged, bytes);
+  } catch (e) {
+    rmSync(staged, { force: true });
+    throw new OutputError(`${head}: cannot write (${reason(e)})`);
+  }
   writeFileAtomic(join(dir, 'model.json'), text);
-  renameSync(`${head}.new`, head);
+  renameSync(staged, head);
+  fsyncFolder(dir);
 }
 
 export function loadModel(dir: string): SavedModel {
@@ -72,12 +182,12 @@ export function loadModel(dir: string): SavedModel {
   };
   let bytes = readHead(head);
   if (!bytes || sha256(bytes) !== h.sha256) {
-    // A save that stopped between model.json and the final rename.
-    const pending = readHead(`${head}.new`);
-    if (pending && sha256(pending) === h.sha256) {
-      renameSync(`${head}.new`, head);
-      bytes = pending;
-    } else fail(bytes ? `${h.file} does not match model.json (sha256 differs)` : `${h.file} is missing`);
+    // A save that stopped between model.json and the final rename: its staged head is read
+    // where it lies (nothing is written, so read-only folders load too); the next save tidies.
+    const staged = readdirSync(dir).filter((f) => f.startsWith(`${h.file}.`) && f.endsWith('.new'));
+    const pending = staged.map((f) => readHead(join(dir, f))).find((b) => b && sha256(b) === h.sha256);
+    if (pending) bytes = pending;
+    else fail(bytes ? `${h.file} does not match model.json (sha256 differs)` : `${h.file} is missing`);
   }
   return parseHead(json, bytes!, dir);
 }
