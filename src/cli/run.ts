@@ -19,7 +19,8 @@ export function runCli(main: () => Promise<void>, cleanup?: () => void): void {
       }
       const error = e instanceof Error ? e : new Error(String(e));
       const input = error instanceof InputError;
-      process.stderr.write(`error: ${error.message}\n`);
+      // One line: the first of the message (GPU validation messages run to several).
+      process.stderr.write(`error: ${error.message.split('\n')[0]}\n`);
       if (!input && process.env.DEBUG) process.stderr.write(`${error.stack}\n`);
       process.exit(input ? 2 : 1);
     });

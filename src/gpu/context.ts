@@ -106,10 +106,17 @@ export class Gpu {
       this.pendingUniforms.push(uniform);
       entries.push({ binding: 0, resource: { buffer: uniform, size: d.params.byteLength } });
     }
+    const limit = this.device.limits.maxStorageBufferBindingSize;
     d.buffers.forEach((b, i) => {
       if (!b) return;
       const buffer = b instanceof Tensor ? b.buffer : b;
       const size = b instanceof Tensor ? b.byteLength : buffer.size;
+      if (size > limit) {
+        const name = buffer.label ? ` ${buffer.label}` : '';
+        throw new Error(
+          `${d.kernel}: buffer${name} of ${size} bytes is over this adapter's storage binding limit (${limit})`,
+        );
+      }
       entries.push({ binding: i + 1, resource: { buffer, size } });
     });
     this.recorded.push({ kernel: d.kernel, pipeline: d.pipeline, entries, workgroups: d.workgroups });

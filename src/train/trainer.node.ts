@@ -9,7 +9,9 @@ import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import { type FillMode, IDENTITY } from '../kernels/augment.js';
+import { plan } from '../model/architecture.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
+import { InputError } from '../errors.js';
 import type { ResNet } from '../model/resnet.js';
 import { backboneFeatures } from './features.js';
 import { saveModel } from './model-files.node.js';
@@ -110,6 +112,19 @@ async function evaluate(
   return { loss: loss / labels.length, acc: correct / labels.length };
 }
 
+/** The head's largest weight must fit one storage binding: said before any work, naming --hidden. */
+function checkHeadFits(gpu: Gpu, shape: HeadShape): void {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const bytes = Math.max(shape.features * shape.hidden, shape.hidden * shape.classes) * 4;
+  if (bytes > limit) {
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+    throw new InputError(
+      `--hidden ${shape.hidden}: the head's first layer would take ${mib(bytes)}, ` +
+        `over this adapter's storage binding limit of ${mib(limit)}`,
+    );
+  }
+}
+
 export async function train(
   gpu: Gpu,
   weights: BackboneWeights,
@@ -117,6 +132,14 @@ export async function train(
   o: TrainOptions,
 ): Promise<EpochRecord[]> {
   const log = o.log ?? ((line: string) => console.log(line));
+  checkHeadFits(
+    gpu,
+    o.resume?.json.head ?? {
+      features: plan(weights.spec).featureSize,
+      hidden: o.hidden,
+      classes: dataset.classes.length,
+    },
+  );
   const files = [...dataset.splits.train, ...dataset.splits.validation];
   const decodeProgress = new Progress('decode', files.length);
   const decoded = await decodeAll(
