@@ -125,7 +125,8 @@ runCli(
     }
     // The output folder is taken (and so checked writable) before any work.
     const release = lockModelFolder(options.out);
-    const dataset = readImageFolders(options.data, options.limit ?? Infinity);
+    const dataset = readImageFolders(options.data, options.limit ?? Infinity, { skipBad: options.skipBadImages });
+    for (const note of dataset.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
     if (weights.synthetic)

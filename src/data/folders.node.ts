@@ -1,8 +1,10 @@
 // Image folders in Keras/torchvision layout: ROOT/train/<class>/* and ROOT/validation/<class>/*.
-// Class index = alphabetical order of the folder names. Files are recognised by content;
-// hidden files and non-images are skipped and counted.
+// Class index = alphabetical order of the folder names. Files are recognised by content and
+// links followed; hidden files and non-images are skipped and counted, anything else skipped
+// is said in a note.
 import { InputError } from '../errors.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { reason } from '../files.node.js';
 import { join } from 'node:path';
 import { sniffFormat } from '../image/format.js';
 
@@ -22,13 +24,32 @@ export interface Dataset {
   splits: Record<SplitName, Sample[]>;
   /** Files skipped because they are not JPEG or PNG (hidden files are not counted). */
   skipped: number;
+  /** What else was skipped or followed, and why, one line each (nested folders, unreadable files, links). */
+  notes: string[];
 }
 
-function listDirs(path: string): string[] {
-  return readdirSync(path, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
+/** An entry of a folder, links followed: a file, a folder, or something else (a broken link, a device). */
+function kindOf(path: string): 'file' | 'folder' | 'other' {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'folder' : 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+/** The entries of a folder, hidden ones left out; names that are not valid UTF-8 are noted and left out. */
+function entries(dir: string, notes: string[]): string[] {
+  const names: string[] = [];
+  for (const raw of readdirSync(dir, { encoding: 'buffer' })) {
+    const name = raw.toString('utf8');
+    if (!Buffer.from(name, 'utf8').equals(raw)) {
+      notes.push(`${dir}: skipped a file whose name is not valid UTF-8 (${JSON.stringify(raw.toString('latin1'))})`);
+      continue;
+    }
+    if (!name.startsWith('.')) names.push(name);
+  }
+  return names;
 }
 
 function isImage(path: string): boolean {
@@ -42,8 +63,12 @@ function isImage(path: string): boolean {
   }
 }
 
-/** `limit` keeps at most that many images per class per split (first in name order). */
-export function readImageFolders(root: string, limit = Infinity): Dataset {
+/**
+ * `limit` keeps at most that many images per class per split (first in name order). Links
+ * are followed; folders nested in a class folder are skipped and noted; a file that cannot be
+ * read is an error naming it, or with `skipBad` noted and skipped.
+ */
+export function readImageFolders(root: string, limit = Infinity, options: { skipBad?: boolean } = {}): Dataset {
   let stat;
   try {
     stat = statSync(root);
@@ -51,17 +76,23 @@ export function readImageFolders(root: string, limit = Infinity): Dataset {
     throw new DataError(`${root}: no such folder`);
   }
   if (!stat.isDirectory()) throw new DataError(`${root}: not a folder`);
+  const notes: string[] = [];
   const classSets = {} as Record<SplitName, string[]>;
   for (const split of SPLITS) {
     const dir = join(root, split);
-    try {
-      classSets[split] = listDirs(dir);
-    } catch {
+    if (kindOf(dir) !== 'folder')
       throw new DataError(`${dir}: missing (expected ${root}/{train,validation}/<class>/<images>)`);
-    }
+    const all = entries(dir, notes);
+    classSets[split] = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort();
+    const files = all.length - classSets[split].length;
+    if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
     if (!classSets[split].length) throw new DataError(`${dir}: no class folders`);
   }
   const classes = classSets.train;
+  const normalized = new Set(classes.map((c) => c.normalize('NFC')));
+  if (normalized.size !== classes.length) {
+    throw new DataError(`${join(root, 'train')}: two class folders have the same name in different Unicode forms`);
+  }
   for (const [a, b] of [
     ['train', 'validation'],
     ['validation', 'train'],
@@ -80,23 +111,40 @@ export function readImageFolders(root: string, limit = Infinity): Dataset {
     splits[split] = [];
     classes.forEach((name, label) => {
       const dir = join(root, split, name);
-      const files = readdirSync(dir, { withFileTypes: true })
-        .filter((d) => d.isFile() && !d.name.startsWith('.'))
-        .map((d) => d.name)
-        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      const names = entries(dir, notes).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
       let kept = 0;
-      for (const f of files) {
+      let nested = 0;
+      for (const f of names) {
         if (kept >= limit) break;
         const path = join(dir, f);
-        if (!isImage(path)) {
+        const kind = kindOf(path);
+        if (kind === 'folder') {
+          nested++;
+          continue;
+        }
+        let image: boolean;
+        try {
+          image = kind === 'file' && isImage(path);
+        } catch (e) {
+          const why = `${path}: cannot read (${reason(e)})`;
+          if (!options.skipBad) throw new DataError(`${why} (use --skip-bad-images to skip such files)`);
+          notes.push(`${why}: skipped`);
+          continue;
+        }
+        if (!image) {
           skipped++;
           continue;
         }
         splits[split].push({ file: path, label });
         kept++;
       }
-      if (!kept) throw new DataError(`${dir}: no JPEG or PNG images`);
+      if (nested)
+        notes.push(`${dir}: ${nested} nested folder(s) skipped (images must sit directly in the class folder)`);
+      if (!kept) {
+        const also = nested ? `; ${nested} nested folder(s) skipped` : '';
+        throw new DataError(`${dir}: no JPEG or PNG images${also}`);
+      }
     });
   }
-  return { root, classes, splits, skipped };
+  return { root, classes, splits, skipped, notes };
 }
