@@ -43,9 +43,24 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
     fail('not a PyTorch checkpoint (not a zip archive)');
   }
   let entries: Record<string, Uint8Array>;
+  // Declared sizes are checked before anything is inflated: torch.save stores entries
+  // uncompressed, so an archive that inflates to many times its size is refused.
+  let declared = 0;
+  const maxInflated = 8 * bytes.length + 2 ** 20;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        declared += f.originalSize;
+        if (declared > maxInflated) {
+          throw new PickleError(
+            `zip entries declare ${declared} bytes from a ${bytes.length}-byte archive (a zip bomb?)`,
+          );
+        }
+        return true;
+      },
+    });
   } catch (e) {
+    if (e instanceof PickleError) return fail(e.message);
     return fail(`corrupt or truncated zip archive (${(e as Error).message})`);
   }
   const pkl = Object.keys(entries).find((n) => n.endsWith('data.pkl') && n.split('/').length === 2);
@@ -119,7 +134,14 @@ function gather(
 ): HostTensor {
   const itemSize = BYTES_PER_ELEMENT[ref.dtype];
   const numel = Math.floor(bytes.length / itemSize);
+  if ([...size, ...stride].some((n) => !Number.isInteger(n) || n < 0))
+    fail(`tensor view [${size}] has bad sizes or strides`);
   const count = elementCount(size);
+  // A view of more elements than its storage holds repeats them (zero or overlapping strides):
+  // a few bytes could declare gigabytes, and a state_dict has no use for it.
+  if (count > numel) {
+    fail(`tensor view [${size}] (strides [${stride}]) has more elements than its storage data/${ref.key} (${numel})`);
+  }
   if (count === 0) return { dtype: ref.dtype, shape: size, data: typedArray(ref.dtype, new Uint8Array(0)) };
   let last = offset;
   size.forEach((d, i) => (last += (d - 1) * stride[i]));

@@ -47,6 +47,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
   const tensors: TensorMap = new Map();
   let metadata: Record<string, string> = {};
   const ranges: [number, number, string][] = [];
+  const entries: { name: string; dtype: HostDType; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string'))
@@ -76,11 +77,15 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
     if (end > data.length)
       fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section`);
     ranges.push([begin, end, name]);
-    tensors.set(name, { dtype: dtype!, shape: shape as number[], data: typedArray(dtype!, data.subarray(begin, end)) });
+    entries.push({ name, dtype: dtype!, shape: shape as number[], begin, end });
   }
+  // Ranges are checked before any tensor is copied: aliased entries cannot amplify the file.
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {
     if (ranges[i][0] < ranges[i - 1][1]) fail(`tensors '${ranges[i - 1][2]}' and '${ranges[i][2]}' overlap`);
+  }
+  for (const e of entries) {
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: typedArray(e.dtype, data.subarray(e.begin, e.end)) });
   }
   return { tensors, metadata };
 }
