@@ -63,7 +63,12 @@ async function download(url: string, path: string, convertTo: string): Promise<v
   } catch (e) {
     out.destroy();
     rmSync(tmp, { force: true });
-    throw e;
+    if (e instanceof UsageError) throw e;
+    // The stream's own words ("terminated") say nothing a user can act on.
+    const got = `${(received / 2 ** 20).toFixed(1)}${total ? ` of ${(total / 2 ** 20).toFixed(1)}` : ''} MiB`;
+    throw new UsageError(`download of ${url} broke off after ${got} (${(e as Error).message}); run it again`, {
+      cause: e,
+    });
   }
 }
 

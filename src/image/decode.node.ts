@@ -3,6 +3,7 @@
 // grayscale, alpha and 16-bit included; it needs Node's Buffer, so browsers decode through
 // src/browser/load.ts). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
 // not composited.
+import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import {
   DEFAULT_MAX_PIXELS,
@@ -16,6 +17,21 @@ import {
 } from './format.js';
 import { decodeJpeg } from './jpeg/decode.js';
 
+/** The first PNG chunk whose CRC does not match its bytes, or null. */
+function failedPngChunk(bytes: Uint8Array): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let p = 8; p + 12 <= bytes.length;) {
+    const length = view.getUint32(p);
+    const end = p + 8 + length;
+    if (end + 4 > bytes.length) return null; // truncated: pngjs says so
+    const type = String.fromCharCode(...bytes.subarray(p + 4, p + 8));
+    if (crc32(bytes.subarray(p + 4, end)) !== view.getUint32(end)) return type;
+    if (type === 'IEND') return null;
+    p = end + 4;
+  }
+  return null;
+}
+
 /** Decodes JPEG or PNG bytes; images over `maxPixels` are refused from their header, before decoding. */
 export function decodeImage(bytes: Uint8Array, file: string, maxPixels = DEFAULT_MAX_PIXELS): RgbImage {
   const format = sniffFormat(bytes);
@@ -25,6 +41,8 @@ export function decodeImage(bytes: Uint8Array, file: string, maxPixels = DEFAULT
     const size = pngSize(bytes);
     const problem = size && pixelLimitProblem(size.width, size.height, maxPixels);
     if (problem) throw new PixelLimitError(problem);
+    const badChunk = failedPngChunk(bytes);
+    if (badChunk) throw new Error(`chunk ${badChunk} fails its CRC check (damaged file)`);
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return rgbFromRgba(png.data, png.width, png.height);
   } catch (e) {

@@ -13,7 +13,9 @@ export interface WeightFile {
 
 /** A weight file already in memory, told apart by content. */
 export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): WeightFile {
-  if (isZip(bytes)) return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
+  // A pickle (PROTO opcode) is torch.save's legacy format: readPth says so.
+  if (isZip(bytes) || bytes[0] === 0x80)
+    return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
   const { tensors, metadata } = parseSafetensors(bytes, path);
   return { tensors, metadata, sha256: hash, format: 'safetensors' };
 }

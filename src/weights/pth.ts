@@ -112,16 +112,23 @@ export function readPth(bytes: Uint8Array, file: string): TensorMap {
         return {
           storage: true,
           dtype: (dtype as PyGlobal)([]) as HostDType,
-          key: String(pid[2]),
-          numel: Number(pid[4]),
+          key: typeof pid[2] === 'string' ? pid[2] : fail('malformed storage record (its key is not text)'),
+          numel: typeof pid[4] === 'number' ? pid[4] : fail('malformed storage record (its size is not a number)'),
         } satisfies StorageRef;
       },
     });
   } catch (e) {
     if (e instanceof PickleError) fail(e.message);
+    // A pickle nested deeper than the stack (or sized past what arrays take) is not a state_dict.
+    if (e instanceof RangeError) fail(`not a readable state_dict pickle (${e.message})`);
     throw e;
   }
-  return stateDict(root_, fail);
+  try {
+    return stateDict(root_, fail);
+  } catch (e) {
+    if (e instanceof RangeError) return fail(`not a readable state_dict pickle (${e.message})`);
+    throw e;
+  }
 }
 
 function gather(
