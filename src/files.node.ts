@@ -2,7 +2,19 @@
 // input-error class), and atomic writes (a temp file unique to this writer, fsynced, renamed,
 // then the folder fsynced) so that neither a crash nor a power cut leaves half a file.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from './errors.js';
 
@@ -35,6 +47,16 @@ export function readBytes(path: string, error: new (message: string) => Error): 
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new error(`${path}: ${reason(e)}`);
+  }
+}
+
+/** Fails now, naming `path`, if a file there could not be written later (its folder missing or read-only). */
+export function checkWritable(path: string): void {
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    accessSync(dirname(path) || '.', constants.W_OK);
+  } catch (e) {
+    throw new OutputError(`${path}: cannot write (${reason(e)})`);
   }
 }
 

@@ -50,8 +50,13 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     );
     const modelJson = JSON.stringify({
       format: lib.MODEL_FORMAT,
+      architecture: 'resnet50',
       classes,
+      preprocessing: lib.PREPROCESSING,
       head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) },
+      backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
+      training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
+      history: [],
     });
     await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
     const saved = await lib.savedModelFromBytes(modelJson, headBytes);

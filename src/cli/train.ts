@@ -7,7 +7,7 @@ import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
 import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
-import { writeFileAtomic } from '../files.node.js';
+import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { runCli } from './run.js';
 
@@ -125,6 +125,7 @@ runCli(
     }
     // The output folder is taken (and so checked writable) before any work.
     const release = lockModelFolder(options.out);
+    if (v.json) checkWritable(v.json);
     const dataset = readImageFolders(options.data, options.limit ?? Infinity, { skipBad: options.skipBadImages });
     for (const note of dataset.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(weightsPath);

@@ -7,7 +7,9 @@
 // model or the new one; load() reads a head staged by a save that stopped after model.json
 // without writing anything, and the next save removes what interrupted saves left.
 import {
+  accessSync,
   closeSync,
+  constants,
   existsSync,
   mkdirSync,
   openSync,
@@ -19,7 +21,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
 import { OutputError, fsyncFolder, reason, sha256, stagingName, writeDurable, writeFileAtomic } from '../files.node.js';
 import type { TensorMap } from '../weights/host-tensor.js';
@@ -61,7 +63,16 @@ export function lockModelFolder(dir: string): () => void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new OutputError(`${dir}: cannot create the model folder (${reason(e)})`);
+    // A recursive mkdir on a read-only file system says ENOENT; the nearest existing folder says why.
+    let why = reason(e);
+    let parent = resolve(dir);
+    while (!existsSync(parent)) parent = dirname(parent);
+    try {
+      accessSync(parent, constants.W_OK);
+    } catch (denied) {
+      why = reason(denied);
+    }
+    throw new OutputError(`${dir}: cannot create the model folder (${why})`);
   }
   const lock = join(dir, LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
