@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEAD_PARAMETERS, initHead } from '../../src/autograd/head.js';
+import { renderReport } from '../../src/render/report.node.js';
 import { loadModel, saveModel } from '../../src/train/model-files.node.js';
 import { ModelError, preprocessingInfo } from '../../src/train/model-format.js';
 
@@ -114,6 +115,18 @@ describe('model.json is validated field by field on load', () => {
     const r = spawnSync(process.execPath, ['dist/predict.js', '--model', dir, 'x.jpg'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^error: .*model\.json: training\.lr must be a finite number/);
+  });
+});
+
+describe('the HTML report', () => {
+  it('escapes every text a model folder gives it', () => {
+    const dir = edited((j) => {
+      j.classes = ['<script>alert(1)</script>', 'predator'];
+      j.backbone.weights = '"><img src=x onerror=alert(2)>';
+    });
+    const html = renderReport(loadModel(dir).json, []);
+    expect(html).not.toMatch(/<script>alert|<img src=x/);
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
   });
 });
 
