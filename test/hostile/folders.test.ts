@@ -1,7 +1,17 @@
 // Dataset folders as people leave them: links are followed, nested folders and names that are
 // not valid UTF-8 are skipped and said (not silently, not as a raw ENOENT), and class names
 // that differ only by Unicode normalization are refused.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +34,32 @@ function dataset(): string {
   return dir;
 }
 
+/** Root reads every file; an unreadable one needs another user (nobody), which root can run. */
+const asNobody = process.getuid?.() === 0 && existsSync('dist/train.js');
+
 describe('dataset folders', () => {
+  it.skipIf(!asNobody)('an unreadable image ends in one line naming it, with the flag to skip such files', () => {
+    const dir = dataset();
+    const secret = join(dir, 'train', 'alien', 'secret.jpg');
+    copyFileSync(JPEG, secret);
+    for (const d of [root, dir]) chmodSync(d, 0o755);
+    chmodSync(secret, 0o000);
+    const out = join(root, 'nobody-out');
+    mkdirSync(out);
+    chmodSync(out, 0o777);
+    const args = ['dist/train.js', '--data', dir, '--weights', 'random:1', '--out', join(out, 'model')];
+    const r = spawnSync(process.execPath, args, {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', HOME: '/tmp' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      `error: ${secret}: cannot read (permission denied) (use --skip-bad-images to skip such files)`,
+    );
+  });
+
   it('follows linked files and linked class folders', () => {
     const dir = dataset();
     symlinkSync(join(process.cwd(), JPEG), join(dir, 'train', 'alien', 'linked.jpg'));
