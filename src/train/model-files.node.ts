@@ -115,7 +115,8 @@ export function lockModelFolder(dir: string): () => void {
 
 /** Staging files a save of this folder left behind (only ever stale while we hold its lock). */
 function staleFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.\d+-[0-9a-f]+\.(tmp|new)$/.test(f) || f === `${HEAD}.new`);
+  // This version's names (file.PID-RANDOM.tmp|new) and earlier versions' (file.PID.tmp, head.safetensors.new).
+  return readdirSync(dir).filter((f) => /\.\d+(-[0-9a-f]+)?\.(tmp|new)$/.test(f) || f === `${HEAD}.new`);
 }
 
 export function saveModel(

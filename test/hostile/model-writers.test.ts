@@ -76,7 +76,13 @@ describe('what interrupted saves leave', () => {
   it('the next save removes staging files', () => {
     const dir = fresh();
     save(dir);
-    for (const f of ['head.safetensors.4242-0badf00d.new', 'model.json.4242-0badf00d.tmp', 'head.safetensors.new']) {
+    const left = [
+      'head.safetensors.4242-0badf00d.new',
+      'model.json.4242-0badf00d.tmp',
+      'head.safetensors.new',
+      'model.json.17.tmp',
+    ];
+    for (const f of left) {
       writeFileSync(join(dir, f), 'partial');
     }
     save(dir, 2);
