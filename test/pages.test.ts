@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEAD_PARAMETERS, initHead } from '../src/autograd/head.js';
-import { saveModel } from '../src/train/model-files.node.js';
-import { preprocessingInfo } from '../src/train/model-format.js';
+import { saveTestModel } from './saved-model.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SITE = 'dist/browser';
@@ -29,23 +27,7 @@ describe.skipIf(!ready)('the browser pages', () => {
   let origin: string;
 
   beforeAll(async () => {
-    const shape = { features: 2048, hidden: 32, classes: 2 };
-    const head = initHead(shape, 3);
-    const zeros = () => HEAD_PARAMETERS.map((name) => new Float32Array(head[name].length));
-    saveModel(
-      dir,
-      {
-        architecture: 'resnet50',
-        classes: ['alien', 'predator'],
-        preprocessing: preprocessingInfo(),
-        head: shape,
-        backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-        training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
-        history: [],
-      },
-      head,
-      { step: 0, m: zeros(), v: zeros() },
-    );
+    saveTestModel(dir, { features: 2048, hidden: 32, classes: 2 }, 3);
     server = createServer((request, response) => {
       const { pathname } = new URL(request.url!, 'http://localhost');
       const path = join(SITE, pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1)));

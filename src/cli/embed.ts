@@ -3,7 +3,6 @@
 import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
-import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { PREPROCESSING, preprocess } from '../image/preprocess.js';
 import { loadBackbone } from '../model/backbone.js';
 import { readBackboneWeights } from '../model/load.node.js';
@@ -11,6 +10,7 @@ import { softmax } from '../kernels/softmax.js';
 import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand } from './args.js';
+import { MAX_PIXELS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -20,12 +20,7 @@ const COMMAND = {
     "top-5 ImageNet classes of each image, preprocessed like torchvision's evaluation transform.",
   positionals: { name: 'IMAGE...', min: 1 },
   options: {
-    'max-pixels': {
-      type: 'integer',
-      min: 1,
-      default: DEFAULT_MAX_PIXELS,
-      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
-    },
+    'max-pixels': MAX_PIXELS_OPTION,
     weights: {
       type: 'string',
       value: 'FILE|random:SEED',

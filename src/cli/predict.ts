@@ -2,7 +2,6 @@
 import { basename } from 'node:path';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
-import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
@@ -11,6 +10,7 @@ import { loadModel } from '../train/model-files.node.js';
 import { caption, predict } from '../train/predict.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
+import { MAX_PIXELS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -20,12 +20,7 @@ const COMMAND = {
     'can draw them as a PNG grid and an HTML report.',
   positionals: { name: 'IMAGE...', min: 1 },
   options: {
-    'max-pixels': {
-      type: 'integer',
-      min: 1,
-      default: DEFAULT_MAX_PIXELS,
-      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
-    },
+    'max-pixels': MAX_PIXELS_OPTION,
     model: {
       type: 'string',
       value: 'DIR',

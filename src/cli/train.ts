@@ -1,7 +1,6 @@
 // node dist/train.js --data DIR [options]: the training job (see --help).
 import { existsSync } from 'node:fs';
 import { readImageFolders } from '../data/folders.node.js';
-import { DEFAULT_MAX_PIXELS } from '../image/format.js';
 import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
@@ -9,6 +8,7 @@ import type { EpochRecord } from '../train/model-format.js';
 import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
+import { MAX_PIXELS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const DEFAULT_WEIGHTS = 'weights/resnet50.safetensors';
@@ -79,12 +79,7 @@ const COMMAND = {
       description: 'continue training a saved model (its settings are the defaults)',
     },
     'skip-bad-images': { type: 'flag', description: 'skip images that fail to decode instead of stopping' },
-    'max-pixels': {
-      type: 'integer',
-      min: 1,
-      default: DEFAULT_MAX_PIXELS,
-      description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
-    },
+    'max-pixels': MAX_PIXELS_OPTION,
   },
 } as const;
 

@@ -2,12 +2,12 @@
 // where this machine does not allow mounting): a read-only --out or --json fails before any
 // work, and a full disk fails naming the real file, leaving no partial files or empty folder.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
 
-const DATA = '../shared/datasets/alien-vs-predator';
 const root = mkdtempSync(join(tmpdir(), 'hostile-fs-'));
 const mounts: string[] = [];
 const sh = (...args: string[]) => spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
@@ -37,17 +37,10 @@ const train = (...args: string[]) =>
 const lastLine = (r: { stderr: string }) => r.stderr.trim().split('\n').at(-1);
 
 function tinyDataset(): string {
-  const dir = join(root, 'data');
-  for (const split of ['train', 'validation']) {
-    for (const c of ['alien', 'predator']) {
-      mkdirSync(join(dir, split, c), { recursive: true });
-      for (const f of ['0.jpg', '1.jpg']) copyFileSync(join(DATA, split, c, f), join(dir, split, c, f));
-    }
-  }
-  return dir;
+  return makeTinyDataset(join(root, 'data'));
 }
 
-describe.skipIf(!canMount || !existsSync('dist/train.js') || !existsSync(DATA))('output file systems', () => {
+describe.skipIf(!canMount || !existsSync('dist/train.js') || !existsSync(DATASET))('output file systems', () => {
   it('a read-only --out or --json fails before any work, in one line', () => {
     const ro = mount('64k', true)!;
     const data = tinyDataset();

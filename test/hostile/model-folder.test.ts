@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HEAD_PARAMETERS, initHead } from '../../src/autograd/head.js';
 import { renderReport } from '../../src/render/report.node.js';
 import { loadModel, saveModel } from '../../src/train/model-files.node.js';
-import { ModelError, preprocessingInfo } from '../../src/train/model-format.js';
+import { ModelError } from '../../src/train/model-format.js';
+import { saveTestModel } from '../saved-model.js';
 
 /** model.json as a test edits it: any field, any value. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,30 +24,17 @@ let count = 0;
 /** A valid saved model in a fresh folder. */
 function goodModel(): string {
   const dir = join(root, `m${count++}`);
-  const head = initHead(shape, 1);
-  const zeros = () => HEAD_PARAMETERS.map((name) => new Float32Array(head[name].length));
-  saveModel(
-    dir,
-    {
-      architecture: 'resnet50',
-      classes: ['alien', 'predator'],
-      preprocessing: preprocessingInfo(),
-      head: shape,
-      backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-      training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
-      history: [
-        {
-          epoch: 1,
-          train: { loss: 0.5, acc: 0.75 },
-          validation: { loss: 0.6, acc: 0.7 },
-          seconds: 3,
-          imagesPerSecond: 9,
-        },
-      ],
-    },
-    head,
-    { step: 1, m: zeros(), v: zeros() },
-  );
+  saveTestModel(dir, shape, 1, (json) => {
+    json.history = [
+      {
+        epoch: 1,
+        train: { loss: 0.5, acc: 0.75 },
+        validation: { loss: 0.6, acc: 0.7 },
+        seconds: 3,
+        imagesPerSecond: 9,
+      },
+    ];
+  });
   return dir;
 }
 

@@ -7,29 +7,16 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HEAD_PARAMETERS, initHead } from '../../src/autograd/head.js';
-import { loadModel, saveModel } from '../../src/train/model-files.node.js';
-import { preprocessingInfo } from '../../src/train/model-format.js';
+
+import { loadModel } from '../../src/train/model-files.node.js';
+import { saveTestModel } from '../saved-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-writers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const shape = { features: 2048, hidden: 8, classes: 2 };
-const settings = {
-  architecture: 'resnet50',
-  classes: ['alien', 'predator'],
-  preprocessing: preprocessingInfo(),
-  head: shape,
-  backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-  training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
-  history: [],
-} as const;
 let count = 0;
-const save = (dir: string, seed = 1) => {
-  const head = initHead(shape, seed);
-  const zeros = () => HEAD_PARAMETERS.map((name) => new Float32Array(head[name].length));
-  saveModel(dir, structuredClone(settings) as never, head, { step: seed, m: zeros(), v: zeros() });
-};
+const save = (dir: string, seed = 1) => saveTestModel(dir, shape, seed);
 const fresh = () => join(root, `m${count++}`);
 const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00Z' });
 const node = (...args: string[]) =>

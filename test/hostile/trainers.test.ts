@@ -1,27 +1,19 @@
 // Real trainers: two started at once on one --out (one trains, the other stops at once with
 // the lock error and the model stays loadable), and Ctrl-C saying which epoch the folder holds.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
 import { loadModel } from '../../src/train/model-files.node.js';
 
-const DATA = '../shared/datasets/alien-vs-predator';
-const ready = existsSync('dist/train.js') && existsSync(DATA);
+const ready = existsSync('dist/train.js') && existsSync(DATASET);
 const root = mkdtempSync(join(tmpdir(), 'hostile-trainers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Two images per class and split from the dataset. */
 function tinyDataset(): string {
-  const dir = join(root, 'data');
-  for (const split of ['train', 'validation']) {
-    for (const c of ['alien', 'predator']) {
-      mkdirSync(join(dir, split, c), { recursive: true });
-      for (const f of ['0.jpg', '1.jpg']) copyFileSync(join(DATA, split, c, f), join(dir, split, c, f));
-    }
-  }
-  return dir;
+  return makeTinyDataset(join(root, 'data'));
 }
 
 interface Run {
