@@ -4,8 +4,7 @@ import {
   DEFAULT_MAX_PIXELS,
   PixelLimitError,
   type RgbImage,
-  pixelLimitProblem,
-  pngSize,
+  checkPngPixels,
   rgbFromRgba,
   sniffFormat,
 } from '../image/format.js';
@@ -39,9 +38,11 @@ export async function savedModelFromBytes(modelJson: string, head: Uint8Array, w
  */
 export async function decodeInBrowser(blob: Blob, name = 'image', maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
-  const png = pngSize(bytes);
-  const problem = png && pixelLimitProblem(png.width, png.height, maxPixels);
-  if (problem) throw new PixelLimitError(`${name}: ${problem}`);
+  try {
+    checkPngPixels(bytes, maxPixels);
+  } catch (e) {
+    throw new PixelLimitError(`${name}: ${(e as Error).message}`);
+  }
   if (sniffFormat(bytes) === 'jpeg') {
     try {
       return decodeJpeg(bytes, maxPixels);

@@ -10,8 +10,7 @@ import {
   ImageError,
   PixelLimitError,
   type RgbImage,
-  pixelLimitProblem,
-  pngSize,
+  checkPngPixels,
   rgbFromRgba,
   sniffFormat,
 } from './format.js';
@@ -38,9 +37,7 @@ export function decodeImage(bytes: Uint8Array, file: string, maxPixels = DEFAULT
   if (!format) throw new ImageError(`${file}: not a JPEG or PNG image`);
   try {
     if (format === 'jpeg') return decodeJpeg(bytes, maxPixels);
-    const size = pngSize(bytes);
-    const problem = size && pixelLimitProblem(size.width, size.height, maxPixels);
-    if (problem) throw new PixelLimitError(problem);
+    checkPngPixels(bytes, maxPixels);
     const badChunk = failedPngChunk(bytes);
     if (badChunk) throw new Error(`chunk ${badChunk} fails its CRC check (damaged file)`);
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -60,6 +60,13 @@ export function pixelLimitProblem(width: number, height: number, maxPixels: numb
   return `${width}x${height} is ${mp(width * height)}, over the limit of ${mp(maxPixels)}`;
 }
 
+/** Refuses a PNG whose IHDR declares more than `maxPixels` pixels (JPEGs: decodeJpeg's frame check). */
+export function checkPngPixels(bytes: Uint8Array, maxPixels: number): void {
+  const size = pngSize(bytes);
+  const problem = size && pixelLimitProblem(size.width, size.height, maxPixels);
+  if (problem) throw new PixelLimitError(problem);
+}
+
 /** The size a PNG declares in its IHDR chunk, or null if the header is not there. */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
   if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
