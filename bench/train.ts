@@ -5,6 +5,7 @@
 // step: images/s of one training step at the article's batch size (augmented resize + forward
 // + head backward + Adam). full: wall time of --epochs epochs over all images with the
 // article's settings, decoding included.
+import { RECIPES } from '../src/train/recipe.js';
 import { spawnSync } from 'node:child_process';
 import { Head, initHead } from '../src/autograd/head.js';
 import { randomAffine } from '../src/data/augment.js';
@@ -109,7 +110,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         model,
         images.map((i) => i!),
         batch.map(() => randomAffine(ARTICLE_SETTINGS.augment, random)),
-        ARTICLE_SETTINGS.fill,
+        RECIPES.frozen.fill,
       );
       const y = gpu.upload(labels, [labels.length]);
       const { loss, logits } = await head.trainStep(features, y);
@@ -130,6 +131,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       const start = performance.now();
       await train(gpu, weights, dataset, {
         ...ARTICLE_SETTINGS,
+        fill: RECIPES[ARTICLE_SETTINGS.recipe].fill,
         data,
         epochs,
         seed: 0,

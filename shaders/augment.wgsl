@@ -8,6 +8,13 @@
 // pixels whose centre maps outside the image get the fill: black (PyTorch's constant fill,
 // 0 before normalization) or the nearest border pixel (Keras's 'nearest').
 //
+// With scipy_sampling, images come already at the output size and are sampled as
+// scipy.ndimage.affine_transform(order=1) does for Keras: bilinear between the four pixels
+// around the point, pixel centres at integer coordinates (the map's centre coordinate minus
+// 0.5), no antialiasing; 'nearest' clamps the point into the image, 'constant' gives black
+// outside [0, size - 1].
+// Output channels are RGB or BGR, then (value / divisor - mean) * inv_std.
+//
 // Source pixels are packed RGBA8 in one u32 each; images of a batch are concatenated.
 
 @group(0) @binding(0) var<uniform> p: AugmentParams;
@@ -39,8 +46,25 @@ fn augment(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   var cx = m.a.x * ox + m.a.y * oy + m.a.z;
   var cy = m.a.w * ox + m.b.x * oy + m.b.y;
   var value = vec3f(0.0);
+  if (p.scipy_sampling != 0u) {
+    var sx = cx - 0.5;
+    var sy = cy - 0.5;
+    let outside_grid = sx < 0.0 || sx > W - 1.0 || sy < 0.0 || sy > H - 1.0;
+    if (!outside_grid || p.fill_nearest != 0u) {
+      sx = clamp(sx, 0.0, W - 1.0);
+      sy = clamp(sy, 0.0, H - 1.0);
+      let x0 = i32(floor(sx));
+      let y0 = i32(floor(sy));
+      let fx = sx - f32(x0);
+      let fy = sy - f32(y0);
+      let x1 = min(x0 + 1, i32(m.width) - 1);
+      let y1 = min(y0 + 1, i32(m.height) - 1);
+      value = (1.0 - fy) * ((1.0 - fx) * rgb(m, x0, y0) + fx * rgb(m, x1, y0)) +
+        fy * ((1.0 - fx) * rgb(m, x0, y1) + fx * rgb(m, x1, y1));
+    }
+  }
   let outside = cx < 0.0 || cx >= W || cy < 0.0 || cy >= H;
-  if (!outside || p.fill_nearest != 0u) {
+  if (p.scipy_sampling == 0u && (!outside || p.fill_nearest != 0u)) {
     cx = clamp(cx, 0.0, W - 0.001);
     cy = clamp(cy, 0.0, H - 0.001);
     let sx = max(m.b.z, 1.0);
@@ -63,7 +87,8 @@ fn augment(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     value = sum / max(wx_total * wy_total, 1e-20);
   }
   let o = index * 3u;
-  let v = (value / 255.0 - p.mean.xyz) * p.inv_std.xyz;
+  if (p.bgr != 0u) { value = value.zyx; }
+  let v = (value / p.divisor - p.mean.xyz) * p.inv_std.xyz;
   out[o] = v.x;
   out[o + 1u] = v.y;
   out[o + 2u] = v.z;

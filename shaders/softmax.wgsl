@@ -5,6 +5,13 @@
 // xent_rows writes each row's loss (logsumexp - logit[label]) and the gradient
 // (softmax - onehot) / rows; xent_mean then averages the row losses in a fixed order.
 // A label outside [0, cols) yields a NaN loss and gradient row rather than a wrong number.
+// With KERAS_CLIP > 0, xent_rows is Keras 2.2.2's sparse_categorical_crossentropy on a softmax
+// output (TensorFlow backend): probabilities clipped to [eps, 1 - eps], their log taken as
+// logits of a second softmax cross-entropy, so loss = log(sum c) - log(c[label]) with c the
+// clipped probabilities, and the gradient flows back through the clip (zero where it bites)
+// and the first softmax.
+
+override KERAS_CLIP: f32 = 0.0;
 
 @group(0) @binding(0) var<uniform> p: SoftmaxParams;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
@@ -52,6 +59,31 @@ fn xent_rows(@builtin(global_invocation_id) g: vec3u) {
   row_loss[r] = select(log(s) + m - X[base + min(label, p.cols - 1u)], nan, bad);
   let scale = 1.0 / f32(p.rows);
   let inv = 1.0 / s;
+  if (KERAS_CLIP > 0.0) {
+    let lo = KERAS_CLIP;
+    let hi = 1.0 - KERAS_CLIP;
+    let y = min(label, p.cols - 1u);
+    var clipped_sum = 0.0;
+    for (var c = 0u; c < p.cols; c++) { clipped_sum += clamp(exp(X[base + c] - m) * inv, lo, hi); }
+    let py = exp(X[base + y] - m) * inv;
+    let cy = clamp(py, lo, hi);
+    row_loss[r] = select(log(clipped_sum) - log(cy), nan, bad);
+    // dL/dp_c = (-[c = y] / c_y + 1 / sum) where the clip passes, 0 where it bites; then softmax's Jacobian.
+    var dot = 0.0;
+    for (var c = 0u; c < p.cols; c++) {
+      let pc = exp(X[base + c] - m) * inv;
+      let passes = pc >= lo && pc <= hi;
+      let g_c = select(0.0, select(0.0, -1.0 / cy, c == y) + 1.0 / clipped_sum, passes);
+      dot += pc * g_c;
+    }
+    for (var c = 0u; c < p.cols; c++) {
+      let pc = exp(X[base + c] - m) * inv;
+      let passes = pc >= lo && pc <= hi;
+      let g_c = select(0.0, select(0.0, -1.0 / cy, c == y) + 1.0 / clipped_sum, passes);
+      grad[base + c] = select(pc * (g_c - dot) * scale, nan, bad);
+    }
+    return;
+  }
   for (var c = 0u; c < p.cols; c++) {
     let onehot = select(0.0, 1.0, c == label);
     grad[base + c] = select((exp(X[base + c] - m) * inv - onehot) * scale, nan, bad);

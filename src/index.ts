@@ -45,7 +45,7 @@ export {
   syntheticBackbone,
 } from './model/backbone.js';
 export { syntheticImages, syntheticWeights } from './model/synthetic.js';
-export { BN_EPS, foldBatchNorm, oihwToHwio } from './model/prepare.js';
+export { foldBatchNorm, oihwToHwio } from './model/prepare.js';
 export { parseSafetensors, serializeSafetensors } from './weights/safetensors.js';
 export { parseWeightFile } from './weights/parse.js';
 

@@ -23,7 +23,7 @@ function denormalize(out: Float32Array): Float32Array {
 describe('augmentation on the GPU', () => {
   const ctx = useGpu();
   const run = async (img: RgbImage, t: Affine, fill: 'constant' | 'nearest' = 'constant') => {
-    const out = await augmentBatch(ctx.gpu, [img], [t], { ...PREPROCESSING, fill });
+    const out = await augmentBatch(ctx.gpu, [img], [t], { ...PREPROCESSING, fill, sampling: 'pillow' });
     const values = denormalize(await out.read());
     out.release();
     return (x: number, y: number, c: number) => values[(y * S + x) * 3 + c];

@@ -55,7 +55,16 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
       preprocessing: lib.PREPROCESSING,
       head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) },
       backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-      training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
+      training: {
+        recipe: 'frozen',
+        batchSize: 32,
+        lr: 1e-3,
+        augment: 'none',
+        fill: 'constant',
+        seed: 1,
+        limit: null,
+        data: 'none',
+      },
       history: [],
     });
     await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
@@ -78,7 +87,7 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
       gpu,
       images,
       images.map(() => lib.IDENTITY),
-      { ...lib.PREPROCESSING, fill: 'constant' },
+      { ...lib.PREPROCESSING, fill: 'constant', sampling: 'pillow' },
     );
     const features = await (await model.forward(input)).features.read();
     model.destroy();

@@ -4,7 +4,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEAD_PARAMETERS, type HeadShape, initHead } from '../src/autograd/head.js';
 import { saveModel } from '../src/train/model-files.node.js';
-import { type ModelJson, preprocessingInfo } from '../src/train/model-format.js';
+import { TORCHVISION_PREPROCESSING } from '../src/image/preprocess.js';
+import type { ModelJson } from '../src/train/model-format.js';
 
 export const DATASET = '../shared/datasets/alien-vs-predator';
 
@@ -13,10 +14,19 @@ export function modelSettings(shape: HeadShape): Omit<ModelJson, 'format' | 'hea
   return {
     architecture: 'resnet50',
     classes: ['alien', 'predator'],
-    preprocessing: preprocessingInfo(),
+    preprocessing: TORCHVISION_PREPROCESSING,
     head: shape,
     backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-    training: { batchSize: 32, lr: 1e-3, augment: 'none', fill: 'constant', seed: 1, limit: null, data: 'none' },
+    training: {
+      recipe: 'frozen',
+      batchSize: 32,
+      lr: 1e-3,
+      augment: 'none',
+      fill: 'constant',
+      seed: 1,
+      limit: null,
+      data: 'none',
+    },
     history: [],
   };
 }

@@ -20,8 +20,18 @@ describe('struct layouts declared in TypeScript', () => {
   it("follow WGSL's alignment: vec4 at 16, vec2 at 8, size a multiple of the largest alignment", () => {
     const offsets = (s: { fields: readonly { name: string; offset: number }[] }) =>
       Object.fromEntries(s.fields.map((f) => [f.name, f.offset]));
-    expect(offsets(AugmentParams)).toEqual({ N: 0, OH: 4, OW: 8, fill_nearest: 12, mean: 16, inv_std: 32 });
-    expect(AugmentParams.size).toBe(48);
+    expect(offsets(AugmentParams)).toEqual({
+      N: 0,
+      OH: 4,
+      OW: 8,
+      fill_nearest: 12,
+      scipy_sampling: 16,
+      bgr: 20,
+      divisor: 24,
+      mean: 32,
+      inv_std: 48,
+    });
+    expect(AugmentParams.size).toBe(64);
     expect(offsets(ImageMeta)).toEqual({ offset: 0, width: 4, height: 8, a: 16, b: 32 });
     expect(ImageMeta.size).toBe(48);
     const mixed = wgslStruct('Mixed', { a: 'f32', b: 'vec2f', c: 'u32' });

@@ -4,7 +4,7 @@ import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { gemm } from '../kernels/gemm.js';
-import { softmax } from '../kernels/softmax.js';
+import { type CrossEntropyFlavor, softmax } from '../kernels/softmax.js';
 import { seededRandom } from '../util/random.js';
 import { Tape, Variable } from './tape.js';
 
@@ -39,6 +39,24 @@ export function initHead(s: HeadShape, seed: number): HeadWeights {
   };
 }
 
+/**
+ * Keras's Dense defaults: kernel glorot_uniform (uniform in +-sqrt(6 / (fan_in + fan_out))),
+ * bias zeros, from a seed. Stored as our [out, in] weights.
+ */
+export function initHeadGlorot(s: HeadShape, seed: number): HeadWeights {
+  const random = seededRandom(seed);
+  const glorot = (fanOut: number, fanIn: number) => {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    return Float32Array.from({ length: fanOut * fanIn }, () => (random() * 2 - 1) * limit);
+  };
+  return {
+    'fc1.weight': glorot(s.hidden, s.features),
+    'fc1.bias': new Float32Array(s.hidden),
+    'fc2.weight': glorot(s.classes, s.hidden),
+    'fc2.bias': new Float32Array(s.classes),
+  };
+}
+
 export interface AdamState {
   step: number;
   m: Float32Array[];
@@ -55,6 +73,7 @@ export class Head {
     weights: HeadWeights,
     adam: AdamOptions = {},
     state?: AdamState,
+    readonly loss: CrossEntropyFlavor = 'pytorch',
   ) {
     const shapes = headShapes(shape);
     this.params = HEAD_PARAMETERS.map(
@@ -79,7 +98,7 @@ export class Head {
     const x = new Variable(features, false, 'features');
     const h = await tape.linear(x, w1, b1, { relu: true });
     const logits = await tape.linear(h, w2, b2);
-    const loss = await tape.softmaxCrossEntropy(logits, labels);
+    const loss = await tape.softmaxCrossEntropy(logits, labels, this.loss);
     await tape.backward();
     await this.optimizer.update(this.params.map((p) => p.grad!));
     tape.keep(loss);

@@ -4,7 +4,7 @@ import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { gemm } from '../kernels/gemm.js';
 import { biasGrad, reluBackward } from '../kernels/head-backward.js';
-import { softmaxCrossEntropy } from '../kernels/softmax.js';
+import { type CrossEntropyFlavor, softmaxCrossEntropy } from '../kernels/softmax.js';
 
 export class Variable {
   grad: Tensor | null = null;
@@ -52,8 +52,8 @@ export class Tape {
   }
 
   /** Mean softmax cross-entropy over the batch; returns the [1] loss tensor. */
-  async softmaxCrossEntropy(logits: Variable, labels: Tensor): Promise<Tensor> {
-    const { loss, grad } = await softmaxCrossEntropy(this.gpu, logits.value, labels);
+  async softmaxCrossEntropy(logits: Variable, labels: Tensor, flavor: CrossEntropyFlavor = 'pytorch'): Promise<Tensor> {
+    const { loss, grad } = await softmaxCrossEntropy(this.gpu, logits.value, labels, undefined, flavor);
     this.own(loss);
     this.own(grad);
     this.backwards.push(async () => {

@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu/context.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { syntheticBackbone } from '../model/backbone.js';
 import { ResNet } from '../model/resnet.js';
+import { BatchStatsResNet, PYTORCH_TRAIN_MODE, withRunningStatistics } from '../model/resnet-train.js';
 import { syntheticImages } from '../model/synthetic.js';
 import { uniformStream } from '../util/random.js';
 import { relativeError } from '../reference/cpu.js';
@@ -112,4 +113,96 @@ export async function replayAdamGolden(gpu: Gpu, c: AdamGoldenCase): Promise<num
   }
   param.release();
   return worst;
+}
+
+/**
+ * pytorch-recipe-golden.safetensors: the article's PyTorch loop (model.train() over a frozen
+ * ResNet-50, Adam on the head) for its steps on synthetic images, then model.eval() on the
+ * validation images. Each batch is fed to the training-mode backbone in chunks of `chunks`
+ * images (PyTorch sees it whole), so a split batch must still normalize with the whole
+ * batch's statistics. Returns relative errors of losses, head weights, running statistics
+ * (the worst layer) and validation logits, and how far the running statistics moved.
+ */
+export async function replayPytorchRecipeGolden(
+  gpu: Gpu,
+  golden: Safetensors,
+  chunks?: number[],
+): Promise<{ losses: number; weights: Record<string, number>; running: number; logits: number; moved: number }> {
+  const m = Object.fromEntries(Object.entries(golden.metadata).map(([k, v]) => [k, Number(v)]));
+  const uniform = (stream: number, n: number, bound: number) =>
+    Float32Array.from(uniformStream(m.head_seed, stream, n), (u) => (2 * u - 1) * bound);
+  const F = 2048,
+    H = m.hidden,
+    C = m.classes,
+    S = m.size;
+  const perImage = S * S * 3;
+  const images = syntheticImages(m.image_seed, m.samples + m.validation, S);
+  const labels = Uint32Array.from(uniformStream(m.head_seed, 1, m.samples), (u) => Math.floor(u * C));
+  const init: HeadWeights = {
+    'fc1.weight': uniform(2, H * F, 1 / Math.sqrt(F)),
+    'fc1.bias': uniform(3, H, 1 / Math.sqrt(F)),
+    'fc2.weight': uniform(4, C * H, 1 / Math.sqrt(H)),
+    'fc2.bias': uniform(5, C, 1 / Math.sqrt(H)),
+  };
+  const weights = syntheticBackbone(m.weight_seed);
+  const backbone = BatchStatsResNet.load(gpu, weights, PYTORCH_TRAIN_MODE);
+  const head = new Head(gpu, { features: F, hidden: H, classes: C }, init, { lr: m.lr });
+  const split = chunks ?? [m.batch];
+  if (split.reduce((a, b) => a + b, 0) !== m.batch) throw new Error(`chunks ${split} do not add up to ${m.batch}`);
+  try {
+    const losses: number[] = [];
+    for (let step = 0; step < m.steps; step++) {
+      let first = (step * m.batch) % m.samples;
+      const inputs = split.map((n) => {
+        const t = gpu.upload(images.subarray(first * perImage, (first + n) * perImage), [n, S, S, 3]);
+        first += n;
+        return t;
+      });
+      const parts = await backbone.forward(inputs);
+      const features = new Float32Array(m.batch * F);
+      let offset = 0;
+      for (const p of parts) {
+        features.set(await p.read(), offset);
+        offset += p.size;
+        p.release();
+      }
+      inputs.forEach((t) => t.release());
+      const start = (step * m.batch) % m.samples;
+      const x = gpu.upload(features, [m.batch, F]);
+      const y = gpu.upload(labels.subarray(start, start + m.batch), [m.batch]);
+      const { loss, logits } = await head.trainStep(x, y);
+      losses.push((await loss.read())[0]);
+      for (const t of [x, y, loss, logits]) t.release();
+    }
+    const running = await backbone.runningStatistics();
+    const want = (name: string) => toFloat32(golden.tensors.get(name)!);
+    let worstRunning = 0,
+      moved = 0;
+    for (const [name, t] of running) {
+      worstRunning = Math.max(worstRunning, relativeError(t.data as Float32Array, want(`backbone.${name}`)));
+      moved = Math.max(moved, relativeError(toFloat32(weights.tensors.get(name)!), want(`backbone.${name}`)));
+    }
+    const evalModel = ResNet.load(gpu, withRunningStatistics(weights, running));
+    const { features } = await evalModel.embed(images.subarray(m.samples * perImage), m.validation, {
+      height: S,
+      width: S,
+    });
+    evalModel.destroy();
+    const x = gpu.upload(features, [m.validation, F]);
+    const logits = await head.logits(x);
+    const got = await logits.read();
+    x.release();
+    logits.release();
+    const final = await head.weights();
+    return {
+      losses: relativeError(Float32Array.from(losses), want('losses')),
+      weights: Object.fromEntries(HEAD_PARAMETERS.map((name) => [name, relativeError(final[name], want(name))])),
+      running: worstRunning,
+      logits: relativeError(got, want('validation_logits')),
+      moved,
+    };
+  } finally {
+    head.destroy();
+    backbone.destroy();
+  }
 }

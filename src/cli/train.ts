@@ -6,6 +6,7 @@ import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
 import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
+import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION } from './options.js';
@@ -20,6 +21,15 @@ const COMMAND = {
     'DIR/validation/<class>/* after every epoch; saves OUT/model.json and OUT/head.safetensors after each ' +
     'epoch.',
   options: {
+    recipe: {
+      type: 'choice',
+      choices: RECIPE_NAMES,
+      description:
+        "pytorch: the article's PyTorch code (batchnorm on batch statistics in training, running statistics " +
+        "updated and saved with the model); keras: its Keras 2.2.2 code (Keras .h5 weights, caffe preprocessing, " +
+        'batch statistics without updates, glorot init, Keras Adam); frozen: inference-mode backbone, ' +
+        "features cached where not augmented (fastest) (default: pytorch, or the resumed run's)",
+    },
     data: {
       type: 'string',
       value: 'DIR',
@@ -49,7 +59,7 @@ const COMMAND = {
       choices: ['constant', 'nearest'],
       description:
         'what augmented pixels outside the image get: black (PyTorch) or the nearest border pixel (Keras) ' +
-        '(default: constant)',
+        "(default: the recipe's: constant for pytorch and frozen, nearest for keras)",
     },
     seed: {
       type: 'integer',
@@ -96,14 +106,22 @@ runCli(
           '--hidden applies to new models only',
       );
     }
+    if (saved && v.recipe !== undefined && v.recipe !== prior?.recipe) {
+      throw new UsageError(
+        `--recipe ${v.recipe}: the resumed model was trained with the ${prior?.recipe} recipe; ` +
+          '--recipe applies to new models only',
+      );
+    }
+    const recipe = v.recipe ?? prior?.recipe ?? ARTICLE_SETTINGS.recipe;
     const options = {
       data,
+      recipe,
       epochs: v.epochs,
       batchSize: v['batch-size'] ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
       lr: v.lr ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
       hidden: v.hidden ?? ARTICLE_SETTINGS.hidden,
       augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
-      fill: v.fill ?? prior?.fill ?? ARTICLE_SETTINGS.fill,
+      fill: v.fill ?? prior?.fill ?? RECIPES[recipe].fill,
       seed: v.seed ?? prior?.seed ?? 0,
       limit: v.limit ?? null,
       out: v.out ?? v.resume ?? 'model',

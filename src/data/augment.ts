@@ -3,7 +3,17 @@
 // shear angle uniform in [-10, 10] degrees, zoom factors uniform in [0.8, 1.2] (independently
 // per axis, > 1 shows more of the image), and a horizontal flip with p = 0.5, all about the
 // image centre. The GPU resampler (src/kernels/augment.ts) applies them.
-import { type Affine, IDENTITY } from '../kernels/augment.js';
+import { type Affine, type FillMode, IDENTITY, type ResampleTarget } from '../kernels/augment.js';
+import type { Preprocessing } from '../image/preprocess.js';
+
+/**
+ * The GPU resampler's target for a preprocessing contract: torchvision's resizes on the GPU
+ * (Pillow's antialiased bilinear); Keras's images arrive resized with Pillow's nearest on the
+ * CPU (resizeFor) and are transformed as scipy does.
+ */
+export function resampleTarget(p: Preprocessing, fill: FillMode): ResampleTarget {
+  return { ...p, fill, sampling: p.resize === 'nearest' ? 'scipy' : 'pillow' };
+}
 
 export type AugmentMode = 'full' | 'flip' | 'none';
 

@@ -103,3 +103,35 @@ export function resizeBilinearAntialias(img: RgbImage, outWidth: number, outHeig
   }
   return { width: outWidth, height: outHeight, data: out };
 }
+
+/**
+ * Pillow's Image.resize with NEAREST, bit-exact (ImagingScaleAffine): the source column of
+ * output x is trunc(x0 + (x + 0.5) step) with the position accumulated in double by repeated
+ * addition of step = in / out, as Pillow does, and likewise for rows.
+ */
+export function resizeNearest(img: RgbImage, width: number, height: number): RgbImage {
+  const sourceIndices = (inSize: number, outSize: number) => {
+    const step = inSize / outSize;
+    const out = new Int32Array(outSize);
+    let position = step * 0.5;
+    for (let i = 0; i < outSize; i++) {
+      out[i] = Math.min(Math.max(Math.trunc(position), 0), inSize - 1);
+      position += step;
+    }
+    return out;
+  };
+  const xs = sourceIndices(img.width, width);
+  const ys = sourceIndices(img.height, height);
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const row = ys[y] * img.width;
+    for (let x = 0; x < width; x++) {
+      const s = (row + xs[x]) * 3,
+        o = (y * width + x) * 3;
+      data[o] = img.data[s];
+      data[o + 1] = img.data[s + 1];
+      data[o + 2] = img.data[s + 2];
+    }
+  }
+  return { width, height, data };
+}

@@ -1,4 +1,5 @@
-// Adam launcher and optimizer state, matching torch.optim.Adam (no amsgrad).
+// Adam launcher and optimizer state: torch.optim.Adam (no amsgrad), or Keras 2.2.2's Adam,
+// which adds its epsilon (1e-7) to sqrt(v) before the bias correction instead of after.
 import adamSource from '../../shaders/adam.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
@@ -24,10 +25,25 @@ export interface AdamOptions {
   beta2?: number;
   eps?: number;
   weightDecay?: number;
+  /**
+   * 'pytorch': param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+   * 'keras' (keras/optimizers.py 2.2.2): param -= lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps).
+   */
+  flavor?: 'pytorch' | 'keras';
 }
 
 /** torch.optim.Adam's defaults. */
-export const ADAM_DEFAULTS: Required<AdamOptions> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+export const ADAM_DEFAULTS: Required<AdamOptions> = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  flavor: 'pytorch',
+};
+
+/** keras.optimizers.Adam()'s defaults in Keras 2.2.2 (epsilon None means K.epsilon(), 1e-7). */
+export const KERAS_ADAM_DEFAULTS: Required<AdamOptions> = { ...ADAM_DEFAULTS, eps: 1e-7, flavor: 'keras' };
 
 /** One Adam step for one parameter tensor; `step` counts from 1. */
 export async function adamStep(
@@ -50,8 +66,9 @@ export async function adamStep(
     beta2: h.beta2,
     eps: h.eps,
     weight_decay: h.weightDecay,
-    step_size: h.lr / (1 - h.beta1 ** step),
-    bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step),
+    ...(h.flavor === 'keras'
+      ? { step_size: (h.lr * Math.sqrt(1 - h.beta2 ** step)) / (1 - h.beta1 ** step), bias_correction2_sqrt: 1 }
+      : { step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step) }),
   });
   await launch(gpu, {
     kernel: 'adam',

@@ -29,12 +29,27 @@ export interface PixelImage {
   data: Uint8Array;
 }
 
-/** The network input the images are resampled into: size x size pixels, (x/255 - mean) / std per channel. */
+/**
+ * How source pixels are sampled: 'pillow' resizes and transforms in one antialiased bilinear
+ * pass (torchvision's Resize then RandomAffine, composed); 'scipy' samples images already at
+ * the output size, as keras-preprocessing 1.0.2's apply_affine_transform calls
+ * scipy.ndimage.affine_transform (order=1, pixel centres at integer coordinates, Keras's
+ * centre h/2 + 0.5), then flips.
+ */
+export type Sampling = 'pillow' | 'scipy';
+
+/**
+ * The network input the images are resampled into: size x size pixels, channels in `channels`
+ * order, (x / divisor - mean) / std per channel.
+ */
 export interface ResampleTarget {
   size: number;
+  channels: 'rgb' | 'bgr';
+  divisor: number;
   mean: readonly number[];
   std: readonly number[];
   fill: FillMode;
+  sampling: Sampling;
 }
 
 export const AugmentParams = wgslStruct('AugmentParams', {
@@ -42,6 +57,9 @@ export const AugmentParams = wgslStruct('AugmentParams', {
   OH: 'u32',
   OW: 'u32',
   fill_nearest: 'u32',
+  scipy_sampling: 'u32',
+  bgr: 'u32',
+  divisor: 'f32',
   mean: 'vec4f',
   inv_std: 'vec4f',
 });
@@ -92,6 +110,32 @@ export function sourceMap(
   return { matrix: [a, b, cc, d, e, ff], footprint };
 }
 
+/**
+ * keras-preprocessing 1.0.2's map for an image already at the output size, in the kernel's
+ * convention (source centre coordinates of output centres (x, y)): in (row, col) index
+ * coordinates, source = M (out - o) + o with M = shear . zoom = [[zx, -sin(s) zy], [0, cos(s) zy]]
+ * and o = (h / 2 + 0.5, w / 2 + 0.5) (Keras's centre, half a pixel off the true one), and the
+ * flip applied to the output afterwards. Keras's zx scales rows (our zoomY), zy columns (zoomX).
+ */
+export function kerasSourceMap(t: Affine, size: number): { matrix: number[]; footprint: [number, number] } {
+  const s = (t.shear * Math.PI) / 180;
+  const zx = t.zoomY,
+    zy = t.zoomX;
+  const o = size / 2 + 0.5;
+  // Output column index from the kernel's x: col = x - 0.5, or size - 1 - (x - 0.5) under the flip.
+  const f = t.flip ? -1 : 1;
+  const colFromX = [f, t.flip ? size - 0.5 : -0.5];
+  // in_col = cos(s) zy (col - o) + o; in_row = zx (row - o) - sin(s) zy (col - o) + o; row = y - 0.5.
+  const cs = Math.cos(s) * zy,
+    sn = -Math.sin(s) * zy;
+  const a = cs * colFromX[0];
+  const c = cs * (colFromX[1] - o) + o + 0.5;
+  const d = sn * colFromX[0];
+  const e = zx;
+  const ff = sn * (colFromX[1] - o) + zx * (-0.5 - o) + o + 0.5;
+  return { matrix: [a, 0, c, d, e, ff], footprint: [1, 1] };
+}
+
 /** Packs RGB images as RGBA8 words, one after another. */
 function packImages(images: readonly PixelImage[]): { words: Uint32Array; offsets: number[] } {
   const offsets: number[] = [];
@@ -124,7 +168,12 @@ export async function augmentBatch(
   const { words, offsets } = packImages(images);
   const metas = ImageMeta.packArray(
     images.map((img, n) => {
-      const { matrix, footprint } = sourceMap(transforms[n], img.width, img.height, size);
+      if (target.sampling === 'scipy' && (img.width !== size || img.height !== size))
+        throw new Error(`augment: scipy sampling takes images at the output size, got ${img.width}x${img.height}`);
+      const { matrix, footprint } =
+        target.sampling === 'scipy'
+          ? kerasSourceMap(transforms[n], size)
+          : sourceMap(transforms[n], img.width, img.height, size);
       return {
         offset: offsets[n],
         width: img.width,
@@ -142,6 +191,9 @@ export async function augmentBatch(
     OH: size,
     OW: size,
     fill_nearest: target.fill === 'nearest' ? 1 : 0,
+    scipy_sampling: target.sampling === 'scipy' ? 1 : 0,
+    bgr: target.channels === 'bgr' ? 1 : 0,
+    divisor: target.divisor,
     mean: target.mean,
     inv_std: target.std.map((s) => 1 / s),
   });

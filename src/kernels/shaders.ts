@@ -4,6 +4,7 @@ import type { WgslSource } from '../gpu/shader.js';
 import { ADAM_SHADER } from './adam.js';
 import { AUGMENT_SHADER } from './augment.js';
 import { BATCHNORM_SHADER } from './batchnorm.js';
+import { BATCHNORM_TRAIN_SHADER } from './batchnorm-train.js';
 import { CONV2D_SHADERS } from './conv2d.js';
 import { GEMM_SHADERS } from './gemm.js';
 import { HEAD_BACKWARD_SHADER } from './head-backward.js';
@@ -15,6 +16,7 @@ export const KERNEL_SHADERS: Record<string, WgslSource> = {
   adam: ADAM_SHADER,
   augment: AUGMENT_SHADER,
   batchnorm: BATCHNORM_SHADER,
+  batchnorm_train: BATCHNORM_TRAIN_SHADER,
   'conv2d/register': CONV2D_SHADERS.register,
   'conv2d/broadcast': CONV2D_SHADERS.broadcast,
   'conv2d/tiled': CONV2D_SHADERS.tiled,

@@ -39,12 +39,22 @@ export interface CrossEntropyResult {
   grad: Tensor;
 }
 
+/**
+ * Which cross-entropy: PyTorch's CrossEntropyLoss on logits, or Keras 2.2.2's
+ * sparse_categorical_crossentropy on softmax probabilities, clipped to [1e-7, 1 - 1e-7].
+ */
+export type CrossEntropyFlavor = 'pytorch' | 'keras';
+
+/** K.epsilon() in Keras 2.2.2: the clip of probabilities in its cross-entropy. */
+export const KERAS_EPSILON = 1e-7;
+
 /** Softmax cross-entropy of logits [rows, cols] against u32 labels [rows]. */
 export async function softmaxCrossEntropy(
   gpu: Gpu,
   logits: Tensor,
   labels: Tensor,
   out?: Partial<CrossEntropyResult>,
+  flavor: CrossEntropyFlavor = 'pytorch',
 ): Promise<CrossEntropyResult> {
   const kernel = 'softmax_cross_entropy';
   const [rows, cols] = rowsCols(kernel, logits);
@@ -57,7 +67,12 @@ export async function softmaxCrossEntropy(
   const rowLoss = gpu.tensor([rows]);
   const params = SoftmaxParams.pack({ rows, cols, nan_bits: NAN_BITS });
   const [rowsPipeline, meanPipeline] = await Promise.all([
-    gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: 'xent_rows' }),
+    gpu.pipeline({
+      kernel,
+      code: SOFTMAX_SHADER,
+      entryPoint: 'xent_rows',
+      constants: { KERAS_CLIP: flavor === 'keras' ? KERAS_EPSILON : 0 },
+    }),
     gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: 'xent_mean' }),
   ]);
   gpu.dispatch({

@@ -1,6 +1,9 @@
-// ResNet topologies described by their stages, with torchvision's parameter names and shapes.
-// v1.5 (torchvision): a bottleneck's stride sits on its 3x3 conv; a block whose shape changes
-// has a 1x1 downsample conv with batchnorm on the shortcut.
+// ResNet topologies described by their stages, with torchvision's parameter names and shapes
+// (Keras files are renamed to these by src/model/keras.ts). A block whose shape changes has a
+// 1x1 downsample conv with batchnorm on the shortcut. torchvision's v1.5 puts a bottleneck's
+// stride on its 3x3 conv; Keras's v1 (keras-applications 1.0.4, and tf.keras's later
+// ResNet50) on its first 1x1 conv, gives every conv a bias, and uses its own batchnorm epsilon
+// and stem pooling.
 
 import { InputError } from '../errors.js';
 
@@ -11,14 +14,55 @@ export interface ResNetSpec {
   block: BlockKind;
   /** Blocks per stage (layer1..layer4). */
   layers: readonly [number, number, number, number];
+  /** Where a downsampling bottleneck's stride sits: torchvision's v1.5 on the 3x3 conv, v1 on the first 1x1. */
+  strideOn: '3x3' | '1x1';
+  /** Whether convs have a bias (Keras's do). */
+  convBias: boolean;
+  /** Batchnorm epsilon. */
+  bnEps: number;
+  /** Padding of the stem's 3x3 stride-2 max pool (112 -> 56 with 1, 112 -> 55 with 0). */
+  stemPoolPad: number;
+  /** The preprocessing its published ImageNet weights were trained with (src/image/preprocess.ts). */
+  preprocessing: 'torchvision' | 'caffe';
 }
 
+/** torchvision's ResNets: v1.5, BatchNorm2d's eps 1e-5, the stem pool padded. */
+const TORCHVISION = {
+  strideOn: '3x3',
+  convBias: false,
+  bnEps: 1e-5,
+  stemPoolPad: 1,
+  preprocessing: 'torchvision',
+} as const;
+
 export const RESNETS: Record<string, ResNetSpec> = {
-  resnet18: { name: 'resnet18', block: 'basic', layers: [2, 2, 2, 2] },
-  resnet34: { name: 'resnet34', block: 'basic', layers: [3, 4, 6, 3] },
-  resnet50: { name: 'resnet50', block: 'bottleneck', layers: [3, 4, 6, 3] },
-  resnet101: { name: 'resnet101', block: 'bottleneck', layers: [3, 4, 23, 3] },
-  resnet152: { name: 'resnet152', block: 'bottleneck', layers: [3, 8, 36, 3] },
+  resnet18: { name: 'resnet18', block: 'basic', layers: [2, 2, 2, 2], ...TORCHVISION },
+  resnet34: { name: 'resnet34', block: 'basic', layers: [3, 4, 6, 3], ...TORCHVISION },
+  resnet50: { name: 'resnet50', block: 'bottleneck', layers: [3, 4, 6, 3], ...TORCHVISION },
+  resnet101: { name: 'resnet101', block: 'bottleneck', layers: [3, 4, 23, 3], ...TORCHVISION },
+  resnet152: { name: 'resnet152', block: 'bottleneck', layers: [3, 8, 36, 3], ...TORCHVISION },
+  // keras-applications 1.0.4 (Keras 2.2.2): BatchNormalization's default eps 1e-3, MaxPooling2D((3, 3), strides=(2, 2)) unpadded.
+  keras_resnet50: {
+    name: 'keras_resnet50',
+    block: 'bottleneck',
+    layers: [3, 4, 6, 3],
+    strideOn: '1x1',
+    convBias: true,
+    bnEps: 1e-3,
+    stemPoolPad: 0,
+    preprocessing: 'caffe',
+  },
+  // tf.keras's ResNet50 (keras-applications >= 1.0.7): eps 1.001e-5, ZeroPadding2D(1) before the pool.
+  tf_keras_resnet50: {
+    name: 'tf_keras_resnet50',
+    block: 'bottleneck',
+    layers: [3, 4, 6, 3],
+    strideOn: '1x1',
+    convBias: true,
+    bnEps: 1.001e-5,
+    stemPoolPad: 1,
+    preprocessing: 'caffe',
+  },
 };
 
 export function resnetSpec(name: string): ResNetSpec {
@@ -36,6 +80,10 @@ export interface ConvBn {
   kernel: number;
   stride: number;
   pad: number;
+  /** Whether the conv has a bias (`${conv}.bias`). */
+  bias: boolean;
+  /** Its batchnorm's epsilon. */
+  eps: number;
 }
 
 export interface Block {
@@ -54,11 +102,19 @@ export interface Plan {
   featureSize: number;
 }
 
-function convBn(conv: string, bn: string, inC: number, outC: number, kernel: number, stride: number): ConvBn {
-  return { conv, bn, inC, outC, kernel, stride, pad: (kernel - 1) >> 1 };
-}
-
 export function plan(spec: ResNetSpec): Plan {
+  const convBn = (conv: string, bn: string, inC: number, outC: number, kernel: number, stride: number): ConvBn => ({
+    conv,
+    bn,
+    inC,
+    outC,
+    kernel,
+    stride,
+    pad: (kernel - 1) >> 1,
+    bias: spec.convBias,
+    eps: spec.bnEps,
+  });
+  const v1 = spec.strideOn === '1x1';
   const expansion = spec.block === 'bottleneck' ? 4 : 1;
   const blocks: Block[] = [];
   let inC = 64;
@@ -71,8 +127,8 @@ export function plan(spec: ResNetSpec): Plan {
       const convs =
         spec.block === 'bottleneck'
           ? [
-              convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 1, 1),
-              convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, stride),
+              convBn(`${name}.conv1`, `${name}.bn1`, inC, width, 1, v1 ? stride : 1),
+              convBn(`${name}.conv2`, `${name}.bn2`, width, width, 3, v1 ? 1 : stride),
               convBn(`${name}.conv3`, `${name}.bn3`, width, outC, 1, 1),
             ]
           : [
@@ -88,19 +144,21 @@ export function plan(spec: ResNetSpec): Plan {
     }
   });
   const stem = { ...convBn('conv1', 'bn1', 3, 64, 7, 2), pad: 3 };
-  return { spec, stem, stemPool: { kernel: 3, stride: 2, pad: 1 }, blocks, featureSize: inC };
+  return { spec, stem, stemPool: { kernel: 3, stride: 2, pad: spec.stemPoolPad }, blocks, featureSize: inC };
 }
 
 export const IMAGENET_CLASS_COUNT = 1000;
 
 /**
  * The float tensors of torchvision's state_dict, in its order (num_batches_tracked, an int64
- * counter that inference does not use, is left out). The classifier is `fc`.
+ * counter that inference does not use, is left out; Keras's conv biases are `${conv}.bias`).
+ * The classifier is `fc`.
  */
 export function parameterShapes(p: Plan, classifier: boolean): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
   const add = (c: ConvBn) => {
     shapes.set(`${c.conv}.weight`, [c.outC, c.inC, c.kernel, c.kernel]);
+    if (c.bias) shapes.set(`${c.conv}.bias`, [c.outC]);
     for (const field of ['weight', 'bias', 'running_mean', 'running_var']) shapes.set(`${c.bn}.${field}`, [c.outC]);
   };
   add(p.stem);

@@ -4,6 +4,7 @@ import type { Gpu } from '../gpu/context.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { type WeightFile, floatTensors } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
+import { PREPROCESSINGS, type Preprocessing } from '../image/preprocess.js';
 import { RESNETS, type ResNetSpec, plan, resnetSpec } from './architecture.js';
 import { ResNet } from './resnet.js';
 import { syntheticWeights } from './synthetic.js';
@@ -42,9 +43,24 @@ export function detectArchitecture(
   throw new WeightFileError(errors.get('resnet50') ?? `${file}: not a ResNet checkpoint`);
 }
 
+/**
+ * The preprocessing weights declare: the contract their metadata names (converted files record
+ * describePreprocessing's words, which start with the contract's name), else their
+ * architecture's (torchvision's for torchvision ResNets, caffe for Keras's).
+ */
+export function declaredPreprocessing(metadata: Record<string, string>, spec: ResNetSpec, file: string): Preprocessing {
+  const named = metadata.preprocessing?.split(':')[0];
+  if (named === undefined) return PREPROCESSINGS[spec.preprocessing];
+  if (!(named in PREPROCESSINGS))
+    throw new WeightFileError(`${file}: unknown preprocessing '${named}' (known: ${Object.keys(PREPROCESSINGS).join(', ')})`);
+  return PREPROCESSINGS[named as keyof typeof PREPROCESSINGS];
+}
+
 /** Backbone weights read and validated on the CPU, ready for ResNet.load. */
 export interface BackboneWeights {
   spec: ResNetSpec;
+  /** What the weights expect of an image (from their metadata or architecture). */
+  preprocessing: Preprocessing;
   tensors: TensorMap;
   /** Whether the ImageNet classifier (fc) is present. */
   classifier: boolean;
@@ -59,7 +75,8 @@ export interface BackboneWeights {
 export function backboneWeights(file: WeightFile, source: string): BackboneWeights {
   const tensors = floatTensors(file.tensors, source);
   const { spec, classifier } = detectArchitecture(tensors, file.metadata, source);
-  return { spec, tensors, classifier, sha256: file.sha256, metadata: file.metadata, synthetic: false, source };
+  const preprocessing = declaredPreprocessing(file.metadata, spec, source);
+  return { spec, preprocessing, tensors, classifier, sha256: file.sha256, metadata: file.metadata, synthetic: false, source };
 }
 
 /** Deterministic synthetic weights (with a classifier) for offline runs and checks: `random:SEED`. */
@@ -68,6 +85,7 @@ export function syntheticBackbone(seed: number, architecture = 'resnet50'): Back
   const tensors = syntheticWeights(plan(spec), seed, true);
   return {
     spec,
+    preprocessing: PREPROCESSINGS[spec.preprocessing],
     tensors,
     classifier: true,
     sha256: `synthetic:${seed}`,

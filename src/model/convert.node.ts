@@ -1,5 +1,5 @@
 // Checkpoint conversion: any supported weight file in, our ResNet safetensors out.
-import { PREPROCESSING_DESCRIPTION } from '../image/preprocess.js';
+import { PREPROCESSINGS, describePreprocessing } from '../image/preprocess.js';
 import { readWeightFile, writeSafetensors } from '../weights/files.node.js';
 import { type WeightFile, floatTensors } from '../weights/parse.js';
 import { detectArchitecture } from './backbone.js';
@@ -36,7 +36,7 @@ export function convertWeightFile(
     classifier: classifier ? 'imagenet1k' : 'none',
     source: options.sourceName ?? input,
     source_sha256: file.sha256,
-    preprocessing: PREPROCESSING_DESCRIPTION,
+    preprocessing: describePreprocessing(PREPROCESSINGS[spec.preprocessing]),
     ...options.extraMetadata,
   });
   return { architecture: spec.name, tensors: tensors.size, classifier, sourceSha256: file.sha256 };

@@ -2,9 +2,6 @@
 // weights to our HWIO, and inference batchnorm folded into the conv before it (in float64,
 // once at load, so the folded model costs nothing extra per forward).
 
-/** torchvision's BatchNorm2d eps. */
-export const BN_EPS = 1e-5;
-
 /** PyTorch's conv weight [Cout, Cin, KH, KW] to our [KH, KW, Cin, Cout]. */
 export function oihwToHwio(w: ArrayLike<number>, [O, I, KH, KW]: readonly number[]): Float32Array {
   const out = new Float32Array(O * I * KH * KW);

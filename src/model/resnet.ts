@@ -10,15 +10,15 @@ import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
 import { type ConvBn, type Plan, IMAGENET_CLASS_COUNT, plan as makePlan } from './architecture.js';
 import type { BackboneWeights } from './backbone.js';
-import { BN_EPS, foldBatchNorm, oihwToHwio } from './prepare.js';
+import { foldBatchNorm, oihwToHwio } from './prepare.js';
 import { PREPROCESSING } from '../image/preprocess.js';
 import { outputSize } from '../util/shapes.js';
 
 /** A conv on the GPU: HWIO weights for the direct kernel, or Winograd's [36, Cin, Cout] matrices. */
-interface FoldedConv {
+export interface GpuConv {
   spec: ConvBn;
   weight: Tensor;
-  bias: Tensor;
+  bias: Tensor | null;
   winograd: boolean;
 }
 
@@ -30,6 +30,59 @@ interface FoldedConv {
 function winogradTile(gpu: Gpu, c: ConvBn): WinogradTile | null {
   const fits = c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;
   return gpu.adapter.isCpu && fits ? 4 : null;
+}
+
+/** Uploads a conv's HWIO weights (transformed for Winograd where it is faster) and bias. */
+export function uploadConv(gpu: Gpu, c: ConvBn, hwio: Float32Array, bias: Float32Array | null): GpuConv {
+  const tile = winogradTile(gpu, c);
+  return {
+    spec: c,
+    weight: tile
+      ? gpu.upload(winogradWeights(hwio, c.inC, c.outC, tile), [winogradPositions(tile), c.inC, c.outC], c.conv)
+      : gpu.upload(hwio, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
+    bias: bias ? gpu.upload(bias, [c.outC], `${c.conv}.bias`) : null,
+    winograd: tile !== null,
+  };
+}
+
+/** Records a conv with its fused epilogue; Winograd's scratch goes straight back to the pool (see ResNet.forward). */
+export function runConv(gpu: Gpu, c: GpuConv, x: Tensor, relu: boolean, residual?: Tensor): Promise<Tensor> {
+  const bias = c.bias ?? undefined;
+  if (c.winograd)
+    return conv3x3Winograd(gpu, x, c.weight, { bias, residual, relu, releaseScratch: (t) => t.release() });
+  return conv2d(gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias, residual, relu });
+}
+
+export function releaseConv(c: GpuConv): void {
+  c.weight.release();
+  c.bias?.release();
+}
+
+/** Bytes of the largest activation of one image at this input size. */
+export function activationBytesPerImage(p: Plan, height: number, width: number): number {
+  let h = height,
+    w = width,
+    largest = h * w * 3;
+  const through = (o: { kernel: number; stride: number; pad: number }) => {
+    h = outputSize(h, o.kernel, o.stride, o.pad);
+    w = outputSize(w, o.kernel, o.stride, o.pad);
+  };
+  through(p.stem);
+  largest = Math.max(largest, h * w * p.stem.outC);
+  through(p.stemPool);
+  for (const b of p.blocks) {
+    for (const c of b.convs) {
+      through(c);
+      largest = Math.max(largest, h * w * c.outC);
+    }
+  }
+  return largest * 4;
+}
+
+/** The most images one forward may take without exceeding the adapter's binding and buffer limits. */
+export function maxBatchFor(gpu: Gpu, p: Plan, height: number, width: number): number {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  return Math.max(1, Math.floor(limit / activationBytesPerImage(p, height, width)));
 }
 
 export interface ForwardResult {
@@ -51,12 +104,12 @@ export function foldedConvs(
   const out = new Map<string, { spec: ConvBn; weight: Float32Array; bias: Float32Array }>();
   const fold = (c: ConvBn) => {
     const w = tensors.get(`${c.conv}.weight`)!;
-    const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), null, {
+    const folded = foldBatchNorm(oihwToHwio(toFloat32(w), w.shape), c.bias ? get(`${c.conv}.bias`) : null, {
       gamma: get(`${c.bn}.weight`),
       beta: get(`${c.bn}.bias`),
       mean: get(`${c.bn}.running_mean`),
       variance: get(`${c.bn}.running_var`),
-      eps: BN_EPS,
+      eps: c.eps,
     });
     out.set(c.conv, { spec: c, ...folded });
   };
@@ -72,7 +125,7 @@ export class ResNet {
   private constructor(
     readonly gpu: Gpu,
     readonly plan: Plan,
-    private readonly convs: Map<string, FoldedConv>,
+    private readonly convs: Map<string, GpuConv>,
     private readonly fc: { weight: Tensor; bias: Tensor } | null,
   ) {}
 
@@ -80,19 +133,8 @@ export class ResNet {
   static load(gpu: Gpu, { spec, tensors, classifier }: BackboneWeights): ResNet {
     const p = makePlan(spec);
     const get = (name: string) => toFloat32(tensors.get(name)!);
-    const convs = new Map<string, FoldedConv>();
-    for (const [name, f] of foldedConvs(p, tensors)) {
-      const c = f.spec;
-      const tile = winogradTile(gpu, c);
-      convs.set(name, {
-        spec: c,
-        weight: tile
-          ? gpu.upload(winogradWeights(f.weight, c.inC, c.outC, tile), [winogradPositions(tile), c.inC, c.outC], c.conv)
-          : gpu.upload(f.weight, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
-        bias: gpu.upload(f.bias, [c.outC], `${c.conv}.bias`),
-        winograd: tile !== null,
-      });
-    }
+    const convs = new Map<string, GpuConv>();
+    for (const [name, f] of foldedConvs(p, tensors)) convs.set(name, uploadConv(gpu, f.spec, f.weight, f.bias));
     let fc = null;
     if (classifier) {
       // [classes, features] -> [features, classes] once, so the GEMM reads B row-major in vec4s.
@@ -115,42 +157,16 @@ export class ResNet {
 
   /** Bytes of the largest activation of one image at this input size. */
   activationBytesPerImage(height: number = PREPROCESSING.size, width: number = PREPROCESSING.size): number {
-    let h = height,
-      w = width,
-      largest = h * w * 3;
-    const through = (o: { kernel: number; stride: number; pad: number }) => {
-      h = outputSize(h, o.kernel, o.stride, o.pad);
-      w = outputSize(w, o.kernel, o.stride, o.pad);
-    };
-    through(this.plan.stem);
-    largest = Math.max(largest, h * w * this.plan.stem.outC);
-    through(this.plan.stemPool);
-    for (const b of this.plan.blocks) {
-      for (const c of b.convs) {
-        through(c);
-        largest = Math.max(largest, h * w * c.outC);
-      }
-    }
-    return largest * 4;
+    return activationBytesPerImage(this.plan, height, width);
   }
 
   /** The most images one forward may take without exceeding the adapter's binding and buffer limits. */
   maxBatch(height: number = PREPROCESSING.size, width: number = PREPROCESSING.size): number {
-    const limit = Math.min(this.gpu.limits.maxStorageBufferBindingSize, this.gpu.limits.maxBufferSize);
-    return Math.max(1, Math.floor(limit / this.activationBytesPerImage(height, width)));
+    return maxBatchFor(this.gpu, this.plan, height, width);
   }
 
   private conv(x: Tensor, name: string, relu: boolean, residual?: Tensor): Promise<Tensor> {
-    const c = this.convs.get(name)!;
-    // Scratch goes straight back to the pool: see forward() on why that is safe here.
-    if (c.winograd)
-      return conv3x3Winograd(this.gpu, x, c.weight, {
-        bias: c.bias,
-        residual,
-        relu,
-        releaseScratch: (t) => t.release(),
-      });
-    return conv2d(this.gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias: c.bias, residual, relu });
+    return runConv(this.gpu, this.convs.get(name)!, x, relu, residual);
   }
 
   /**
@@ -222,10 +238,7 @@ export class ResNet {
   }
 
   destroy(): void {
-    for (const c of this.convs.values()) {
-      c.weight.release();
-      c.bias.release();
-    }
+    for (const c of this.convs.values()) releaseConv(c);
     this.fc?.weight.release();
     this.fc?.bias.release();
   }

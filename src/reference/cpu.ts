@@ -108,6 +108,40 @@ export function batchNormRef(x: Arr, C: number, bn: BatchNormParams): Float64Arr
   return y;
 }
 
+/**
+ * Training-mode batchnorm over the last (channel) axis, in float64: normalizes with the
+ * batch's mean and biased variance and returns the running statistics after PyTorch's
+ * update (momentum, unbiased variance).
+ */
+export function batchNormTrainRef(
+  x: Arr,
+  C: number,
+  bn: { gamma: Arr; beta: Arr; runningMean: Arr; runningVar: Arr; eps: number; momentum: number },
+  o: { residual?: Arr; relu?: boolean } = {},
+): { y: Float64Array; mean: Float64Array; variance: Float64Array; runningMean: Float64Array; runningVar: Float64Array } {
+  const rows = x.length / C;
+  const mean = new Float64Array(C);
+  const variance = new Float64Array(C);
+  for (let i = 0; i < x.length; i++) mean[i % C] += x[i];
+  for (let c = 0; c < C; c++) mean[c] /= rows;
+  for (let i = 0; i < x.length; i++) variance[i % C] += (x[i] - mean[i % C]) ** 2;
+  for (let c = 0; c < C; c++) variance[c] /= rows;
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % C;
+    let v = ((x[i] - mean[c]) / Math.sqrt(variance[c] + bn.eps)) * bn.gamma[c] + bn.beta[c];
+    if (o.residual) v += o.residual[i];
+    y[i] = o.relu ? Math.max(v, 0) : v;
+  }
+  const m = bn.momentum;
+  const runningMean = Float64Array.from({ length: C }, (_, c) => (1 - m) * bn.runningMean[c] + m * mean[c]);
+  const runningVar = Float64Array.from(
+    { length: C },
+    (_, c) => (1 - m) * bn.runningVar[c] + (m * variance[c] * rows) / (rows - 1),
+  );
+  return { y, mean, variance, runningMean, runningVar };
+}
+
 export function maxPoolRef(
   x: Arr,
   N: number,

@@ -5,10 +5,12 @@
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
-import { PREPROCESSING } from '../image/preprocess.js';
+import { PREPROCESSING, type Preprocessing, resizeFor } from '../image/preprocess.js';
 import { resizeBilinearAntialias } from '../image/resize.js';
 import { type Affine, type FillMode, augmentBatch } from '../kernels/augment.js';
+import { resampleTarget } from '../data/augment.js';
 import type { ResNet } from '../model/resnet.js';
+import { BatchStatsResNet } from '../model/resnet-train.js';
 
 /** Bytes per source pixel in the augmentation kernel's input (RGBA8 words). */
 const PACKED_PIXEL_BYTES = 4;
@@ -42,32 +44,51 @@ function chunkRanges(images: readonly RgbImage[], maxBatch: number, maxPixels: n
   return ranges;
 }
 
-/** Features [N, F] of images under their transforms (the caller releases the tensor). */
+/**
+ * Features [N, F] of images under their transforms (the caller releases the tensor), through
+ * the inference model chunk by chunk, or through the training-mode model, whose batchnorm
+ * statistics span every chunk of the batch, in one forward of all chunks.
+ */
 export async function backboneFeatures(
   gpu: Gpu,
-  model: ResNet,
+  model: ResNet | BatchStatsResNet,
   images: readonly RgbImage[],
   transforms: readonly Affine[],
   fill: FillMode,
+  preprocessing: Preprocessing = PREPROCESSING,
 ): Promise<Tensor> {
   const binding = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
   const maxPixels = Math.floor(binding / PACKED_PIXEL_BYTES);
-  const fitted = images.map((img) => fitPixels(img, maxPixels));
+  // Keras's images are resized on the CPU first (Pillow's nearest, bit-exact); torchvision's on the GPU.
+  const fitted = images.map((img) =>
+    preprocessing.resize === 'nearest' ? resizeFor(preprocessing, img) : fitPixels(img, maxPixels),
+  );
   const ranges = chunkRanges(fitted, model.maxBatch(), maxPixels);
-  const forward = async (start: number, end: number) => {
-    const target = { ...PREPROCESSING, fill };
-    const input = await augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target);
-    const out = await model.forward(input, { logits: false });
-    input.release();
-    return out.features;
-  };
-  if (ranges.length === 1) return forward(0, images.length);
+  const target = resampleTarget(preprocessing, fill);
+  const input = (start: number, end: number) =>
+    augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target);
   const F = model.plan.featureSize;
-  const all = new Float32Array(images.length * F);
-  for (const [start, end] of ranges) {
-    const part = await forward(start, end);
-    all.set(await part.read(), start * F);
-    part.release();
+  const gather = async (parts: Tensor[]) => {
+    if (parts.length === 1) return parts[0];
+    const all = new Float32Array(images.length * F);
+    for (let k = 0; k < parts.length; k++) {
+      all.set(await parts[k].read(), ranges[k][0] * F);
+      parts[k].release();
+    }
+    return gpu.upload(all, [images.length, F]);
+  };
+  if (model instanceof BatchStatsResNet) {
+    const inputs: Tensor[] = [];
+    for (const [start, end] of ranges) inputs.push(await input(start, end));
+    const parts = await model.forward(inputs);
+    for (const t of inputs) t.release();
+    return gather(parts);
   }
-  return gpu.upload(all, [images.length, F]);
+  const parts: Tensor[] = [];
+  for (const [start, end] of ranges) {
+    const x = await input(start, end);
+    parts.push((await model.forward(x, { logits: false })).features);
+    x.release();
+  }
+  return gather(parts);
 }

@@ -33,6 +33,7 @@ import {
   type SavedModel,
   parseHead,
   parseModelJson,
+  RUNNING_STATISTICS_PREFIX,
 } from './model-format.js';
 
 const LOCK = 'model.lock';
@@ -124,6 +125,7 @@ export function saveModel(
   json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
   weights: HeadWeights,
   adam: AdamState,
+  runningStatistics: TensorMap | null = null,
 ): void {
   // Never over a good model with a worse-formed one: NaN weights or a model.json that would
   // not load again are refused before anything is written.
@@ -132,10 +134,14 @@ export function saveModel(
       throw new ModelError(`${dir}: not saved: ${name} holds NaN or infinite values (training diverged?)`);
     }
   }
+  for (const [name, t] of runningStatistics ?? []) {
+    if (!(t.data as Float32Array).every(Number.isFinite))
+      throw new ModelError(`${dir}: not saved: running statistic ${name} holds NaN or infinite values`);
+  }
   const release = lockModelFolder(dir);
   try {
     for (const f of staleFiles(dir)) rmSync(join(dir, f), { force: true });
-    commit(dir, json, weights, adam);
+    commit(dir, json, weights, adam, runningStatistics);
   } finally {
     release();
   }
@@ -146,6 +152,7 @@ function commit(
   json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
   weights: HeadWeights,
   adam: AdamState,
+  runningStatistics: TensorMap | null,
 ): void {
   const tensors: TensorMap = new Map();
   const shapes = headShapes(json.head);
@@ -154,6 +161,7 @@ function commit(
     tensors.set(`adam.m.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.m[i] });
     tensors.set(`adam.v.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.v[i] });
   });
+  for (const [name, t] of runningStatistics ?? []) tensors.set(RUNNING_STATISTICS_PREFIX + name, t);
   const bytes = serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
   const head = join(dir, HEAD);
   const full: ModelJson = {

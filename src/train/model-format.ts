@@ -5,10 +5,13 @@
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
 import type { AugmentMode } from '../data/augment.js';
 import { InputError } from '../errors.js';
-import { PREPROCESSING } from '../image/preprocess.js';
+import type { Preprocessing } from '../image/preprocess.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { BackboneWeights } from '../model/backbone.js';
-import { RESNETS } from '../model/architecture.js';
+import { RESNETS, parameterShapes, plan, resnetSpec } from '../model/architecture.js';
+import { withRunningStatistics } from '../model/resnet-train.js';
+import type { TensorMap } from '../weights/host-tensor.js';
+import { RECIPES, RECIPE_NAMES, type RecipeName, recipeMismatch } from './recipe.js';
 import { parseSafetensors } from '../weights/safetensors.js';
 import { type Check, SchemaError, array, boolean, nullable, number, object, oneOf, string } from './schema.js';
 
@@ -25,6 +28,7 @@ export interface EpochRecord {
 }
 
 export interface TrainingSettings {
+  recipe: RecipeName;
   batchSize: number;
   lr: number;
   augment: AugmentMode;
@@ -38,7 +42,7 @@ export interface ModelJson {
   format: string;
   architecture: string;
   classes: string[];
-  preprocessing: { size: number; resize: string; mean: readonly number[]; std: readonly number[] };
+  preprocessing: Preprocessing;
   head: HeadShape & { file: string; sha256: string };
   backbone: { weights: string; sha256: string; synthetic: boolean };
   training: TrainingSettings;
@@ -55,9 +59,12 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
   format: string(),
   architecture: oneOf(Object.keys(RESNETS)),
   classes: array(string({ pattern: /\S/, what: 'a class name' }), { min: 2 }),
-  preprocessing: object<ModelJson['preprocessing']>({
+  preprocessing: object<Preprocessing>({
+    name: oneOf(['torchvision', 'caffe']),
     size: positiveInteger,
-    resize: string(),
+    resize: oneOf(['bilinear-antialias', 'nearest']),
+    channels: oneOf(['rgb', 'bgr']),
+    divisor: number({ above: 0 }),
     mean: array(finite),
     std: array(number({ above: 0 })),
   }),
@@ -75,6 +82,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     synthetic: boolean,
   }),
   training: object<TrainingSettings>({
+    recipe: oneOf(RECIPE_NAMES),
     batchSize: positiveInteger,
     lr: number({ above: 0 }),
     augment: oneOf(['full', 'flip', 'none']),
@@ -98,11 +106,15 @@ export interface SavedModel {
   json: ModelJson;
   weights: HeadWeights;
   adam: AdamState | null;
+  /**
+   * The backbone's batchnorm running statistics as training left them (the pytorch recipe
+   * updates them), under torchvision's names; null where the recipe keeps the weights' own.
+   */
+  runningStatistics: TensorMap | null;
 }
 
-export function preprocessingInfo() {
-  return { ...PREPROCESSING };
-}
+/** Prefix of the running statistics' tensors in head.safetensors. */
+export const RUNNING_STATISTICS_PREFIX = 'backbone.';
 
 /** model.json's text, checked for format, classes and head sizes; `where` names the model in errors. */
 export function parseModelJson(text: string, where: string): ModelJson {
@@ -153,7 +165,34 @@ export function parseHead(json: ModelJson, bytes: Uint8Array, where: string): Sa
     m.every(Boolean) && v.every(Boolean)
       ? { step: Number(metadata.adam_step ?? 0), m: m as Float32Array[], v: v as Float32Array[] }
       : null;
-  return { json, weights, adam };
+  return { json, weights, adam, runningStatistics: parseRunningStatistics(json, tensors, `${where}: ${h.file}`) };
+}
+
+/** The running statistics a recipe that updates them must have saved: one per batchnorm, finite, of its width. */
+function parseRunningStatistics(json: ModelJson, tensors: TensorMap, where: string): TensorMap | null {
+  const saved = [...tensors.keys()].filter((n) => n.startsWith(RUNNING_STATISTICS_PREFIX));
+  if (!RECIPES[json.training.recipe].savesRunningStatistics) {
+    if (saved.length) throw new ModelError(`${where}: holds running statistics, but the ${json.training.recipe} recipe keeps the weights' own`);
+    return null;
+  }
+  const expected = [...parameterShapes(plan(resnetSpec(json.architecture)), false)].filter(([n]) => /running_(mean|var)$/.test(n));
+  const out: TensorMap = new Map();
+  for (const [name, shape] of expected) {
+    const t = tensors.get(RUNNING_STATISTICS_PREFIX + name);
+    if (!t || t.dtype !== 'float32' || t.shape.join() !== shape.join())
+      throw new ModelError(`${where}: running statistic ${name} is missing or not float32 [${shape}]`);
+    if (!(t.data as Float32Array).every(Number.isFinite))
+      throw new ModelError(`${where}: running statistic ${name} holds NaN or infinite values`);
+    out.set(name, t);
+  }
+  if (saved.length !== expected.length)
+    throw new ModelError(`${where}: ${saved.length - expected.length} unexpected running statistics tensors`);
+  return out;
+}
+
+/** The backbone a saved model predicts with: its weights, with the running statistics training left. */
+export function backboneForModel(saved: SavedModel, weights: BackboneWeights): BackboneWeights {
+  return saved.runningStatistics ? withRunningStatistics(weights, saved.runningStatistics) : weights;
 }
 
 /** The saved head only makes sense on the backbone it was trained on. */
@@ -166,4 +205,10 @@ export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: 
   }
   if (saved.json.architecture !== weights.spec.name)
     throw new ModelError(`${dir}: made for ${saved.json.architecture}, the weights are ${weights.spec.name}`);
+  const mismatch = recipeMismatch(RECIPES[saved.json.training.recipe], weights.spec);
+  if (mismatch) throw new ModelError(`${dir}: trained with the ${saved.json.training.recipe} recipe, but ${mismatch}`);
+  if (saved.json.preprocessing.name !== weights.preprocessing.name)
+    throw new ModelError(
+      `${dir}: trained with ${saved.json.preprocessing.name} preprocessing, the weights declare ${weights.preprocessing.name}`,
+    );
 }

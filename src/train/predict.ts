@@ -1,12 +1,13 @@
-// Predictions of a saved model: images through the GPU resize (the validation path of
-// training), the frozen backbone, then the head's softmax.
+// Predictions of a saved model: images through its preprocessing (the validation path of
+// training), the backbone in inference mode with the running statistics training left (the
+// article's model.eval()), then the head's softmax.
 import { Head } from '../autograd/head.js';
 import { IDENTITY } from '../kernels/augment.js';
 import type { Gpu } from '../gpu/context.js';
 import type { RgbImage } from '../image/format.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import { backboneFeatures } from './features.js';
-import type { SavedModel } from './model-format.js';
+import { type SavedModel, backboneForModel } from './model-format.js';
 
 /** Class probabilities per image, [N * classes]. */
 export async function predict(
@@ -15,7 +16,7 @@ export async function predict(
   weights: BackboneWeights,
   images: readonly RgbImage[],
 ): Promise<Float32Array> {
-  const model = loadBackbone(gpu, weights);
+  const model = loadBackbone(gpu, backboneForModel(saved, weights));
   const head = new Head(gpu, saved.json.head, saved.weights);
   try {
     const C = saved.json.head.classes;
@@ -29,6 +30,7 @@ export async function predict(
         batch,
         batch.map(() => IDENTITY),
         'constant',
+        saved.json.preprocessing,
       );
       out.set(await head.probabilities(features), s * C);
       features.release();

@@ -1,7 +1,11 @@
 // The training job of deepsense.ai's "Keras vs. PyTorch" article on our kernels: frozen ResNet
 // features of (augmented) images, the dense head trained with Adam, validation after every
 // epoch, the model saved each epoch.
-import { Head, type HeadShape, initHead } from '../autograd/head.js';
+import { Head, type HeadShape, initHead, initHeadGlorot } from '../autograd/head.js';
+import { KERAS_ADAM_DEFAULTS } from '../kernels/adam.js';
+import type { Preprocessing } from '../image/preprocess.js';
+import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
+import { RECIPES, type RecipeName, recipeMismatch } from './recipe.js';
 import { type AugmentMode, randomAffine } from '../data/augment.js';
 import { decodeAll } from '../data/decode-all.node.js';
 import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
@@ -15,22 +19,23 @@ import { InputError } from '../errors.js';
 import type { ResNet } from '../model/resnet.js';
 import { backboneFeatures } from './features.js';
 import { saveModel } from './model-files.node.js';
-import { type EpochRecord, ModelError, type SavedModel, checkBackbone, preprocessingInfo } from './model-format.js';
+import { type EpochRecord, ModelError, type SavedModel, backboneForModel, checkBackbone } from './model-format.js';
 import { Progress } from './progress.node.js';
 import { seededRandom } from '../util/random.js';
 
 /** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
 export const ARTICLE_SETTINGS = {
+  recipe: 'pytorch',
   epochs: 3,
   batchSize: 32,
   lr: 1e-3,
   hidden: 128,
   augment: 'full',
-  fill: 'constant',
 } as const;
 
 export interface TrainOptions {
   data: string;
+  recipe: RecipeName;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -60,6 +65,7 @@ async function cachedFeatures(
   split: DecodedSplit,
   batchSize: number,
   label: string,
+  preprocessing: Preprocessing,
 ): Promise<Float32Array> {
   const F = model.plan.featureSize;
   const out = new Float32Array(split.images.length * F);
@@ -72,6 +78,7 @@ async function cachedFeatures(
       images,
       images.map(() => IDENTITY),
       'constant',
+      preprocessing,
     );
     out.set(await f.read(), s * F);
     f.release();
@@ -156,7 +163,15 @@ export async function train(
   const train = splitOf(dataset.splits.train, 0);
   const validation = splitOf(dataset.splits.validation, dataset.splits.train.length);
 
-  const model = loadBackbone(gpu, weights);
+  const recipe = RECIPES[o.recipe];
+  const mismatch = recipeMismatch(recipe, weights.spec);
+  if (mismatch) throw new InputError(`${weights.source}: ${mismatch}`);
+  const preprocessing = weights.preprocessing;
+  // The pytorch recipe resumes from the running statistics its last epoch left.
+  const startWeights = o.resume ? backboneForModel(o.resume, weights) : weights;
+  // Inference model (folded batchnorm): validation, and training under the frozen recipe.
+  let model = loadBackbone(gpu, startWeights);
+  const trainModel = recipe.batchNorm ? BatchStatsResNet.load(gpu, startWeights, recipe.batchNorm) : null;
   const F = model.plan.featureSize;
   const shape: HeadShape = o.resume
     ? o.resume.json.head
@@ -164,15 +179,21 @@ export async function train(
   const head = new Head(
     gpu,
     shape,
-    o.resume?.weights ?? initHead(shape, o.seed),
-    { lr: o.lr },
+    o.resume?.weights ?? (recipe.init === 'glorot' ? initHeadGlorot(shape, o.seed) : initHead(shape, o.seed)),
+    recipe.adam === 'keras' ? { ...KERAS_ADAM_DEFAULTS, lr: o.lr } : { lr: o.lr },
     o.resume?.adam ?? undefined,
+    recipe.loss,
   );
   const history: EpochRecord[] = [...(o.resume?.json.history ?? [])];
   try {
-    const valFeatures = await cachedFeatures(gpu, model, validation, o.batchSize, 'validation features');
+    // Under the pytorch recipe validation features change every epoch; they are computed after it.
+    let valFeatures = recipe.savesRunningStatistics
+      ? null
+      : await cachedFeatures(gpu, model, validation, o.batchSize, 'validation features', preprocessing);
     const trainFeatures =
-      o.augment === 'none' ? await cachedFeatures(gpu, model, train, o.batchSize, 'train features') : null;
+      o.augment === 'none' && !trainModel
+        ? await cachedFeatures(gpu, model, train, o.batchSize, 'train features', preprocessing)
+        : null;
     const valLabels = validation.samples.map((s) => s.label);
     const firstEpoch = history.length + 1;
     for (let epoch = firstEpoch; epoch < firstEpoch + o.epochs; epoch++) {
@@ -198,10 +219,11 @@ export async function train(
         } else {
           x = await backboneFeatures(
             gpu,
-            model,
+            trainModel ?? model,
             batch.map((i) => train.images[i]),
             batch.map(() => randomAffine(o.augment, random)),
             o.fill,
+            preprocessing,
           );
         }
         const y = gpu.upload(labels, [batch.length]);
@@ -217,7 +239,14 @@ export async function train(
         progress.update(seen, `loss ${(lossSum / seen).toFixed(4)}`);
       }
       const trainStats = { loss: lossSum / seen, acc: correct / seen };
-      const valStats = await evaluate(gpu, head, valFeatures, valLabels, F, Math.max(o.batchSize, 64));
+      // model.eval() after model.train(): validation with the running statistics training left.
+      const running = trainModel && recipe.savesRunningStatistics ? await trainModel.runningStatistics() : null;
+      if (running) {
+        model.destroy();
+        model = loadBackbone(gpu, withRunningStatistics(weights, running));
+        valFeatures = await cachedFeatures(gpu, model, validation, o.batchSize, 'validation features', preprocessing);
+      }
+      const valStats = await evaluate(gpu, head, valFeatures!, valLabels, F, Math.max(o.batchSize, 64));
       const seconds = (performance.now() - start) / 1000;
       progress.finish();
       const record: EpochRecord = {
@@ -238,10 +267,11 @@ export async function train(
         {
           architecture: model.plan.spec.name,
           classes: dataset.classes,
-          preprocessing: preprocessingInfo(),
+          preprocessing,
           head: shape,
           backbone: { weights: weights.source, sha256: weights.sha256, synthetic: weights.synthetic },
           training: {
+            recipe: o.recipe,
             batchSize: o.batchSize,
             lr: o.lr,
             augment: o.augment,
@@ -254,6 +284,7 @@ export async function train(
         },
         await head.weights(),
         await head.optimizer.state(),
+        running,
       );
       o.onEpoch?.(record);
     }
@@ -261,6 +292,7 @@ export async function train(
   } finally {
     head.destroy();
     model.destroy();
+    trainModel?.destroy();
   }
 }
 
