@@ -2,6 +2,7 @@
 // recognised from the tensor shapes. No Node APIs (browsers use this too; model/load.node.ts reads files).
 import type { Gpu } from '../gpu/context.js';
 import type { TensorMap } from '../weights/host-tensor.js';
+import { kerasToTensors } from './keras.js';
 import { type WeightFile, floatTensors } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
 import { PREPROCESSINGS, type Preprocessing } from '../image/preprocess.js';
@@ -71,12 +72,31 @@ export interface BackboneWeights {
   source: string;
 }
 
+/**
+ * A weight file's tensors under our names with its architecture, whether it carries the
+ * classifier, and its metadata: Keras files are renamed (keras.ts), others validated as read.
+ */
+export function resolveWeights(
+  file: WeightFile,
+  source: string,
+  architecture?: string,
+): { tensors: TensorMap; spec: ResNetSpec; classifier: boolean; metadata: Record<string, string> } {
+  if (file.keras) {
+    const { spec, tensors } = kerasToTensors(file.keras, source);
+    if (architecture && architecture !== spec.name)
+      throw new WeightFileError(`${source}: holds ${spec.name} weights, not ${architecture}`);
+    const metadata = { ...file.metadata, architecture: spec.name };
+    return { tensors, spec, classifier: tensors.has('fc.weight'), metadata };
+  }
+  const tensors = floatTensors(file.tensors, source);
+  return { tensors, ...detectArchitecture(tensors, file.metadata, source, architecture), metadata: file.metadata };
+}
+
 /** Backbone weights from a parsed weight file (read from disk, or fetched in a browser). */
 export function backboneWeights(file: WeightFile, source: string): BackboneWeights {
-  const tensors = floatTensors(file.tensors, source);
-  const { spec, classifier } = detectArchitecture(tensors, file.metadata, source);
-  const preprocessing = declaredPreprocessing(file.metadata, spec, source);
-  return { spec, preprocessing, tensors, classifier, sha256: file.sha256, metadata: file.metadata, synthetic: false, source };
+  const { tensors, spec, classifier, metadata } = resolveWeights(file, source);
+  const preprocessing = declaredPreprocessing(metadata, spec, source);
+  return { spec, preprocessing, tensors, classifier, sha256: file.sha256, metadata, synthetic: false, source };
 }
 
 /** Deterministic synthetic weights (with a classifier) for offline runs and checks: `random:SEED`. */

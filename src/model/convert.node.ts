@@ -1,8 +1,9 @@
-// Checkpoint conversion: any supported weight file in, our ResNet safetensors out.
+// Checkpoint conversion: any supported weight file in (torchvision .pth, safetensors, Keras
+// .h5), our ResNet safetensors out, declaring its architecture and preprocessing.
 import { PREPROCESSINGS, describePreprocessing } from '../image/preprocess.js';
 import { readWeightFile, writeSafetensors } from '../weights/files.node.js';
-import { type WeightFile, floatTensors } from '../weights/parse.js';
-import { detectArchitecture } from './backbone.js';
+import type { WeightFile } from '../weights/parse.js';
+import { resolveWeights } from './backbone.js';
 
 export interface ConvertResult {
   architecture: string;
@@ -28,8 +29,7 @@ export function convertWeightFile(
   output: string,
   options: ConvertOptions = {},
 ): ConvertResult {
-  const tensors = floatTensors(file.tensors, input);
-  const { spec, classifier } = detectArchitecture(tensors, file.metadata, input, options.architecture);
+  const { tensors, spec, classifier } = resolveWeights(file, input, options.architecture);
   writeSafetensors(output, tensors, {
     format: 'webgpu-transfer/resnet-weights-v1',
     architecture: spec.name,

@@ -1,14 +1,18 @@
-// Weight files in memory, told apart by content (safetensors or a torch.save zip); no Node
+// Weight files in memory, told apart by content (safetensors, a torch.save zip, Keras HDF5); no Node
 // APIs, so browsers load weights through here too.
 import { type TensorMap, isFloat, toFloat32 } from './host-tensor.js';
+import { type KerasWeightFile, isHdf5, readKerasH5 } from './h5.js';
 import { isZip, readPth } from './pth.js';
 import { WeightFileError, parseSafetensors } from './safetensors.js';
 
 export interface WeightFile {
+  /** Tensors under the file's own names (empty for Keras files, whose weights are in `keras`). */
   tensors: TensorMap;
   metadata: Record<string, string>;
   sha256: string;
-  format: 'safetensors' | 'pth';
+  format: 'safetensors' | 'pth' | 'keras-h5';
+  /** A Keras HDF5 file's layers, renamed to ours by src/model/keras.ts. */
+  keras?: KerasWeightFile;
 }
 
 /** A weight file already in memory, told apart by content. */
@@ -16,6 +20,10 @@ export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): 
   // A pickle (PROTO opcode) is torch.save's legacy format: readPth says so.
   if (isZip(bytes) || bytes[0] === 0x80)
     return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
+  if (isHdf5(bytes)) {
+    const keras = readKerasH5(bytes, path);
+    return { tensors: new Map(), metadata: keras.attributes, sha256: hash, format: 'keras-h5', keras };
+  }
   const { tensors, metadata } = parseSafetensors(bytes, path);
   return { tensors, metadata, sha256: hash, format: 'safetensors' };
 }

@@ -1,0 +1,87 @@
+// Keras's half of the article: ResNet-50 weight files as Keras writes them (HDF5, both layer
+// namings, with and without the classifier) read through jsfive, renamed, converted, and run
+// against a PyTorch transcription of keras-applications 1.0.4's and tf.keras's ResNet50
+// (tools/make-keras-golden.py); and the bad files a user may bring.
+import { describe, expect, it } from 'vitest';
+import { backboneWeights } from '../src/model/backbone.js';
+import { ResNet } from '../src/model/resnet.js';
+import { syntheticImages } from '../src/model/synthetic.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { toFloat32 } from '../src/weights/host-tensor.js';
+import { parseWeightFile } from '../src/weights/parse.js';
+import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
+import { readKerasH5 } from '../src/weights/h5.js';
+import { fixture, useGpu } from './helpers.js';
+
+const ctx = useGpu();
+
+async function golden() {
+  const g = parseSafetensors(await fixture('keras-golden.safetensors'), 'golden');
+  const m = Object.fromEntries(Object.entries(g.metadata).map(([k, v]) => [k, Number(v)]));
+  return { g, images: syntheticImages(m.image_seed, m.images, m.size), n: m.images, size: m.size };
+}
+
+describe('Keras ResNet-50 weight files', () => {
+  const CASES = [
+    { file: 'keras-resnet50.h5', architecture: 'keras_resnet50', key: 'keras', classifier: true },
+    { file: 'tf-keras-resnet50-notop.h5', architecture: 'tf_keras_resnet50', key: 'tf_keras', classifier: false },
+  ];
+  for (const c of CASES) {
+    it(`${c.file}: ${c.architecture}, caffe preprocessing, features${c.classifier ? ' and logits' : ''} within 1e-4 of the transcription`, async () => {
+      const bytes = await fixture(c.file);
+      const weights = backboneWeights(parseWeightFile(bytes, c.file, 'sha'), c.file);
+      expect(weights.spec.name).toBe(c.architecture);
+      expect(weights.preprocessing.name).toBe('caffe');
+      expect(weights.classifier).toBe(c.classifier);
+      const { g, images, n, size } = await golden();
+      const model = ResNet.load(ctx.gpu, weights);
+      const out = await model.embed(images, n, { height: size, width: size, logits: c.classifier });
+      model.destroy();
+      const features = toFloat32(g.tensors.get(`${c.key}_features`)!);
+      expect(relativeError(out.features, features)).toBeLessThanOrEqual(1e-4);
+      if (c.classifier)
+        expect(relativeError(out.logits!, toFloat32(g.tensors.get(`${c.key}_logits`)!))).toBeLessThanOrEqual(1e-4);
+    }, 120_000);
+  }
+
+  it('follows layer_names and weight_names: weightless layers listed, weights in order, Keras kernels HWIO', async () => {
+    const file = readKerasH5(await fixture('keras-resnet50.h5'), 'keras-resnet50.h5');
+    const names = file.layers.map((l) => l.name);
+    expect(names.slice(0, 4)).toEqual(['input_1', 'conv1_pad', 'conv1', 'bn_conv1']);
+    const conv1 = file.layers[2];
+    expect(conv1.weights.map((w) => w.name)).toEqual(['conv1/kernel:0', 'conv1/bias:0']);
+    expect(conv1.weights[0].tensor.shape).toEqual([7, 7, 3, 64]);
+    expect(file.attributes.keras_version).toBe('2.2.2');
+  });
+
+  it('a converted file declares its architecture and preprocessing and loads the same', async () => {
+    const bytes = await fixture('tf-keras-resnet50-notop.h5');
+    const weights = backboneWeights(parseWeightFile(bytes, 'x.h5', 'sha'), 'x.h5');
+    const again = backboneWeights(
+      parseWeightFile(
+        serializeSafetensors(weights.tensors, { architecture: weights.spec.name, preprocessing: 'caffe: ...' }),
+        'y.safetensors',
+        'sha2',
+      ),
+      'y.safetensors',
+    );
+    expect(again.spec.name).toBe('tf_keras_resnet50');
+    expect(again.preprocessing.name).toBe('caffe');
+  });
+
+  it('refuses a truncated file, a file that is not HDF5, and a Keras file of another architecture, naming the file', async () => {
+    const bytes = await fixture('keras-resnet50.h5');
+    const load = (b: Uint8Array, name: string) => () => backboneWeights(parseWeightFile(b, name, 'sha'), name);
+    expect(load(bytes.slice(0, 200_000), 'cut.h5')).toThrow(/^cut\.h5: /);
+    expect(load(new TextEncoder().encode('<html>not found</html>'), 'page.h5')).toThrow(/^page\.h5: /);
+    // Keras 2.2 naming with one stage-4 block dropped: not ResNet-50's shapes.
+    const file = readKerasH5(bytes, 'k.h5');
+    const { kerasToTensors } = await import('../src/model/keras.js');
+    const fewer = { ...file, layers: file.layers.filter((l) => !/^(res|bn)4f_/.test(l.name)) };
+    expect(() => kerasToTensors(fewer, 'fewer.h5')).toThrow(
+      /^fewer\.h5: not keras_resnet50 weights: missing 18 tensors: layer3\.5\.conv1\.weight/,
+    );
+    const other = { ...file, layers: [{ name: 'block1_conv1', weights: file.layers[2].weights }] };
+    expect(() => kerasToTensors(other, 'vgg.h5')).toThrow(/^vgg\.h5: not a Keras ResNet-50/);
+  });
+});
