@@ -72,7 +72,10 @@ describe('batchnorm in training mode', () => {
     const { gpu } = ctx;
     const C = 9;
     const x = randomArray(3 * 4 * 4 * C, random, 2);
-    const before = new Float32Array([...randomArray(C, random), ...Float32Array.from({ length: C }, () => 1 + random())]);
+    const before = new Float32Array([
+      ...randomArray(C, random),
+      ...Float32Array.from({ length: C }, () => 1 + random()),
+    ]);
     const running = gpu.upload(before, [2, C]);
     const gamma = randomArray(C, random),
       beta = randomArray(C, random);
@@ -85,7 +88,14 @@ describe('batchnorm in training mode', () => {
     const out = poisoned(gpu, [3, 4, 4, C]);
     out.write(x);
     await batchNormApply(gpu, out, stats);
-    const want = batchNormTrainRef(x, C, { gamma, beta, runningMean: before, runningVar: before, eps: 1e-3, momentum: 0 });
+    const want = batchNormTrainRef(x, C, {
+      gamma,
+      beta,
+      runningMean: before,
+      runningVar: before,
+      eps: 1e-3,
+      momentum: 0,
+    });
     expect(relativeError(await out.read(), want.y), seedNote()).toBeLessThanOrEqual(TOLERANCE);
     expect(Array.from(await running.read())).toEqual(Array.from(before));
   });

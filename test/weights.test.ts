@@ -159,13 +159,16 @@ describe('node dist/fetch-weights.js', () => {
     });
 
   it.skipIf(!existsSync('dist/fetch-weights.js'))(
-    'downloads, checks the sha256 prefix of the file name, converts; leaves nothing on failure',
+    "downloads, checks the sha256 prefix of the file name (or Keras's md5), converts; leaves nothing on failure",
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'fetch-'));
       const body = new Uint8Array(readFileSync('test/fixtures/tiny-checkpoint.pth'));
       const digest = createHash('sha256').update(body).digest('hex');
+      const h5 = new Uint8Array(readFileSync('test/fixtures/keras-resnet50.h5'));
+      const kerasMd5 = createHash('md5').update(h5).digest('hex');
       const server = createServer((req, res) => {
         if (req.url?.endsWith('.pth')) res.end(body);
+        else if (req.url?.endsWith('.h5')) res.end(h5);
         else res.writeHead(404).end();
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -187,6 +190,22 @@ describe('node dist/fetch-weights.js', () => {
         const missing = await run(['--url', `${base}/nothing`, '--out', out]);
         expect(missing.stderr).toMatch(/HTTP 404/);
         expect(readdirSync(dir)).toEqual([`resnet50-${digest.slice(0, 8)}.pth`]);
+        // Keras: the published md5 is checked; a --url needs its own.
+        const keras = join(dir, 'keras.safetensors');
+        const kerasUrl = `${base}/resnet50_weights_tf_dim_ordering_tf_kernels.h5`;
+        const noMd5 = await run(['--source', 'keras', '--url', kerasUrl, '--out', keras]);
+        expect(noMd5.stderr).toMatch(/--url with --source keras needs --md5 HEX/);
+        const badMd5 = await run(['--source', 'keras', '--url', kerasUrl, '--md5', '0'.repeat(32), '--out', keras]);
+        expect(badMd5.status).toBe(2);
+        expect(badMd5.stderr).toMatch(
+          /kernels\.h5: md5 [0-9a-f]{32} is not the published 0{32}; the download is corrupt \(removed\)/,
+        );
+        const good = await run(['--source', 'keras', '--url', kerasUrl, '--md5', kerasMd5, '--out', keras]);
+        expect(good.status, good.stderr).toBe(0);
+        expect(good.stdout).toMatch(/keras\.safetensors: keras_resnet50, 320 tensors \(md5 of .* checked\)/);
+        const converted = parseSafetensors(new Uint8Array(readFileSync(keras)), keras);
+        expect(converted.metadata).toMatchObject({ architecture: 'keras_resnet50', md5: kerasMd5 });
+        expect(converted.metadata.preprocessing).toMatch(/^caffe: /);
         const offline = await run(['--url', 'http://no-such-host.invalid/resnet50-0676ba61.pth', '--out', out]);
         expect(offline.status).toBe(2);
         expect(offline.stderr).toMatch(/^error: cannot download .* no network\?/);

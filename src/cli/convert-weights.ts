@@ -1,5 +1,5 @@
 // node dist/convert-weights.js IN OUT.safetensors (see --help).
-// Converts a torchvision checkpoint (.pth, or .safetensors) into our safetensors weights.
+// Converts a torchvision checkpoint (.pth, or .safetensors) or a Keras ResNet-50 .h5 into our safetensors weights.
 import { basename } from 'node:path';
 import { convertWeights } from '../model/convert.node.js';
 import { RESNETS } from '../model/architecture.js';
@@ -9,9 +9,10 @@ import { runCli } from './run.js';
 const COMMAND = {
   command: 'node dist/convert-weights.js',
   summary:
-    'Converts a torchvision checkpoint (.pth, or .safetensors) into our safetensors weight format, checking ' +
-    'every tensor against the architecture.',
-  positionals: { name: 'IN.pth|IN.safetensors OUT.safetensors', min: 2, max: 2 },
+    'Converts a torchvision checkpoint (.pth, or .safetensors) or a Keras ResNet-50 weight file (.h5, ' +
+    "keras-applications' or tf.keras's layer names) into our safetensors weight format, checking every tensor " +
+    'against the architecture; the output declares its architecture and preprocessing.',
+  positionals: { name: 'IN.pth|IN.safetensors|IN.h5 OUT.safetensors', min: 2, max: 2 },
   options: {
     architecture: {
       type: 'choice',

@@ -3,7 +3,7 @@
 import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
-import { PREPROCESSING, preprocess } from '../image/preprocess.js';
+import { preprocess } from '../image/preprocess.js';
 import { loadBackbone } from '../model/backbone.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { softmax } from '../kernels/softmax.js';
@@ -40,11 +40,15 @@ let gpu: Gpu | undefined;
 runCli(
   async () => {
     const { values, positionals } = parseCommand(COMMAND);
-    // Decode everything first: a bad image fails before any GPU work.
-    const perImage = PREPROCESSING.size * PREPROCESSING.size * 3;
-    const inputs = new Float32Array(positionals.length * perImage);
-    positionals.forEach((file, i) => inputs.set(preprocess(readImage(file, values['max-pixels'])).input, i * perImage));
+    // Decode everything first: a bad image fails before any GPU work. Each image is prepared
+    // as the weights declare (torchvision's transform, or Keras's load_img and caffe).
     const weights = readBackboneWeights(values.weights);
+    const p = weights.preprocessing;
+    const perImage = p.size * p.size * 3;
+    const inputs = new Float32Array(positionals.length * perImage);
+    positionals.forEach((file, i) =>
+      inputs.set(preprocess(readImage(file, values['max-pixels']), p.size, p).input, i * perImage),
+    );
     gpu = await Gpu.create({ log: !values.json });
     const model = loadBackbone(gpu, weights);
     if (weights.synthetic)

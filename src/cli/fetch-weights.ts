@@ -1,7 +1,10 @@
-// node dist/fetch-weights.js [--variant IMAGENET1K_V1|IMAGENET1K_V2] [--out weights/resnet50.safetensors]
-// Downloads torchvision's official ResNet-50 ImageNet checkpoint, checks the sha256 prefix
-// in its file name (as torch.hub does) and converts it into our safetensors weights.
+// node dist/fetch-weights.js [--source torchvision|keras] [--variant ...] [--include-top] [--out FILE]
+// Downloads torchvision's official ResNet-50 ImageNet checkpoint (checking the sha256 prefix
+// in its file name, as torch.hub does) or keras-applications 1.0.4's ResNet-50 .h5 (checking
+// the md5 keras-applications publishes for it, as keras.utils.get_file does) and converts it
+// into our safetensors weights.
 
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readBytes, sha256 } from '../files.node.js';
@@ -15,6 +18,19 @@ import { runCli } from './run.js';
 const CHECKPOINTS: Record<'IMAGENET1K_V1' | 'IMAGENET1K_V2', string> = {
   IMAGENET1K_V1: 'https://download.pytorch.org/models/resnet50-0676ba61.pth', // acc@1 76.130
   IMAGENET1K_V2: 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth', // acc@1 80.858
+};
+
+/** keras-applications 1.0.4's resnet50.py: the files Keras 2.2.2's ResNet50(weights='imagenet') loads, and their md5. */
+const KERAS_RELEASE = 'https://github.com/fchollet/deep-learning-models/releases/download/v0.2/';
+const KERAS_FILES = {
+  notop: {
+    url: `${KERAS_RELEASE}resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5`,
+    md5: 'a268eb855778b3df3c7506639542a6af',
+  },
+  top: {
+    url: `${KERAS_RELEASE}resnet50_weights_tf_dim_ordering_tf_kernels.h5`,
+    md5: 'a7b3fe01876f51b976af0dea6bc144eb',
+  },
 };
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -75,9 +91,21 @@ async function download(url: string, path: string, convertTo: string): Promise<v
 const COMMAND = {
   command: 'node dist/fetch-weights.js',
   summary:
-    "Downloads torchvision's ImageNet ResNet-50 checkpoint, checks the sha256 prefix in its file name, and " +
-    'converts it into our weight format.',
+    "Downloads torchvision's ImageNet ResNet-50 checkpoint (checking the sha256 prefix in its file name) or " +
+    "Keras's (keras-applications 1.0.4's .h5, checking its published md5), and converts it into our weight format.",
   options: {
+    source: {
+      type: 'choice',
+      choices: ['torchvision', 'keras'],
+      default: 'torchvision',
+      description: "whose weights: torchvision's (the PyTorch recipe) or Keras's (the keras recipe)",
+    },
+    'include-top': {
+      type: 'flag',
+      description:
+        'keras: the file with the fc1000 classifier (default: the notop file of ResNet50(include_top=False))',
+    },
+    md5: { type: 'string', value: 'HEX', description: 'keras: the md5 to check a --url download against' },
     variant: {
       type: 'choice',
       choices: ['IMAGENET1K_V1', 'IMAGENET1K_V2'],
@@ -87,18 +115,45 @@ const COMMAND = {
     out: {
       type: 'string',
       value: 'FILE',
-      default: 'weights/resnet50.safetensors',
-      description: 'the converted weights',
+      description:
+        'the converted weights (default: weights/resnet50.safetensors, keras: weights/keras-resnet50.safetensors)',
     },
     url: { type: 'string', value: 'URL', description: "download from here instead of the variant's address" },
   },
 } as const;
 
+async function fetchKeras(v: { url?: string; md5?: string; out?: string; 'include-top': boolean }): Promise<void> {
+  const published = KERAS_FILES[v['include-top'] ? 'top' : 'notop'];
+  const url = v.url ?? published.url;
+  const md5 = v.md5 ?? (v.url ? undefined : published.md5);
+  if (!md5) throw new UsageError('--url with --source keras needs --md5 HEX: the hash to check the download against');
+  const out = v.out ?? 'weights/keras-resnet50.safetensors';
+  const name = url.split('/').pop()!;
+  mkdirSync(dirname(out), { recursive: true });
+  const file = join(dirname(out), name);
+  if (!existsSync(file)) {
+    console.log(`downloading ${url}`);
+    await download(url, file, out);
+  }
+  const bytes = readBytes(file, WeightFileError);
+  const digest = createHash('md5').update(bytes).digest('hex');
+  if (digest !== md5.toLowerCase()) {
+    rmSync(file, { force: true });
+    throw new UsageError(`${file}: md5 ${digest} is not the published ${md5}; the download is corrupt (removed)`);
+  }
+  const result = convertWeightFile(parseWeightFile(bytes, file, sha256(bytes)), file, out, {
+    sourceName: name,
+    extraMetadata: { url, md5 },
+  });
+  console.log(`${out}: ${result.architecture}, ${result.tensors} tensors (md5 of ${name} checked)`);
+}
+
 runCli(async () => {
   const { values } = parseCommand(COMMAND);
+  if (values.source === 'keras') return fetchKeras(values);
   const variant = values.variant;
   const url = values.url ?? CHECKPOINTS[variant];
-  const out = values.out;
+  const out = values.out ?? 'weights/resnet50.safetensors';
   const name = url.split('/').pop()!;
   const prefix = /-([a-f0-9]{6,})\.pth$/.exec(name)?.[1];
   mkdirSync(dirname(out), { recursive: true });

@@ -26,7 +26,7 @@ const COMMAND = {
       choices: RECIPE_NAMES,
       description:
         "pytorch: the article's PyTorch code (batchnorm on batch statistics in training, running statistics " +
-        "updated and saved with the model); keras: its Keras 2.2.2 code (Keras .h5 weights, caffe preprocessing, " +
+        'updated and saved with the model); keras: its Keras 2.2.2 code (Keras .h5 weights, caffe preprocessing, ' +
         'batch statistics without updates, glorot init, Keras Adam); frozen: inference-mode backbone, ' +
         "features cached where not augmented (fastest) (default: pytorch, or the resumed run's)",
     },

@@ -53,7 +53,9 @@ export function declaredPreprocessing(metadata: Record<string, string>, spec: Re
   const named = metadata.preprocessing?.split(':')[0];
   if (named === undefined) return PREPROCESSINGS[spec.preprocessing];
   if (!(named in PREPROCESSINGS))
-    throw new WeightFileError(`${file}: unknown preprocessing '${named}' (known: ${Object.keys(PREPROCESSINGS).join(', ')})`);
+    throw new WeightFileError(
+      `${file}: unknown preprocessing '${named}' (known: ${Object.keys(PREPROCESSINGS).join(', ')})`,
+    );
   return PREPROCESSINGS[named as keyof typeof PREPROCESSINGS];
 }
 

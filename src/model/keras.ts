@@ -11,7 +11,12 @@ import { validateWeights } from './weights.js';
 
 /** Weight roles in a layer's order, recognised by the end of their names (Keras 2 and Keras 1 spellings). */
 const CONV_ROLES = [/(kernel|_W)(_\d+)?:0$/, /(bias|_b)(_\d+)?:0$/];
-const BN_ROLES = [/gamma(_\d+)?:0$/, /beta(_\d+)?:0$/, /(moving|running)_mean(_\d+)?:0$/, /(moving_variance|running_std)(_\d+)?:0$/];
+const BN_ROLES = [
+  /gamma(_\d+)?:0$/,
+  /beta(_\d+)?:0$/,
+  /(moving|running)_mean(_\d+)?:0$/,
+  /(moving_variance|running_std)(_\d+)?:0$/,
+];
 const BN_FIELDS = ['weight', 'bias', 'running_mean', 'running_var'];
 const STAGE_LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -107,7 +112,8 @@ export function kerasToTensors(file: KerasWeightFile, path: string): { spec: Res
     }
     const [kernel, bias] = take(layer, CONV_ROLES);
     const rank = t.kind === 'fc' ? 2 : 4;
-    if (kernel.shape.length !== rank) fail(`layer '${layer.name}': kernel has shape [${kernel.shape}], expected rank ${rank}`);
+    if (kernel.shape.length !== rank)
+      fail(`layer '${layer.name}': kernel has shape [${kernel.shape}], expected rank ${rank}`);
     tensors.set(`${t.name}.weight`, t.kind === 'fc' ? transpose2d(kernel) : hwioToOihw(kernel));
     tensors.set(`${t.name}.bias`, bias);
   }

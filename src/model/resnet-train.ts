@@ -120,7 +120,10 @@ export class BatchStatsResNet {
   /** Every batchnorm's running mean and variance as they stand, under torchvision's names. */
   async runningStatistics(): Promise<TensorMap> {
     const out: TensorMap = new Map();
-    const all = [this.plan.stem, ...this.plan.blocks.flatMap((b) => [...b.convs, ...(b.downsample ? [b.downsample] : [])])];
+    const all = [
+      this.plan.stem,
+      ...this.plan.blocks.flatMap((b) => [...b.convs, ...(b.downsample ? [b.downsample] : [])]),
+    ];
     for (const c of all) {
       const r = await this.layers.get(c.conv)!.bn.running.read();
       out.set(`${c.bn}.running_mean`, { dtype: 'float32', shape: [c.outC], data: r.slice(0, c.outC) });
@@ -144,7 +147,8 @@ export function withRunningStatistics(weights: BackboneWeights, running: TensorM
   const tensors: TensorMap = new Map(weights.tensors);
   for (const [name, t] of running) {
     const old = tensors.get(name);
-    if (!old || old.shape.join() !== t.shape.join()) throw new Error(`running statistics: ${name} does not fit the weights`);
+    if (!old || old.shape.join() !== t.shape.join())
+      throw new Error(`running statistics: ${name} does not fit the weights`);
     tensors.set(name, t);
   }
   return { ...weights, tensors };

@@ -118,7 +118,13 @@ export function batchNormTrainRef(
   C: number,
   bn: { gamma: Arr; beta: Arr; runningMean: Arr; runningVar: Arr; eps: number; momentum: number },
   o: { residual?: Arr; relu?: boolean } = {},
-): { y: Float64Array; mean: Float64Array; variance: Float64Array; runningMean: Float64Array; runningVar: Float64Array } {
+): {
+  y: Float64Array;
+  mean: Float64Array;
+  variance: Float64Array;
+  runningMean: Float64Array;
+  runningVar: Float64Array;
+} {
   const rows = x.length / C;
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);

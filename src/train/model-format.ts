@@ -172,10 +172,15 @@ export function parseHead(json: ModelJson, bytes: Uint8Array, where: string): Sa
 function parseRunningStatistics(json: ModelJson, tensors: TensorMap, where: string): TensorMap | null {
   const saved = [...tensors.keys()].filter((n) => n.startsWith(RUNNING_STATISTICS_PREFIX));
   if (!RECIPES[json.training.recipe].savesRunningStatistics) {
-    if (saved.length) throw new ModelError(`${where}: holds running statistics, but the ${json.training.recipe} recipe keeps the weights' own`);
+    if (saved.length)
+      throw new ModelError(
+        `${where}: holds running statistics, but the ${json.training.recipe} recipe keeps the weights' own`,
+      );
     return null;
   }
-  const expected = [...parameterShapes(plan(resnetSpec(json.architecture)), false)].filter(([n]) => /running_(mean|var)$/.test(n));
+  const expected = [...parameterShapes(plan(resnetSpec(json.architecture)), false)].filter(([n]) =>
+    /running_(mean|var)$/.test(n),
+  );
   const out: TensorMap = new Map();
   for (const [name, shape] of expected) {
     const t = tensors.get(RUNNING_STATISTICS_PREFIX + name);

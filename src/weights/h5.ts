@@ -82,7 +82,8 @@ export function readKerasH5(bytes: Uint8Array, path: string): KerasWeightFile {
       if (!d || !d.shape || d.value === undefined)
         return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
       const dtype = String(d.dtype);
-      if (!/^[<>]f[248]$/.test(dtype)) return fail(`layer '${layerName}': weight '${weightName}' has dtype ${dtype}, not float`);
+      if (!/^[<>]f[248]$/.test(dtype))
+        return fail(`layer '${layerName}': weight '${weightName}' has dtype ${dtype}, not float`);
       let data: Float32Array;
       try {
         data = Float32Array.from(d.value);
