@@ -15,6 +15,17 @@ import { fixture, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 
+/** Each fixture read and parsed once (jsfive takes seconds on a full ResNet-50). */
+const parsed = new Map<string, Promise<{ bytes: Uint8Array; file: ReturnType<typeof readKerasH5> }>>();
+function kerasFixture(name: string) {
+  if (!parsed.has(name))
+    parsed.set(
+      name,
+      fixture(name).then((bytes) => ({ bytes, file: readKerasH5(bytes, name) })),
+    );
+  return parsed.get(name)!;
+}
+
 async function golden() {
   const g = parseSafetensors(await fixture('keras-golden.safetensors'), 'golden');
   const m = Object.fromEntries(Object.entries(g.metadata).map(([k, v]) => [k, Number(v)]));
@@ -28,8 +39,11 @@ describe('Keras ResNet-50 weight files', () => {
   ];
   for (const c of CASES) {
     it(`${c.file}: ${c.architecture}, caffe preprocessing, features${c.classifier ? ' and logits' : ''} within 1e-4 of the transcription`, async () => {
-      const bytes = await fixture(c.file);
-      const weights = backboneWeights(parseWeightFile(bytes, c.file, 'sha'), c.file);
+      const { file } = await kerasFixture(c.file);
+      const weights = backboneWeights(
+        { tensors: new Map(), metadata: file.attributes, sha256: 'sha', format: 'keras-h5', keras: file },
+        c.file,
+      );
       expect(weights.spec.name).toBe(c.architecture);
       expect(weights.preprocessing.name).toBe('caffe');
       expect(weights.classifier).toBe(c.classifier);
@@ -45,7 +59,7 @@ describe('Keras ResNet-50 weight files', () => {
   }
 
   it('follows layer_names and weight_names: weightless layers listed, weights in order, Keras kernels HWIO', async () => {
-    const file = readKerasH5(await fixture('keras-resnet50.h5'), 'keras-resnet50.h5');
+    const { file } = await kerasFixture('keras-resnet50.h5');
     const names = file.layers.map((l) => l.name);
     expect(names.slice(0, 4)).toEqual(['input_1', 'conv1_pad', 'conv1', 'bn_conv1']);
     const conv1 = file.layers[2];
@@ -55,7 +69,8 @@ describe('Keras ResNet-50 weight files', () => {
   });
 
   it('a converted file declares its architecture and preprocessing and loads the same', async () => {
-    const bytes = await fixture('tf-keras-resnet50-notop.h5');
+    const { bytes } = await kerasFixture('tf-keras-resnet50-notop.h5');
+    // The whole path from bytes, as a page loading a .h5 takes it.
     const weights = backboneWeights(parseWeightFile(bytes, 'x.h5', 'sha'), 'x.h5');
     const again = backboneWeights(
       parseWeightFile(
@@ -70,12 +85,11 @@ describe('Keras ResNet-50 weight files', () => {
   });
 
   it('refuses a truncated file, a file that is not HDF5, and a Keras file of another architecture, naming the file', async () => {
-    const bytes = await fixture('keras-resnet50.h5');
+    const { bytes, file } = await kerasFixture('keras-resnet50.h5');
     const load = (b: Uint8Array, name: string) => () => backboneWeights(parseWeightFile(b, name, 'sha'), name);
     expect(load(bytes.slice(0, 200_000), 'cut.h5')).toThrow(/^cut\.h5: /);
     expect(load(new TextEncoder().encode('<html>not found</html>'), 'page.h5')).toThrow(/^page\.h5: /);
     // Keras 2.2 naming with one stage-4 block dropped: not ResNet-50's shapes.
-    const file = readKerasH5(bytes, 'k.h5');
     const { kerasToTensors } = await import('../src/model/keras.js');
     const fewer = { ...file, layers: file.layers.filter((l) => !/^(res|bn)4f_/.test(l.name)) };
     expect(() => kerasToTensors(fewer, 'fewer.h5')).toThrow(
