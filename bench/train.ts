@@ -3,9 +3,13 @@
 // --threads threads) as the peer, in the same run.
 //   node dist/bench-train.js --data DIR [options] (see --help)
 // step: images/s of one training step at the article's batch size (augmented resize + forward
-// + head backward + Adam). full: wall time of --epochs epochs over all images with the
-// article's settings, decoding included.
-import { RECIPES } from '../src/train/recipe.js';
+// + head backward + Adam) under each recipe (pytorch: train-mode batchnorm with running
+// updates, as the peer's model.train(); keras: batch statistics, caffe data path, on synthetic
+// Keras weights; frozen: folded inference batchnorm); the peer's is the pytorch recipe's.
+// full: wall time of --epochs epochs over all images with the article's settings (the pytorch
+// recipe), decoding included.
+import { RECIPES, RECIPE_NAMES, type RecipeName } from '../src/train/recipe.js';
+import { BatchStatsResNet } from '../src/model/resnet-train.js';
 import { spawnSync } from 'node:child_process';
 import { Head, initHead } from '../src/autograd/head.js';
 import { randomAffine } from '../src/data/augment.js';
@@ -13,7 +17,7 @@ import { seededRandom } from '../src/util/random.js';
 import { decodeAll } from '../src/data/decode-all.node.js';
 import { readImageFolders } from '../src/data/folders.node.js';
 import { Gpu } from '../src/gpu/context.js';
-import { loadBackbone } from '../src/model/backbone.js';
+import { loadBackbone, syntheticBackbone } from '../src/model/backbone.js';
 import { readBackboneWeights } from '../src/model/load.node.js';
 import { backboneFeatures } from '../src/train/features.js';
 import { ARTICLE_SETTINGS, train } from '../src/train/trainer.node.js';
@@ -95,35 +99,45 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       batch.map((s) => s.file),
       { skipBad: false },
     );
-    const model = loadBackbone(gpu, weights);
-    const shape = {
-      features: model.plan.featureSize,
-      hidden: ARTICLE_SETTINGS.hidden,
-      classes: dataset.classes.length,
-    };
-    const head = new Head(gpu, shape, initHead(shape, 0));
     const labels = Uint32Array.from(batch, (s) => s.label);
-    const random = seededRandom(1);
-    const step = async () => {
-      const features = await backboneFeatures(
-        gpu,
-        model,
-        images.map((i) => i!),
-        batch.map(() => randomAffine(ARTICLE_SETTINGS.augment, random)),
-        RECIPES.frozen.fill,
-      );
-      const y = gpu.upload(labels, [labels.length]);
-      const { loss, logits } = await head.trainStep(features, y);
-      await loss.read();
-      for (const t of [features, y, loss, logits]) t.release();
-    };
-    await step();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) times.push((await gpu.measure(step)).wallMs);
-    head.destroy();
-    model.destroy();
-    const stepMs = median(times);
-    process.stderr.write(`step done: ${stepMs.toFixed(0)} ms\n`);
+    const decoded = images.map((i) => i!);
+    // One training step of each recipe: its backbone mode, preprocessing and head flavour.
+    const stepMs = {} as Record<RecipeName, number>;
+    for (const name of RECIPE_NAMES) {
+      const recipe = RECIPES[name];
+      const backbone = recipe.weights === 'keras' ? syntheticBackbone(1, 'keras_resnet50') : weights;
+      const model = recipe.batchNorm
+        ? BatchStatsResNet.load(gpu, backbone, recipe.batchNorm)
+        : loadBackbone(gpu, backbone);
+      const shape = {
+        features: model.plan.featureSize,
+        hidden: ARTICLE_SETTINGS.hidden,
+        classes: dataset.classes.length,
+      };
+      const head = new Head(gpu, shape, initHead(shape, 0), {}, undefined, recipe.loss);
+      const random = seededRandom(1);
+      const step = async () => {
+        const features = await backboneFeatures(
+          gpu,
+          model,
+          decoded,
+          batch.map(() => randomAffine(ARTICLE_SETTINGS.augment, random)),
+          recipe.fill,
+          backbone.preprocessing,
+        );
+        const y = gpu.upload(labels, [labels.length]);
+        const { loss, logits } = await head.trainStep(features, y);
+        await loss.read();
+        for (const t of [features, y, loss, logits]) t.release();
+      };
+      await step();
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) times.push((await gpu.measure(step)).wallMs);
+      head.destroy();
+      model.destroy();
+      stepMs[name] = median(times);
+      process.stderr.write(`${name} step done: ${stepMs[name].toFixed(0)} ms\n`);
+    }
 
     let fullSeconds: number | null = null;
     if (full) {
@@ -146,20 +160,26 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     }
     const peer = v['no-peer'] ? 'skipped (--no-peer)' : runPeer(data, epochs, threads, steps, full);
     const p = typeof peer === 'string' ? null : peer;
+    const stepOf = (name: RecipeName) => ({
+      batch: batch.length,
+      ms: stepMs[name],
+      imagesPerSecond: (batch.length * 1000) / stepMs[name],
+    });
     const ours = {
-      step: { batch: batch.length, ms: stepMs, imagesPerSecond: (batch.length * 1000) / stepMs },
-      full: fullSeconds === null ? null : { epochs, seconds: fullSeconds },
+      step: stepOf('pytorch'),
+      recipes: Object.fromEntries(RECIPE_NAMES.map((name) => [name, stepOf(name)])),
+      full: fullSeconds === null ? null : { recipe: ARTICLE_SETTINGS.recipe, epochs, seconds: fullSeconds },
     };
     const peerName = `pytorch ${threads} threads (article recipe)`;
     const rows = [
+      ...RECIPE_NAMES.map((name) => [
+        `training step, --recipe ${name}, batch ${batch.length} (images/s)`,
+        ours.recipes[name].imagesPerSecond.toFixed(2),
+        name === 'pytorch' && p ? p.step.imagesPerSecond.toFixed(2) : '-',
+        name === 'pytorch' && p ? `${(ours.recipes[name].imagesPerSecond / p.step.imagesPerSecond).toFixed(2)}x` : '-',
+      ]),
       [
-        `training step, batch ${batch.length} (images/s)`,
-        ours.step.imagesPerSecond.toFixed(2),
-        p ? p.step.imagesPerSecond.toFixed(2) : '-',
-        p ? `${(ours.step.imagesPerSecond / p.step.imagesPerSecond).toFixed(2)}x` : '-',
-      ],
-      [
-        `full run, ${epochs} epochs (s)`,
+        `full run, --recipe ${ARTICLE_SETTINGS.recipe}, ${epochs} epochs (s)`,
         fullSeconds === null ? '-' : fullSeconds.toFixed(0),
         p?.full ? p.full.seconds.toFixed(0) : '-',
         fullSeconds !== null && p?.full ? `${(p.full.seconds / fullSeconds).toFixed(2)}x` : '-',

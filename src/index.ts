@@ -19,9 +19,10 @@ export { type GemmOptions, batchedGemm, gemm } from './kernels/gemm.js';
 export { type Conv2dOptions, conv2d, conv2dOutputShape } from './kernels/conv2d.js';
 export { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from './kernels/winograd.js';
 export { batchNorm } from './kernels/batchnorm.js';
+export { type BatchNormLayer, batchNormApply, batchStatistics } from './kernels/batchnorm-train.js';
 export { globalAvgPool, maxPool2d } from './kernels/pool.js';
-export { softmax, softmaxCrossEntropy } from './kernels/softmax.js';
-export { ADAM_DEFAULTS, Adam, type AdamOptions, adamStep } from './kernels/adam.js';
+export { type CrossEntropyFlavor, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
+export { ADAM_DEFAULTS, Adam, type AdamOptions, KERAS_ADAM_DEFAULTS, adamStep } from './kernels/adam.js';
 export { biasGrad, reluBackward } from './kernels/head-backward.js';
 export {
   type Affine,
@@ -29,39 +30,71 @@ export {
   IDENTITY,
   type PixelImage,
   type ResampleTarget,
+  type Sampling,
   augmentBatch,
+  kerasSourceMap,
   sourceMap,
 } from './kernels/augment.js';
-export { type AugmentMode, randomAffine } from './data/augment.js';
+export { type AugmentMode, randomAffine, resampleTarget } from './data/augment.js';
 export { randomArray, seededRandom, uniformStream } from './util/random.js';
 
 export { RESNETS, type ResNetSpec, plan, resnetSpec } from './model/architecture.js';
 export { ResNet } from './model/resnet.js';
 export {
+  type BatchNormMode,
+  BatchStatsResNet,
+  PYTORCH_TRAIN_MODE,
+  withRunningStatistics,
+} from './model/resnet-train.js';
+export { kerasArchitecture, kerasToTensors } from './model/keras.js';
+export {
   type BackboneWeights,
   backboneWeights,
+  declaredPreprocessing,
   detectArchitecture,
   loadBackbone,
+  resolveWeights,
   syntheticBackbone,
 } from './model/backbone.js';
 export { syntheticImages, syntheticWeights } from './model/synthetic.js';
 export { foldBatchNorm, oihwToHwio } from './model/prepare.js';
 export { parseSafetensors, serializeSafetensors } from './weights/safetensors.js';
 export { parseWeightFile } from './weights/parse.js';
+export { type KerasWeightFile, isHdf5, readKerasH5 } from './weights/h5.js';
 
-export { HEAD_PARAMETERS, Head, type HeadShape, type HeadWeights, headShapes, initHead } from './autograd/head.js';
+export {
+  HEAD_PARAMETERS,
+  Head,
+  type HeadShape,
+  type HeadWeights,
+  headShapes,
+  initHead,
+  initHeadGlorot,
+} from './autograd/head.js';
 export {
   MODEL_FORMAT,
   type ModelJson,
   type SavedModel,
+  backboneForModel,
   checkBackbone,
   parseHead,
   parseModelJson,
 } from './train/model-format.js';
 export { caption, predict } from './train/predict.js';
+export { RECIPES, RECIPE_NAMES, type Recipe, type RecipeName, recipeMismatch } from './train/recipe.js';
 
 export type { RgbImage } from './image/format.js';
-export { PREPROCESSING, preprocess } from './image/preprocess.js';
+export {
+  CAFFE_PREPROCESSING,
+  PREPROCESSING,
+  PREPROCESSINGS,
+  type Preprocessing,
+  TORCHVISION_PREPROCESSING,
+  describePreprocessing,
+  preprocess,
+  resizeFor,
+} from './image/preprocess.js';
+export { resizeNearest } from './image/resize.js';
 export { DEFAULT_MAX_PIXELS, type ImageFormat, PixelLimitError, rgbFromRgba, sniffFormat } from './image/format.js';
 export { decodeJpeg } from './image/jpeg/decode.js';
 export { backboneFromBytes, decodeInBrowser, savedModelFromBytes, sha256Hex } from './browser/load.js';

@@ -21,7 +21,8 @@ const CASES: { shape: [number, number, number, number]; chunks: number[]; residu
 describe('batchnorm in training mode', () => {
   for (const { shape, chunks, residual, relu } of CASES) {
     const [N, H, W, C] = shape;
-    it(`[${shape}] in chunks of ${chunks.join('+')} images${residual ? ', shortcut' : ''}${relu ? ', ReLU' : ''}`, async () => {
+    const extras = `${residual ? ', shortcut' : ''}${relu ? ', ReLU' : ''}`;
+    it(`[${shape}] in chunks of ${chunks.join('+')} images${extras}`, async () => {
       const { gpu } = ctx;
       // An offset mean checks the two-pass variance.
       const x = randomArray(N * H * W * C, random, 2).map((v, i) => v + 3 + (i % C) * 0.01);
@@ -68,7 +69,7 @@ describe('batchnorm in training mode', () => {
     });
   }
 
-  it('leaves the running statistics alone when not updating (Keras 2.2 frozen layers), and writes every output', async () => {
+  it('leaves the running statistics alone without updates (Keras 2.2 frozen layers), writes every output', async () => {
     const { gpu } = ctx;
     const C = 9;
     const x = randomArray(3 * 4 * 4 * C, random, 2);

@@ -38,7 +38,8 @@ describe('Keras ResNet-50 weight files', () => {
     { file: 'tf-keras-resnet50-notop.h5', architecture: 'tf_keras_resnet50', key: 'tf_keras', classifier: false },
   ];
   for (const c of CASES) {
-    it(`${c.file}: ${c.architecture}, caffe preprocessing, features${c.classifier ? ' and logits' : ''} within 1e-4 of the transcription`, async () => {
+    const outputs = c.classifier ? 'features and logits' : 'features';
+    it(`${c.file}: ${c.architecture}, caffe preprocessing, ${outputs} within 1e-4 of the transcription`, async () => {
       const { file } = await kerasFixture(c.file);
       const weights = backboneWeights(
         { tensors: new Map(), metadata: file.attributes, sha256: 'sha', format: 'keras-h5', keras: file },
@@ -58,7 +59,7 @@ describe('Keras ResNet-50 weight files', () => {
     }, 120_000);
   }
 
-  it('follows layer_names and weight_names: weightless layers listed, weights in order, Keras kernels HWIO', async () => {
+  it('follows layer_names and weight_names: weightless layers listed, weights in order, HWIO kernels', async () => {
     const { file } = await kerasFixture('keras-resnet50.h5');
     const names = file.layers.map((l) => l.name);
     expect(names.slice(0, 4)).toEqual(['input_1', 'conv1_pad', 'conv1', 'bn_conv1']);
@@ -84,7 +85,7 @@ describe('Keras ResNet-50 weight files', () => {
     expect(again.preprocessing.name).toBe('caffe');
   });
 
-  it('refuses a truncated file, a file that is not HDF5, and a Keras file of another architecture, naming the file', async () => {
+  it('refuses a truncated file, a file that is not HDF5, a Keras file of another architecture, naming it', async () => {
     const { bytes, file } = await kerasFixture('keras-resnet50.h5');
     const load = (b: Uint8Array, name: string) => () => backboneWeights(parseWeightFile(b, name, 'sha'), name);
     expect(load(bytes.slice(0, 200_000), 'cut.h5')).toThrow(/^cut\.h5: /);

@@ -17,7 +17,8 @@ const ctx = useGpu();
 
 describe('pytorch recipe: 20 steps of the article loop against PyTorch', () => {
   for (const chunks of [undefined, [3, 2]]) {
-    const label = `losses, head, running statistics and eval logits${chunks ? `, batches split ${chunks.join('+')}` : ''}`;
+    const split = chunks ? `, batches split ${chunks.join('+')}` : '';
+    const label = `losses, head, running statistics and eval logits${split}`;
     it(
       label,
       async () => {

@@ -20,7 +20,7 @@ const CHECKPOINTS: Record<'IMAGENET1K_V1' | 'IMAGENET1K_V2', string> = {
   IMAGENET1K_V2: 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth', // acc@1 80.858
 };
 
-/** keras-applications 1.0.4's resnet50.py: the files Keras 2.2.2's ResNet50(weights='imagenet') loads, and their md5. */
+/** keras-applications 1.0.4's resnet50.py: the files ResNet50(weights='imagenet') loads, and their md5. */
 const KERAS_RELEASE = 'https://github.com/fchollet/deep-learning-models/releases/download/v0.2/';
 const KERAS_FILES = {
   notop: {

@@ -41,7 +41,8 @@ export const RESNETS: Record<string, ResNetSpec> = {
   resnet50: { name: 'resnet50', block: 'bottleneck', layers: [3, 4, 6, 3], ...TORCHVISION },
   resnet101: { name: 'resnet101', block: 'bottleneck', layers: [3, 4, 23, 3], ...TORCHVISION },
   resnet152: { name: 'resnet152', block: 'bottleneck', layers: [3, 8, 36, 3], ...TORCHVISION },
-  // keras-applications 1.0.4 (Keras 2.2.2): BatchNormalization's default eps 1e-3, MaxPooling2D((3, 3), strides=(2, 2)) unpadded.
+  // keras-applications 1.0.4 (Keras 2.2.2): BatchNormalization's default eps 1e-3, and
+  // MaxPooling2D((3, 3), strides=(2, 2)) unpadded.
   keras_resnet50: {
     name: 'keras_resnet50',
     block: 'bottleneck',

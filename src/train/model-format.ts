@@ -214,6 +214,7 @@ export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: 
   if (mismatch) throw new ModelError(`${dir}: trained with the ${saved.json.training.recipe} recipe, but ${mismatch}`);
   if (saved.json.preprocessing.name !== weights.preprocessing.name)
     throw new ModelError(
-      `${dir}: trained with ${saved.json.preprocessing.name} preprocessing, the weights declare ${weights.preprocessing.name}`,
+      `${dir}: trained with ${saved.json.preprocessing.name} preprocessing, ` +
+        `the weights declare ${weights.preprocessing.name}`,
     );
 }

@@ -12,7 +12,7 @@ export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 export interface Recipe {
   name: RecipeName;
-  /** Batchnorm while training: batch statistics (with or without running updates), or null for inference mode (folded). */
+  /** Batchnorm while training: batch statistics (with or without running updates), or null: inference mode, folded. */
   batchNorm: BatchNormMode | null;
   /** Whether the running statistics change in training, and so belong to the saved model. */
   savesRunningStatistics: boolean;
