@@ -19,7 +19,7 @@ describe.skipIf(!ready)('node dist/selfcheck.js', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('passes every check but the one whose golden was altered', () => {
-    for (const f of ['resnet50-golden.safetensors', 'head-golden.safetensors'])
+    for (const f of ['resnet50-golden.safetensors', 'head-golden.safetensors', 'pytorch-recipe-golden.safetensors'])
       copyFileSync(join('test/fixtures', f), join(dir, f));
     const adam = JSON.parse(readFileSync('test/fixtures/adam-golden.json', 'utf8'));
     adam.cases[1].after[2][0] += 1e-3; // one value of one step of the second case
@@ -41,6 +41,8 @@ describe.skipIf(!ready)('node dist/selfcheck.js', () => {
       'conv2d tiled stem 7x7/2',
       'conv2d register layer3 downsample 1x1/2',
       'conv3x3 Winograd F(4x4, 3x3)',
+      'batchnorm in training mode',
+      'pytorch recipe: worst running statistics',
     ]) {
       expect(
         json.checks.some((c: { name: string }) => c.name.startsWith(name)),

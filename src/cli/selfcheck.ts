@@ -2,10 +2,19 @@
 // against the float64 CPU references on fresh random inputs (the quick cases of the kernel
 // catalogue, src/check/cases.ts: ResNet-50 layer kinds at odd sizes, odd GEMMs), and the PyTorch
 // goldens of test/fixtures/ (Adam, 20 head training steps, ResNet-50 at batch 1 and a split
-// batch): one line per check with its relative error and tolerance; exit 1 if any fails.
+// batch, 20 steps of the article's PyTorch loop with training-mode batchnorm): one line per
+// check with its relative error and tolerance; exit 1 if any fails.
 import { join } from 'node:path';
 import { CONV_ODD_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
-import { ResNetGolden, type AdamGoldenCase, replayAdamGolden, replayHeadGolden } from '../check/goldens.js';
+import {
+  ResNetGolden,
+  type AdamGoldenCase,
+  replayAdamGolden,
+  replayHeadGolden,
+  replayPytorchRecipeGolden,
+} from '../check/goldens.js';
+import { batchNormApply, batchStatistics } from '../kernels/batchnorm-train.js';
+import { PYTORCH_TRAIN_MODE } from '../model/resnet-train.js';
 import { randomArray, seededRandom } from '../util/random.js';
 import { readBytes, writeFileAtomic } from '../files.node.js';
 import { Gpu } from '../gpu/context.js';
@@ -23,6 +32,7 @@ import {
   maxPoolRef,
   relativeError,
   softmaxCrossEntropyRef,
+  batchNormTrainRef,
 } from '../reference/cpu.js';
 import { parseSafetensors } from '../weights/safetensors.js';
 import { UsageError, parseCommand } from './args.js';
@@ -32,7 +42,8 @@ const COMMAND = {
   command: 'node dist/selfcheck.js',
   summary:
     'Checks that this adapter computes right: every kernel variant it runs against the float64 references, and ' +
-    'the PyTorch goldens (Adam, 20 head training steps, ResNet-50 at batch 1 and split); a line per check, ' +
+    'the PyTorch goldens (Adam, 20 head training steps, ResNet-50 at batch 1 and split, 20 steps of the ' +
+    "article's PyTorch loop with training-mode batchnorm); a line per check, " +
     'exit 1 if any fails.',
   options: {
     fixtures: {
@@ -71,6 +82,10 @@ runCli(
     );
     const headGolden = parseSafetensors(fixture('head-golden.safetensors'), join(dir, 'head-golden.safetensors'));
     const adamGolden = JSON.parse(new TextDecoder().decode(fixture('adam-golden.json'))) as { cases: AdamGoldenCase[] };
+    const recipeGolden = parseSafetensors(
+      fixture('pytorch-recipe-golden.safetensors'),
+      join(dir, 'pytorch-recipe-golden.safetensors'),
+    );
 
     gpu = await Gpu.create({ kernelsFor });
     const g = gpu;
@@ -177,6 +192,37 @@ runCli(
     );
     check('softmax cross-entropy 32x5: gradient', relativeError(await xent.grad.read(), xentRef.grad), 1e-5);
 
+    // Training-mode batchnorm of a batch split in two chunks, with the running-statistics update.
+    {
+      const C = 64,
+        rows = 2 * 28 * 28;
+      const values = data(rows * C, 2).map((v) => v + 3);
+      const layer = { gamma: data(C), beta: data(C), runningMean: data(C), runningVar: data(C).map((v) => 1 + v * v) };
+      const want = batchNormTrainRef(values, C, { ...layer, eps: 1e-5, momentum: 0.1 }, { relu: true });
+      const chunks = [0, 1].map((k) =>
+        g.upload(values.subarray((k * rows * C) / 2, ((k + 1) * rows * C) / 2), [1, 28, 28, C]),
+      );
+      const running = g.upload(new Float32Array([...layer.runningMean, ...layer.runningVar]), [2, C]);
+      const stats = await batchStatistics(
+        g,
+        chunks,
+        { gamma: g.upload(layer.gamma), beta: g.upload(layer.beta), running, eps: 1e-5 },
+        PYTORCH_TRAIN_MODE,
+      );
+      const out = new Float32Array(rows * C);
+      for (const [k, t] of chunks.entries()) {
+        await batchNormApply(g, t, stats, { relu: true });
+        out.set(await t.read(), (k * rows * C) / 2);
+      }
+      check('batchnorm in training mode 2x28x28x64 in two chunks', relativeError(out, want.y), 1e-5);
+      const r = await running.read();
+      check(
+        'batchnorm in training mode: running statistics',
+        relativeError(r, [...want.runningMean, ...want.runningVar]),
+        1e-5,
+      );
+    }
+
     for (const c of adamGolden.cases)
       check(`Adam against torch.optim.Adam (${c.name})`, await replayAdamGolden(g, c), 1e-6);
     const head = await replayHeadGolden(g, headGolden);
@@ -197,6 +243,13 @@ runCli(
       check(`ResNet-50 against torchvision, batch ${n}${split}: logits`, errors.logits, 1e-4);
     }
     model.destroy();
+    // The article's PyTorch loop (tolerances as in test/recipes.test.ts: 1e-5, or 4x PyTorch's own float32 error).
+    const recipe = await replayPytorchRecipeGolden(g, recipeGolden);
+    const floor = (key: string, base: number) => Math.max(base, 4 * Number(recipeGolden.metadata[`float32_${key}`]));
+    check('pytorch recipe: 20 steps against PyTorch, losses', recipe.losses, floor('losses', 1e-5));
+    check('pytorch recipe: worst final head weight', Math.max(...Object.values(recipe.weights)), floor('head', 1e-5));
+    check('pytorch recipe: worst running statistics', recipe.running, floor('running', 1e-5));
+    check('pytorch recipe: validation logits after model.eval()', recipe.logits, floor('logits', 1e-4));
 
     const failed = checks.filter((c) => !c.passed).length;
     const a = g.adapter;
