@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as Library from '../src/index.js';
 import { fixture, randomArray, rng, seedNote } from './helpers.js';
+import { modelSettings } from './model-settings.js';
 
 const BUNDLE = '../dist/browser/webgpu-transfer.js';
 const inBrowser = typeof document !== 'undefined';
@@ -50,22 +51,8 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     );
     const modelJson = JSON.stringify({
       format: lib.MODEL_FORMAT,
-      architecture: 'resnet50',
-      classes,
-      preprocessing: lib.PREPROCESSING,
+      ...modelSettings(shape, classes),
       head: { ...shape, file: 'head.safetensors', sha256: await lib.sha256Hex(headBytes) },
-      backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-      training: {
-        recipe: 'frozen',
-        batchSize: 32,
-        lr: 1e-3,
-        augment: 'none',
-        fill: 'constant',
-        seed: 1,
-        limit: null,
-        data: 'none',
-      },
-      history: [],
     });
     await expect(lib.savedModelFromBytes(modelJson, headBytes.slice(1))).rejects.toThrow(/does not match model.json/);
     const saved = await lib.savedModelFromBytes(modelJson, headBytes);

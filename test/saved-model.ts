@@ -4,32 +4,11 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEAD_PARAMETERS, type HeadShape, initHead } from '../src/autograd/head.js';
 import { saveModel } from '../src/train/model-files.node.js';
-import { TORCHVISION_PREPROCESSING } from '../src/image/preprocess.js';
-import type { ModelJson } from '../src/train/model-format.js';
+import { modelSettings } from './model-settings.js';
+
+export { modelSettings };
 
 export const DATASET = '../shared/datasets/alien-vs-predator';
-
-/** model.json's fields for a head of `shape` on the random:5 backbone, as train.js would save them. */
-export function modelSettings(shape: HeadShape): Omit<ModelJson, 'format' | 'head'> & { head: HeadShape } {
-  return {
-    architecture: 'resnet50',
-    classes: ['alien', 'predator'],
-    preprocessing: TORCHVISION_PREPROCESSING,
-    head: shape,
-    backbone: { weights: 'random:5', sha256: 'synthetic:5', synthetic: true },
-    training: {
-      recipe: 'frozen',
-      batchSize: 32,
-      lr: 1e-3,
-      augment: 'none',
-      fill: 'constant',
-      seed: 1,
-      limit: null,
-      data: 'none',
-    },
-    history: [],
-  };
-}
 
 /** Saves a model with a head initialized from `seed` (Adam step `seed`, zero moments) into `dir`. */
 export function saveTestModel(

@@ -74,11 +74,17 @@ def make_weights(rng, classifier):
     return w
 
 
+def conv(name, v):
+    """A Conv2D or Dense layer's entry as save_weights writes it: kernel, then bias."""
+    return name, [(name + '/kernel:0', v[0]), (name + '/bias:0', v[1])]
+
+
+def bn(name, v):
+    return name, [(name + '/' + k + ':0', a) for k, a in zip(('gamma', 'beta', 'moving_mean', 'moving_variance'), v)]
+
+
 def keras22_layers(w):
     """(layer name, [(weight name, array)]) in keras-applications 1.0.4's model order."""
-    conv = lambda name, v: (name, [(name + '/kernel:0', v[0]), (name + '/bias:0', v[1])])
-    bn = lambda name, v: (name, [(name + '/' + k + ':0', a) for k, a in
-                                 zip(('gamma', 'beta', 'moving_mean', 'moving_variance'), v)])
     layers = [('input_1', []), ('conv1_pad', []), conv('conv1', w['conv1']), bn('bn_conv1', w['bn1']),
               ('activation_1', []), ('max_pooling2d_1', [])]
     for stage, blocks, _ in STAGES:
@@ -96,9 +102,6 @@ def keras22_layers(w):
 
 
 def tf_keras_layers(w):
-    conv = lambda name, v: (name, [(name + '/kernel:0', v[0]), (name + '/bias:0', v[1])])
-    bn = lambda name, v: (name, [(name + '/' + k + ':0', a) for k, a in
-                                 zip(('gamma', 'beta', 'moving_mean', 'moving_variance'), v)])
     layers = [('input_1', []), ('conv1_pad', []), conv('conv1_conv', w['conv1']), bn('conv1_bn', w['bn1']),
               ('conv1_relu', []), ('pool1_pad', []), ('pool1_pool', [])]
     for stage, blocks, _ in STAGES:

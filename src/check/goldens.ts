@@ -13,6 +13,18 @@ import { relativeError } from '../reference/cpu.js';
 import { toFloat32 } from '../weights/host-tensor.js';
 import type { Safetensors } from '../weights/safetensors.js';
 
+/** A golden's initial head: nn.Linear-like bounds, values from hash streams 2-5 of `seed` (as tools/*.py draw them). */
+function goldenHead(seed: number, F: number, H: number, C: number): HeadWeights {
+  const uniform = (stream: number, n: number, bound: number) =>
+    Float32Array.from(uniformStream(seed, stream, n), (u) => (2 * u - 1) * bound);
+  return {
+    'fc1.weight': uniform(2, H * F, 1 / Math.sqrt(F)),
+    'fc1.bias': uniform(3, H, 1 / Math.sqrt(F)),
+    'fc2.weight': uniform(4, C * H, 1 / Math.sqrt(H)),
+    'fc2.bias': uniform(5, C, 1 / Math.sqrt(H)),
+  };
+}
+
 /** resnet50-golden.safetensors: torchvision's resnet50() on synthetic weights and images, 42 images. */
 export class ResNetGolden {
   readonly batch: number;
@@ -58,19 +70,12 @@ export async function replayHeadGolden(
   golden: Safetensors,
 ): Promise<{ losses: number; weights: Record<string, number>; moved: number }> {
   const m = Object.fromEntries(Object.entries(golden.metadata).map(([k, v]) => [k, Number(v)]));
-  const uniform = (stream: number, n: number, bound: number) =>
-    Float32Array.from(uniformStream(m.seed, stream, n), (u) => (2 * u - 1) * bound);
   const F = m.features,
     H = m.hidden,
     C = m.classes;
   const features = Float32Array.from(uniformStream(m.seed, 0, m.samples * F), (u) => u * 3);
   const labels = Uint32Array.from(uniformStream(m.seed, 1, m.samples), (u) => Math.floor(u * C));
-  const init: HeadWeights = {
-    'fc1.weight': uniform(2, H * F, 1 / Math.sqrt(F)),
-    'fc1.bias': uniform(3, H, 1 / Math.sqrt(F)),
-    'fc2.weight': uniform(4, C * H, 1 / Math.sqrt(H)),
-    'fc2.bias': uniform(5, C, 1 / Math.sqrt(H)),
-  };
+  const init = goldenHead(m.seed, F, H, C);
   const head = new Head(gpu, { features: F, hidden: H, classes: C }, init, { lr: m.lr });
   try {
     const losses: number[] = [];
@@ -129,8 +134,6 @@ export async function replayPytorchRecipeGolden(
   chunks?: number[],
 ): Promise<{ losses: number; weights: Record<string, number>; running: number; logits: number; moved: number }> {
   const m = Object.fromEntries(Object.entries(golden.metadata).map(([k, v]) => [k, Number(v)]));
-  const uniform = (stream: number, n: number, bound: number) =>
-    Float32Array.from(uniformStream(m.head_seed, stream, n), (u) => (2 * u - 1) * bound);
   const F = 2048,
     H = m.hidden,
     C = m.classes,
@@ -138,12 +141,7 @@ export async function replayPytorchRecipeGolden(
   const perImage = S * S * 3;
   const images = syntheticImages(m.image_seed, m.samples + m.validation, S);
   const labels = Uint32Array.from(uniformStream(m.head_seed, 1, m.samples), (u) => Math.floor(u * C));
-  const init: HeadWeights = {
-    'fc1.weight': uniform(2, H * F, 1 / Math.sqrt(F)),
-    'fc1.bias': uniform(3, H, 1 / Math.sqrt(F)),
-    'fc2.weight': uniform(4, C * H, 1 / Math.sqrt(H)),
-    'fc2.bias': uniform(5, C, 1 / Math.sqrt(H)),
-  };
+  const init = goldenHead(m.head_seed, F, H, C);
   const weights = syntheticBackbone(m.weight_seed);
   const backbone = BatchStatsResNet.load(gpu, weights, PYTORCH_TRAIN_MODE);
   const head = new Head(gpu, { features: F, hidden: H, classes: C }, init, { lr: m.lr });

@@ -122,12 +122,8 @@ const COMMAND = {
   },
 } as const;
 
-async function fetchKeras(v: { url?: string; md5?: string; out?: string; 'include-top': boolean }): Promise<void> {
-  const published = KERAS_FILES[v['include-top'] ? 'top' : 'notop'];
-  const url = v.url ?? published.url;
-  const md5 = v.md5 ?? (v.url ? undefined : published.md5);
-  if (!md5) throw new UsageError('--url with --source keras needs --md5 HEX: the hash to check the download against');
-  const out = v.out ?? 'weights/keras-resnet50.safetensors';
+/** The file at `url`, downloaded beside `out` unless already there: its path, name and bytes. */
+async function downloaded(url: string, out: string): Promise<{ file: string; name: string; bytes: Uint8Array }> {
   const name = url.split('/').pop()!;
   mkdirSync(dirname(out), { recursive: true });
   const file = join(dirname(out), name);
@@ -135,7 +131,16 @@ async function fetchKeras(v: { url?: string; md5?: string; out?: string; 'includ
     console.log(`downloading ${url}`);
     await download(url, file, out);
   }
-  const bytes = readBytes(file, WeightFileError);
+  return { file, name, bytes: readBytes(file, WeightFileError) };
+}
+
+async function fetchKeras(v: { url?: string; md5?: string; out?: string; 'include-top': boolean }): Promise<void> {
+  const published = KERAS_FILES[v['include-top'] ? 'top' : 'notop'];
+  const url = v.url ?? published.url;
+  const md5 = v.md5 ?? (v.url ? undefined : published.md5);
+  if (!md5) throw new UsageError('--url with --source keras needs --md5 HEX: the hash to check the download against');
+  const out = v.out ?? 'weights/keras-resnet50.safetensors';
+  const { file, name, bytes } = await downloaded(url, out);
   const digest = createHash('md5').update(bytes).digest('hex');
   if (digest !== md5.toLowerCase()) {
     rmSync(file, { force: true });
@@ -154,15 +159,8 @@ runCli(async () => {
   const variant = values.variant;
   const url = values.url ?? CHECKPOINTS[variant];
   const out = values.out ?? 'weights/resnet50.safetensors';
-  const name = url.split('/').pop()!;
+  const { file: checkpoint, name, bytes } = await downloaded(url, out);
   const prefix = /-([a-f0-9]{6,})\.pth$/.exec(name)?.[1];
-  mkdirSync(dirname(out), { recursive: true });
-  const checkpoint = join(dirname(out), name);
-  if (!existsSync(checkpoint)) {
-    console.log(`downloading ${url}`);
-    await download(url, checkpoint, out);
-  }
-  const bytes = readBytes(checkpoint, WeightFileError);
   const digest = sha256(bytes);
   if (prefix && !digest.startsWith(prefix)) {
     rmSync(checkpoint, { force: true });
