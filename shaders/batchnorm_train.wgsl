@@ -9,7 +9,8 @@
 // the variance accurate: the sum gives the mean, then the sum of squared deviations from it.
 // finalize turns mean and biased variance into the per-channel affine map and updates the
 // running statistics (unbiased variance, momentum); normalize applies it in place, with the
-// shortcut and ReLU of the block fused.
+// shortcut and ReLU of the block fused (normalize4: four channels per invocation, where C is a
+// multiple of 4, as in every ResNet layer; partial_sums4 likewise).
 //
 // stats is [4, C]: mean, biased variance, scale = gamma / sqrt(var + eps), shift = beta - mean * scale
 // (PyTorch's CPU form); running is [2, C]: running mean, running variance.
@@ -28,6 +29,11 @@ override RELU: bool = false;
 @group(0) @binding(7) var<storage, read_write> running: array<f32>;
 @group(0) @binding(8) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(9) var<storage, read> residual: array<f32>;
+@group(0) @binding(10) var<storage, read> stats4: array<vec4f>;
+@group(0) @binding(11) var<storage, read_write> Y4: array<vec4f>;
+@group(0) @binding(12) var<storage, read> residual4: array<vec4f>;
+@group(0) @binding(13) var<storage, read> X4: array<vec4f>;
+@group(0) @binding(14) var<storage, read_write> partials4: array<vec4f>;
 
 @compute @workgroup_size(64)
 fn partial_sums(@builtin(global_invocation_id) g: vec3u) {
@@ -47,6 +53,28 @@ fn partial_sums(@builtin(global_invocation_id) g: vec3u) {
     for (var r = first; r < last; r++) { sum += X[r * p.C + c]; }
   }
   partials[block * p.C + c] = sum;
+}
+
+// Four channels per invocation where C is a multiple of 4 (partials4 is partials as vec4s).
+@compute @workgroup_size(64)
+fn partial_sums4(@builtin(global_invocation_id) g: vec3u) {
+  let c = g.x;
+  let block = g.y;
+  let C4 = p.C / 4u;
+  if (c >= C4 || block >= p.blocks) { return; }
+  let first = block * p.rows_per_block;
+  let last = min(first + p.rows_per_block, p.rows);
+  var sum = vec4f(0.0);
+  if (CENTERED) {
+    let mean = stats4[c];
+    for (var r = first; r < last; r++) {
+      let d = X4[r * C4 + c] - mean;
+      sum += d * d;
+    }
+  } else {
+    for (var r = first; r < last; r++) { sum += X4[r * C4 + c]; }
+  }
+  partials4[block * C4 + c] = sum;
 }
 
 @compute @workgroup_size(64)
@@ -86,4 +114,16 @@ fn normalize(@builtin(global_invocation_id) g: vec3u) {
   if (HAS_RESIDUAL) { v += residual[i]; }
   if (RELU) { v = max(v, 0.0); }
   Y[i] = v;
+}
+
+@compute @workgroup_size(64)
+fn normalize4(@builtin(global_invocation_id) g: vec3u) {
+  let i = g.x + g.y * p.row_pitch;
+  let C4 = p.C / 4u;
+  if (i >= p.rows * C4) { return; }
+  let c = i % C4;
+  var v = Y4[i] * stats4[2u * C4 + c] + stats4[3u * C4 + c];
+  if (HAS_RESIDUAL) { v += residual4[i]; }
+  if (RELU) { v = max(v, vec4f(0.0)); }
+  Y4[i] = v;
 }

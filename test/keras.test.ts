@@ -89,7 +89,7 @@ describe('Keras ResNet-50 weight files', () => {
     const { bytes, file } = await kerasFixture('keras-resnet50.h5');
     const load = (b: Uint8Array, name: string) => () => backboneWeights(parseWeightFile(b, name, 'sha'), name);
     expect(load(bytes.slice(0, 200_000), 'cut.h5')).toThrow(/^cut\.h5: /);
-    expect(load(new TextEncoder().encode('<html>not found</html>'), 'page.h5')).toThrow(/^page\.h5: /);
+    expect(load(new TextEncoder().encode('<html>not found</html>'), 'page.h5')).toThrow(/^page\.h5: not an HDF5 file$/);
     // Keras 2.2 naming with one stage-4 block dropped: not ResNet-50's shapes.
     const { kerasToTensors } = await import('../src/model/keras.js');
     const fewer = { ...file, layers: file.layers.filter((l) => !/^(res|bn)4f_/.test(l.name)) };

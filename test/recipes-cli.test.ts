@@ -2,7 +2,7 @@
 // predict reproduces the validation figures training saved (the pytorch recipe's with the
 // running statistics its training left), and the one-line errors for mixed-up weights.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,4 +100,24 @@ describe.skipIf(!ready)('train.js --recipe', () => {
     expect(mixed.status).toBe(2);
     expect(lastLine(mixed)).toMatch(/^error: .*keras: made for backbone weights/);
   }, 600_000);
+});
+
+describe.skipIf(!existsSync('dist/convert-weights.js'))('bad Keras files through the tools', () => {
+  it('a truncated .h5, or a page saved as .h5, ends in one line naming the file, exit 2, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-h5-'));
+    const cut = join(dir, 'cut.h5');
+    writeFileSync(cut, readFileSync(KERAS).subarray(0, 300_000));
+    const page = join(dir, 'page.h5');
+    writeFileSync(page, '<html>404</html>');
+    for (const [file, why] of [
+      [cut, /cut\.h5: truncated or corrupt HDF5/],
+      [page, /page\.h5: not an HDF5 file$/],
+    ] as const) {
+      const r = node('convert-weights', file, join(dir, 'out.safetensors'));
+      expect(r.status, r.stderr).toBe(2);
+      expect(lastLine(r)).toMatch(why);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(existsSync(join(dir, 'out.safetensors'))).toBe(false);
+  });
 });

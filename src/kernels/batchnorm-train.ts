@@ -40,8 +40,8 @@ export interface BatchStatsOptions {
 /** Threads per partial-sum pass: enough blocks of rows to fill a GPU, each at least 16 rows. */
 const TARGET_THREADS = 65536;
 
-function blocking(rows: number, C: number): { blocks: number; rowsPerBlock: number } {
-  const wanted = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(TARGET_THREADS / C)));
+function blocking(rows: number, lanes: number): { blocks: number; rowsPerBlock: number } {
+  const wanted = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(TARGET_THREADS / lanes)));
   const rowsPerBlock = Math.ceil(rows / wanted);
   return { blocks: Math.ceil(rows / rowsPerBlock), rowsPerBlock };
 }
@@ -77,7 +77,9 @@ export async function batchStatistics(
     for (let k = 0; k < chunks.length; k++) {
       const x = chunks[k];
       const rows = rowsOf(x);
-      const { blocks, rowsPerBlock } = blocking(rows, C);
+      // partial_sums4 (C a multiple of 4) runs a lane per 4 channels.
+      const vec4 = C % 4 === 0;
+      const { blocks, rowsPerBlock } = blocking(rows, vec4 ? C / 4 : C);
       const partials = gpu.tensor([blocks, C]);
       const params = BatchStatsParams.pack({
         ...common,
@@ -89,15 +91,17 @@ export async function batchStatistics(
         momentum: o.momentum,
       });
       const constants = { CENTERED: centered ? 1 : 0 };
+      // The centred pass reads the mean; the other binds it too (the branch is a static use).
       await launch(gpu, {
         kernel: 'batchnorm_train',
         code: BATCHNORM_TRAIN_SHADER,
-        entryPoint: 'partial_sums',
+        entryPoint: vec4 ? 'partial_sums4' : 'partial_sums',
         constants,
         params,
-        // The centred pass reads the mean; the other binds it too (the branch is a static use).
-        buffers: [x, partials, stats],
-        workgroups: [channelGroups, blocks, 1],
+        buffers: vec4
+          ? [null, null, null, null, null, null, null, null, null, stats, null, null, x, partials]
+          : [x, partials, stats],
+        workgroups: [vec4 ? Math.ceil(C / 256) : channelGroups, blocks, 1],
       });
       await launch(gpu, {
         kernel: 'batchnorm_train',
@@ -131,7 +135,7 @@ export async function batchStatistics(
   return stats;
 }
 
-/** y = x * scale + shift (+ residual) (ReLU), in place on `x`, with the stats of batchStatistics. */
+/** y = x * scale + shift (+ residual) (ReLU), in place on `x`, with the stats of batchStatistics (vec4s where C allows). */
 export async function batchNormApply(
   gpu: Gpu,
   x: Tensor,
@@ -142,7 +146,8 @@ export async function batchNormApply(
   expectShape('batchnorm_train', 'stats', stats, [4, C]);
   if (o.residual) expectShape('batchnorm_train', 'residual', o.residual, x.shape);
   const rows = rowsOf(x);
-  const { workgroups, rowPitch } = elementwiseGrid(gpu, x.size);
+  const vec4 = C % 4 === 0;
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, vec4 ? x.size / 4 : x.size);
   const params = BatchStatsParams.pack({
     rows,
     C,
@@ -159,10 +164,12 @@ export async function batchNormApply(
   await launch(gpu, {
     kernel: 'batchnorm_train',
     code: BATCHNORM_TRAIN_SHADER,
-    entryPoint: 'normalize',
+    entryPoint: vec4 ? 'normalize4' : 'normalize',
     constants: { HAS_RESIDUAL: o.residual ? 1 : 0, RELU: o.relu ? 1 : 0 },
     params,
-    buffers: [null, null, stats, null, null, null, null, x, o.residual ?? placeholder(gpu)],
+    buffers: vec4
+      ? [null, null, null, null, null, null, null, null, null, stats, x, o.residual ?? placeholder(gpu)]
+      : [null, null, stats, null, null, null, null, x, o.residual ?? placeholder(gpu)],
     workgroups,
   });
   return x;

@@ -20,7 +20,8 @@ export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): 
   // A pickle (PROTO opcode) is torch.save's legacy format: readPth says so.
   if (isZip(bytes) || bytes[0] === 0x80)
     return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
-  if (isHdf5(bytes)) {
+  // A .h5 name with other contents is said to be "not an HDF5 file" rather than misread as safetensors.
+  if (isHdf5(bytes) || /\.(h5|hdf5)$/i.test(path)) {
     const keras = readKerasH5(bytes, path);
     return { tensors: new Map(), metadata: keras.attributes, sha256: hash, format: 'keras-h5', keras };
   }
