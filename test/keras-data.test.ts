@@ -72,6 +72,7 @@ describe("ImageDataGenerator's transform on the GPU", () => {
       const want = toFloat32(golden.tensors.get(`case${k}`)!);
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      console.log(`transform ${JSON.stringify(c)}: worst ${worst.toExponential(2)} from scipy`);
       expect(worst, `case ${k}: ${JSON.stringify(c)}`).toBeLessThanOrEqual(1 / 255);
     }
   });

@@ -53,6 +53,9 @@ describe('Keras ResNet-50 weight files', () => {
       const out = await model.embed(images, n, { height: size, width: size, logits: c.classifier });
       model.destroy();
       const features = toFloat32(g.tensors.get(`${c.key}_features`)!);
+      const errors = [relativeError(out.features, features)];
+      if (c.classifier) errors.push(relativeError(out.logits!, toFloat32(g.tensors.get(`${c.key}_logits`)!)));
+      console.log(`${c.file} against the transcription: ${errors.map((e) => e.toExponential(2)).join(', ')}`);
       expect(relativeError(out.features, features)).toBeLessThanOrEqual(1e-4);
       if (c.classifier)
         expect(relativeError(out.logits!, toFloat32(g.tensors.get(`${c.key}_logits`)!))).toBeLessThanOrEqual(1e-4);
