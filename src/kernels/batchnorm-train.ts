@@ -135,7 +135,7 @@ export async function batchStatistics(
   return stats;
 }
 
-/** y = x * scale + shift (+ residual) (ReLU), in place on `x`, with the stats of batchStatistics (vec4s where C allows). */
+/** y = x * scale + shift (+ residual) (ReLU), in place on `x`, with batchStatistics' stats (vec4s where C allows). */
 export async function batchNormApply(
   gpu: Gpu,
   x: Tensor,
