@@ -36,7 +36,7 @@ describe('tool arguments', () => {
     [
       'dist/convert-weights.js',
       ['only-one.pth'],
-      'error: IN.pth|IN.safetensors OUT.safetensors: 1 given, need 2 (see --help)',
+      'error: IN.pth|IN.safetensors|IN.h5 OUT.safetensors: 1 given, need 2 (see --help)',
     ],
   ] as const) {
     it.skipIf(!existsSync(entry))(`${entry} ${bad.join(' ')}`, () => {
