@@ -148,6 +148,11 @@ export function plan(spec: ResNetSpec): Plan {
   return { spec, stem, stemPool: { kernel: 3, stride: 2, pad: spec.stemPoolPad }, blocks, featureSize: inC };
 }
 
+/** Every conv (with its batchnorm) of a plan in state_dict order: the stem, each block's main path and downsample. */
+export function planConvs(p: Plan): ConvBn[] {
+  return [p.stem, ...p.blocks.flatMap((b) => (b.downsample ? [...b.convs, b.downsample] : b.convs))];
+}
+
 export const IMAGENET_CLASS_COUNT = 1000;
 
 /**
@@ -162,11 +167,7 @@ export function parameterShapes(p: Plan, classifier: boolean): Map<string, numbe
     if (c.bias) shapes.set(`${c.conv}.bias`, [c.outC]);
     for (const field of ['weight', 'bias', 'running_mean', 'running_var']) shapes.set(`${c.bn}.${field}`, [c.outC]);
   };
-  add(p.stem);
-  for (const b of p.blocks) {
-    b.convs.forEach(add);
-    if (b.downsample) add(b.downsample);
-  }
+  planConvs(p).forEach(add);
   if (classifier) {
     shapes.set('fc.weight', [IMAGENET_CLASS_COUNT, p.featureSize]);
     shapes.set('fc.bias', [IMAGENET_CLASS_COUNT]);

@@ -12,7 +12,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import { type BatchNormLayer, batchNormApply, batchStatistics } from '../kernels/batchnorm-train.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
-import { type ConvBn, type Plan, plan as makePlan } from './architecture.js';
+import { type ConvBn, type Plan, plan as makePlan, planConvs } from './architecture.js';
 import type { BackboneWeights } from './backbone.js';
 import { oihwToHwio } from './prepare.js';
 import { type GpuConv, maxBatchFor, releaseConv, runConv, uploadConv } from './resnet.js';
@@ -61,11 +61,7 @@ export class BatchStatsResNet {
         },
       });
     };
-    add(p.stem);
-    for (const b of p.blocks) {
-      b.convs.forEach(add);
-      if (b.downsample) add(b.downsample);
-    }
+    planConvs(p).forEach(add);
     return new BatchStatsResNet(gpu, p, layers, mode);
   }
 
@@ -120,11 +116,7 @@ export class BatchStatsResNet {
   /** Every batchnorm's running mean and variance as they stand, under torchvision's names. */
   async runningStatistics(): Promise<TensorMap> {
     const out: TensorMap = new Map();
-    const all = [
-      this.plan.stem,
-      ...this.plan.blocks.flatMap((b) => [...b.convs, ...(b.downsample ? [b.downsample] : [])]),
-    ];
-    for (const c of all) {
+    for (const c of planConvs(this.plan)) {
       const r = await this.layers.get(c.conv)!.bn.running.read();
       out.set(`${c.bn}.running_mean`, { dtype: 'float32', shape: [c.outC], data: r.slice(0, c.outC) });
       out.set(`${c.bn}.running_var`, { dtype: 'float32', shape: [c.outC], data: r.slice(c.outC) });

@@ -8,7 +8,7 @@ import { gemm } from '../kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
 import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
-import { type ConvBn, type Plan, IMAGENET_CLASS_COUNT, plan as makePlan } from './architecture.js';
+import { type ConvBn, type Plan, IMAGENET_CLASS_COUNT, plan as makePlan, planConvs } from './architecture.js';
 import type { BackboneWeights } from './backbone.js';
 import { foldBatchNorm, oihwToHwio } from './prepare.js';
 import { PREPROCESSING } from '../image/preprocess.js';
@@ -113,11 +113,7 @@ export function foldedConvs(
     });
     out.set(c.conv, { spec: c, ...folded });
   };
-  fold(p.stem);
-  for (const b of p.blocks) {
-    b.convs.forEach(fold);
-    if (b.downsample) fold(b.downsample);
-  }
+  planConvs(p).forEach(fold);
   return out;
 }
 

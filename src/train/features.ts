@@ -59,12 +59,13 @@ export async function backboneFeatures(
 ): Promise<Tensor> {
   const binding = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
   const maxPixels = Math.floor(binding / PACKED_PIXEL_BYTES);
-  // Keras's images are resized on the CPU first (Pillow's nearest, bit-exact); torchvision's on the GPU.
+  const target = resampleTarget(preprocessing, fill);
+  // scipy sampling takes images at the output size, resized on the CPU first (Pillow's nearest,
+  // bit-exact); Pillow sampling resizes on the GPU.
   const fitted = images.map((img) =>
-    preprocessing.resize === 'nearest' ? resizeFor(preprocessing, img) : fitPixels(img, maxPixels),
+    target.sampling === 'scipy' ? resizeFor(preprocessing, img) : fitPixels(img, maxPixels),
   );
   const ranges = chunkRanges(fitted, model.maxBatch(), maxPixels);
-  const target = resampleTarget(preprocessing, fill);
   const input = (start: number, end: number) =>
     augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target);
   const F = model.plan.featureSize;
