@@ -14,6 +14,7 @@ import { Adam, KERAS_ADAM_DEFAULTS } from '../src/kernels/adam.js';
 import { augmentBatch } from '../src/kernels/augment.js';
 import { softmaxCrossEntropy } from '../src/kernels/softmax.js';
 import { uniformStream } from '../src/util/random.js';
+import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
 import { randomArray, rng, seedNote, useGpu } from './helpers.js';
@@ -101,7 +102,7 @@ describe("Keras 2.2.2's optimizer and loss", () => {
         p[i] -= (lrT * m[i]) / (Math.sqrt(v[i]) + eps);
       }
       const got = await param.read();
-      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i] - p[i]) / Math.max(Math.abs(p[i]), 1e-3));
+      worst = Math.max(worst, relativeError(got, p));
     }
     expect(worst, seedNote()).toBeLessThanOrEqual(1e-5);
     expect(eps).toBe(1e-7);
