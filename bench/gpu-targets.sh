@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# The GPU targets in one call on a lent GPU machine (the device kit's README tells how to
-# carry dist/ and Node there): first the self-check (every kernel variant against float64 and
-# the PyTorch goldens: is the GPU computing right?), then GEMM at GEMM_SIZE^3, ResNet-50 at
-# batch 1/8/32 beside TF.js, the full training run of the Keras vs. PyTorch article
-# (decoding included), then every kernel beside TF.js. Each step has its own time limit
-# (their sum stays under the device tool's limit per call) and writes its JSON and log under
-# $OUT; a failed step does not stop the others. Most important first, since device time is short.
+# The GPU targets in one call on a lent GPU machine: first what the adapter offers, then the
+# self-check (every kernel variant against float64 and the PyTorch goldens: is the GPU
+# computing right?), GEMM at GEMM_SIZE^3, ResNet-50 at batch 1/8/32 beside TF.js (with a
+# per-dispatch profile), the full training run of the Keras vs. PyTorch article (decoding
+# included), then every kernel beside TF.js at batch 32 (both conv tiles). Each step has its
+# own time limit (their sum stays under the device tool's limit per call) and writes its JSON
+# and log; a failed step does not stop the others. Most important first, since device time is
+# short. Everything ends up in $OUT/gpu-targets.tgz (the tool brings back 8 files at most).
 #
-#   DATA=DIR OUT=DIR bash bench/gpu-targets.sh
+#   bash bench/device-kit.sh pack                                   # here, once built
+#   OUT=$OUT bash bench/device-kit.sh run bash bench/gpu-targets.sh # there, carrying .device-data
 #
-# DATA is the dataset folder (train/<class>/, validation/<class>/) as carried to the machine.
+# DATA is the dataset folder (train/<class>/, validation/<class>/); the kit sets it.
 set -u
-out=${OUT:?OUT must name the folder that comes back}
+dest=${OUT:?OUT must name the folder that comes back}
 data=${DATA:?DATA must name the dataset folder (train/<class>/, validation/<class>/)}
 gemm_size=${GEMM_SIZE:-4096}
+out=$(mktemp -d)
+trap 'tar czf "$dest/gpu-targets.tgz" -C "$out" .' EXIT
 
-# Seconds per step: 570 in all, under the device tool's 600 s per call.
+# Seconds per step: 520 in all, under the device tool's 600 s per call.
+adapter_limit=20
 selfcheck_limit=60
-gemm_limit=90
-resnet_limit=150
+gemm_limit=60
+resnet_limit=120
 train_limit=120
-kernels_limit=150
+kernels_limit=140
 
 step() {
   local name=$1 limit=$2
@@ -34,8 +39,9 @@ step() {
 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv > "$out/gpu.txt" 2>&1 &&
   cat "$out/gpu.txt"
+step adapter "$adapter_limit" sh -c "node bench/adapter-probe.mjs > $out/adapter.json"
 step selfcheck "$selfcheck_limit" node dist/selfcheck.js --json "$out/selfcheck.json"
 step gemm "$gemm_limit" node dist/bench.js --gemm "$gemm_size" --only gemm --runs 5 --json "$out/gemm.json"
-step resnet "$resnet_limit" node dist/bench-resnet.js --batches 1,8,32 --json "$out/resnet.json"
+step resnet "$resnet_limit" node dist/bench-resnet.js --batches 1,8,32 --runs 5 --profile --json "$out/resnet.json"
 step train "$train_limit" node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
-step kernels "$kernels_limit" node dist/bench.js --json "$out/kernels.json"
+step kernels "$kernels_limit" node dist/bench.js --batch 32 --tiles --runs 5 --json "$out/kernels.json"

@@ -9,17 +9,19 @@ import { gemm } from '../src/kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
 import { convFlops, resnet50ConvLayers } from '../src/check/cases.js';
 import { relativeError } from '../src/reference/cpu.js';
-import { median, randomData } from './measure.js';
+import { median, randomData, warmUp } from './measure.js';
 
 export interface Case {
   name: string;
   shape: string;
   flops: number;
   ours: (gpu: Gpu) => Promise<{ run: () => Promise<Tensor>; dispose: () => void }>;
-  peer: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
+  /** TF.js's version, where the case has a counterpart there (not for our tile variants). */
+  peer?: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
 }
 
-export function cases(batch: number, variant: Variant, n: number): Case[] {
+/** `tiles` adds each conv at both tiles of the tiled variant (ours alone) beside the default. */
+export function cases(batch: number, variant: Variant, n: number, tiles = false): Case[] {
   const a = randomData(n * n, 1),
     b = randomData(n * n, 2);
   const gemmCase = (name: string, tile?: 64 | 128): Case => ({
@@ -42,13 +44,13 @@ export function cases(batch: number, variant: Variant, n: number): Case[] {
     },
   });
   const list: Case[] = [gemmCase('gemm')];
-  // The tiled family's 128x128 tiles beside the default 64x64, where the tiled variant runs.
-  if (variant === 'tiled') list.push(gemmCase('gemm tiled128', 128));
+  // Both tiles of the tiled family beside its default, where the tiled variant runs.
+  if (variant === 'tiled') list.push(gemmCase('gemm tile64', 64), gemmCase('gemm tile128', 128));
   for (const s of resnet50ConvLayers(batch)) {
     const x = randomData(batch * s.H * s.W * s.C, 3);
     const w = randomData(s.kh * s.kw * s.C * s.K, 4, 1 / Math.sqrt(s.kh * s.kw * s.C));
-    list.push({
-      name: `conv ${s.name}`,
+    const convCase = (name: string, tile?: 64 | 128): Case => ({
+      name,
       shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kh}/${s.stride} -> ${s.K}`,
       flops: convFlops(s),
       ours: async (gpu) => {
@@ -56,19 +58,25 @@ export function cases(batch: number, variant: Variant, n: number): Case[] {
           W = gpu.upload(w, [s.kh, s.kw, s.C, s.K]);
         let Y: Tensor | undefined;
         return {
-          run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant })),
+          run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant, tile })),
           dispose: () => [X, W, Y].forEach((t) => t?.release()),
         };
       },
+    });
+    list.push({
+      ...convCase(`conv ${s.name}`),
       peer: (tf) => {
         const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]),
           W = tf.tf.tensor4d(w, [s.kh, s.kw, s.C, s.K]);
         return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
       },
     });
+    // Both tiles of the tiled family, whichever convTile picks by default.
+    if (tiles && s.C % 4 === 0 && s.K % 4 === 0)
+      list.push(convCase(`conv ${s.name} tile64`, 64), convCase(`conv ${s.name} tile128`, 128));
     if (s.kh !== 3 || s.stride !== 1) continue;
     // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
-    const direct = list[list.length - 1];
+    const direct = list.find((c) => c.name === `conv ${s.name}`)!;
     for (const tile of [2, 4] as WinogradTile[]) {
       list.push({
         ...direct,
@@ -89,22 +97,32 @@ export function cases(batch: number, variant: Variant, n: number): Case[] {
   return list;
 }
 
-export async function timeOurs(gpu: Gpu, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
+export async function timeOurs(
+  gpu: Gpu,
+  c: Case,
+  runs: number,
+): Promise<{ ms: number; gpuMs: number | null; output: Float32Array }> {
   const op = await c.ours(gpu);
-  const output = await (await op.run()).read(); // warm-up + output for the cross-check
+  const output = await (await op.run()).read(); // the output for the cross-check
+  await warmUp(async () => {
+    await op.run();
+    await gpu.sync();
+  });
   const times: number[] = [];
+  const gpuTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { wallMs } = await gpu.measure(async () => {
+    const { wallMs, gpuMs } = await gpu.measure(async () => {
       await op.run();
     });
     times.push(wallMs);
+    if (gpuMs !== null) gpuTimes.push(gpuMs);
   }
   op.dispose();
-  return { ms: median(times), output };
+  return { ms: median(times), gpuMs: gpuTimes.length ? median(gpuTimes) : null, output };
 }
 
 export async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms: number; output: Float32Array }> {
-  const op = c.peer(tf);
+  const op = c.peer!(tf);
   const timed = await tf.time(op.run, runs);
   op.dispose();
   return timed;
@@ -113,7 +131,8 @@ export async function timePeer(tf: TfPeer, c: Case, runs: number): Promise<{ ms:
 export interface CaseResult {
   name: string;
   shape: string;
-  ours: { ms: number; gflops: number };
+  /** Wall time from dispatch to completion, as TF.js's is measured; gpuMs from timestamp queries. */
+  ours: { ms: number; gflops: number; gpuMs: number | null; gpuGflops: number | null };
   peer: { name: string; ms: number; gflops: number } | null;
   ratio: number | null;
   relativeDifference: number | null;
@@ -122,12 +141,17 @@ export interface CaseResult {
 /** Times one case, ours and (when given) TF.js's, and cross-checks their outputs. */
 export async function measureCase(gpu: Gpu, tf: TfPeer | null, c: Case, runs: number): Promise<CaseResult> {
   const ours = await timeOurs(gpu, c, runs);
-  const peer = tf ? await timePeer(tf, c, runs) : null;
+  const peer = tf && c.peer ? await timePeer(tf, c, runs) : null;
   const gflops = (ms: number) => c.flops / ms / 1e6;
   return {
     name: c.name,
     shape: c.shape,
-    ours: { ms: ours.ms, gflops: gflops(ours.ms) },
+    ours: {
+      ms: ours.ms,
+      gflops: gflops(ours.ms),
+      gpuMs: ours.gpuMs,
+      gpuGflops: ours.gpuMs !== null ? gflops(ours.gpuMs) : null,
+    },
     peer: peer ? { name: tf!.name, ms: peer.ms, gflops: gflops(peer.ms) } : null,
     ratio: peer ? peer.ms / ours.ms : null,
     relativeDifference: peer ? relativeError(ours.output, peer.output) : null,
@@ -139,6 +163,8 @@ export const TABLE_HEADER = [
   'shape',
   'ours ms',
   'ours GFLOP/s',
+  'GPU ms',
+  'GPU GFLOP/s',
   'tfjs ms',
   'tfjs GFLOP/s',
   'ratio',
@@ -149,9 +175,11 @@ export function tableRow(r: CaseResult): string[] {
   return [
     r.name,
     r.shape,
-    r.ours.ms.toFixed(1),
+    r.ours.ms.toPrecision(3),
     r.ours.gflops.toFixed(2),
-    r.peer ? r.peer.ms.toFixed(1) : '-',
+    r.ours.gpuMs !== null ? r.ours.gpuMs.toPrecision(3) : '-',
+    r.ours.gpuGflops !== null ? r.ours.gpuGflops.toFixed(2) : '-',
+    r.peer ? r.peer.ms.toPrecision(3) : '-',
     r.peer ? r.peer.gflops.toFixed(2) : '-',
     r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
     r.relativeDifference !== null ? r.relativeDifference.toExponential(1) : '-',

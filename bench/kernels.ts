@@ -20,6 +20,7 @@ const COMMAND = {
     gemm: { type: 'integer', min: 1, value: 'N', default: 1024, description: 'GEMM size N (N x N x N)' },
     runs: { type: 'integer', min: 1, default: 3, description: 'timed runs per case (the median is reported)' },
     variant: { type: 'choice', choices: KERNEL_VARIANTS, description: "kernel variant (default: the adapter's)" },
+    tiles: { type: 'flag', description: "also time each conv at both tiles of the 'tiled' variant" },
     only: { type: 'string', value: 'TEXT', description: 'run only the cases whose name contains TEXT' },
     'no-peer': { type: 'flag', description: 'skip TensorFlow.js' },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
@@ -34,7 +35,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     const { runs, batch, gemm: gemmSize } = v;
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant, gemmSize)) {
+    for (const c of cases(batch, variant, gemmSize, v.tiles)) {
       if (v.only && !c.name.includes(v.only)) continue;
       const result = await measureCase(gpu, tf, c, runs);
       results.push(result);

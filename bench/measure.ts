@@ -1,6 +1,19 @@
 // Measurement helpers with no Node APIs, shared by the Node benchmarks and the browser bench page.
 import { randomArray, seededRandom } from '../src/util/random.js';
 
+/**
+ * How long each side runs untimed before its timed runs: a GPU idles at low clocks (an H200
+ * at 345 of 1980 MHz) and needs work for a while before it runs at full speed.
+ */
+export const WARMUP_MS = 500;
+
+/** Runs `run` until WARMUP_MS have passed (at least once), so that the timed runs find the GPU busy. */
+export async function warmUp(run: () => Promise<void>, minMs = WARMUP_MS): Promise<void> {
+  const start = performance.now();
+  do await run();
+  while (performance.now() - start < minMs);
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -12,7 +12,7 @@ import { syntheticImages } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
-import { median } from './measure.js';
+import { median, warmUp } from './measure.js';
 import { runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 import { UsageError, type Values } from '../src/cli/args.js';
 import { PREPROCESSING } from '../src/image/preprocess.js';
@@ -87,22 +87,47 @@ async function timeOurs(
   model: ResNet,
   input: Tensor,
   runs: number,
-): Promise<{ ms: number; logits: Float32Array }> {
+): Promise<{ ms: number; gpuMs: number | null; logits: Float32Array }> {
   const warm = await model.forward(input);
   const logits = await warm.logits!.read();
   warm.features.release();
   warm.logits!.release();
+  await warmUp(async () => {
+    await forwardOnce(model, input);
+    await gpu.sync();
+  });
   const times: number[] = [];
+  const gpuTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
-    let out: Awaited<ReturnType<ResNet['forward']>> | undefined;
-    const { wallMs } = await gpu.measure(async () => {
-      out = await model.forward(input);
-    });
-    out!.features.release();
-    out!.logits!.release();
+    const { wallMs, gpuMs } = await gpu.measure(() => forwardOnce(model, input));
     times.push(wallMs);
+    if (gpuMs !== null) gpuTimes.push(gpuMs);
   }
-  return { ms: median(times), logits };
+  return { ms: median(times), gpuMs: gpuTimes.length ? median(gpuTimes) : null, logits };
+}
+
+async function forwardOnce(model: ResNet, input: Tensor): Promise<void> {
+  const out = await model.forward(input);
+  out.features.release();
+  out.logits!.release();
+}
+
+/** Each dispatch of one forward in its own timed pass, summed per kernel and grid, slowest first. */
+async function profileOurs(gpu: Gpu, model: ResNet, input: Tensor) {
+  const { dispatches } = await gpu.measure(() => forwardOnce(model, input), { perDispatch: true });
+  if (!dispatches) return null;
+  const total = dispatches.reduce((s, d) => s + d.ms, 0);
+  const groups = new Map<string, { kernel: string; workgroups: string; count: number; ms: number }>();
+  for (const d of dispatches) {
+    const workgroups = d.workgroups.join('x');
+    const key = `${d.kernel} ${workgroups}`;
+    const g = groups.get(key) ?? { kernel: d.kernel, workgroups, count: 0, ms: 0 };
+    g.count++;
+    g.ms += d.ms;
+    groups.set(key, g);
+  }
+  const rows = [...groups.values()].sort((a, b) => b.ms - a.ms);
+  return { dispatchCount: dispatches.length, totalMs: total, rows };
 }
 
 async function timePeer(
@@ -128,6 +153,10 @@ const COMMAND = {
     batches: { type: 'string', value: 'N,N,...', default: '1,8,32', description: 'batch sizes to time' },
     runs: { type: 'integer', min: 1, default: 3, description: 'timed runs per batch size (the median is reported)' },
     'no-peer': { type: 'flag', description: 'skip TensorFlow.js' },
+    profile: {
+      type: 'flag',
+      description: 'also time every dispatch of one forward at the largest batch (timestamp queries)',
+    },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
   },
 } as const;
@@ -149,19 +178,21 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     const net = peer ? tfResNet(peer.tf, WEIGHTS_SEED) : null;
     const results = [];
     const rows: string[][] = [];
+    let profile: Awaited<ReturnType<typeof profileOurs>> = null;
     for (const batch of batches) {
       if (batch > model.maxBatch())
         throw new Error(`batch ${batch} exceeds what one forward holds on this adapter (${model.maxBatch()})`);
       const images = syntheticImages(IMAGES_SEED, batch, size);
       const input = gpu.upload(images, [batch, size, size, 3], 'images');
       const ours = await timeOurs(gpu, model, input, runs);
+      if (v.profile && batch === Math.max(...batches)) profile = await profileOurs(gpu, model, input);
       input.release();
       const theirs = peer && net ? await timePeer(peer, net, images, batch, runs) : null;
       const ips = (ms: number) => (batch * 1000) / ms;
       const diff = theirs ? relativeError(ours.logits, theirs.logits) : null;
       const result = {
         batch,
-        ours: { ms: ours.ms, imagesPerSecond: ips(ours.ms) },
+        ours: { ms: ours.ms, imagesPerSecond: ips(ours.ms), gpuMs: ours.gpuMs },
         peer: theirs ? { name: peer!.name, ms: theirs.ms, imagesPerSecond: ips(theirs.ms) } : null,
         ratio: theirs ? theirs.ms / ours.ms : null,
         logitsRelativeDifference: diff,
@@ -171,6 +202,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         String(batch),
         '',
         ours.ms.toFixed(0),
+        ours.gpuMs !== null ? ours.gpuMs.toFixed(1) : '-',
         ips(ours.ms).toFixed(2),
         theirs ? theirs.ms.toFixed(0) : '-',
         theirs ? ips(theirs.ms).toFixed(2) : '-',
@@ -179,13 +211,34 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       ]);
       process.stderr.write(`batch ${batch} done\n`);
     }
-    printTable(['batch', '', 'ours ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'], rows);
+    printTable(
+      ['batch', '', 'ours ms', 'ours GPU ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'],
+      rows,
+    );
+    if (profile) {
+      const batch = Math.max(...batches);
+      console.log(
+        `\nbatch ${batch}: ${profile.dispatchCount} dispatches, ${profile.totalMs.toFixed(2)} ms of GPU time ` +
+          'timed one pass each',
+      );
+      printTable(
+        ['kernel', 'workgroups', 'count', 'ms', 'share'],
+        profile.rows.map((r) => [
+          r.kernel,
+          r.workgroups,
+          String(r.count),
+          r.ms.toFixed(3),
+          `${((100 * r.ms) / profile!.totalMs).toFixed(1)}%`,
+        ]),
+      );
+    }
     if (v.json) {
       writeJsonAtomic(v.json, {
         ...resultsHeader(gpu, 'bench-resnet.js'),
         model: `resnet50 (torchvision v1.5 topology, batchnorm folded, f32, ${size}x${size}, synthetic weights)`,
         runs,
         results,
+        profile,
       });
     }
     net?.dispose();

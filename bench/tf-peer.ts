@@ -1,7 +1,7 @@
 // TensorFlow.js 4.22's WebGPU backend as the benchmark peer, on the same dawn.node instance.
 // The backend reads navigator.gpu and the WebGPU globals when it is imported, so both are
 // set first and the TF.js modules are imported dynamically.
-import { median } from './measure.js';
+import { median, warmUp } from './measure.js';
 
 export interface TfPeer {
   name: string;
@@ -10,8 +10,8 @@ export interface TfPeer {
   finish(): Promise<void>;
   dispose(): void;
   /**
-   * Times `run` (which returns a TF.js tensor): one warm-up run whose values are returned for
-   * the cross-check, then the median wall time of `runs` runs, each awaited on the GPU.
+   * Times `run` (which returns a TF.js tensor): one run whose values are returned for the
+   * cross-check, warm-up runs, then the median wall time of `runs` runs, each awaited on the GPU.
    */
   time(
     run: () => { data(): Promise<unknown>; dispose(): void },
@@ -48,6 +48,11 @@ export async function loadTfPeer(): Promise<TfPeer> {
       const warm = run();
       const output = (await warm.data()) as Float32Array;
       warm.dispose();
+      await warmUp(async () => {
+        const out = run();
+        await peer.finish();
+        out.dispose();
+      });
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const start = performance.now();

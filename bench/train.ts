@@ -25,7 +25,7 @@ import { type Values, required } from '../src/cli/args.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median } from './measure.js';
+import { median, warmUp } from './measure.js';
 import { runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface PeerResult {
@@ -130,7 +130,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         await loss.read();
         for (const t of [features, y, loss, logits]) t.release();
       };
-      await step();
+      await warmUp(step);
       const times: number[] = [];
       for (let i = 0; i < steps; i++) times.push((await gpu.measure(step)).wallMs);
       head.destroy();

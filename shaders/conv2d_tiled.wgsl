@@ -5,10 +5,16 @@
 // accumulates 4x4 outputs at pixels ty+16i and channels tx+16j. Per 16-deep step of the
 // reduction index r = (kh*KW + kw)*Cin + c, the workgroup gathers a 64x16 im2col slice of the
 // input (zeros in the padding) and a 16x64 slice of the weights into workgroup memory.
+//
+// conv_tiled128 (Cin and Cout multiples of 4) owns 128 pixels x 128 channels with the 8x8
+// scheme of common/tile128.wgsl. A run of 4 reduction indices starting at a multiple of 4
+// stays within one tap, so each invocation gathers one vec4 of 4 input channels per 8-deep
+// step, and the weights and outputs move as vec4s.
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"
 #include "common/register_tile.wgsl"
+#include "common/tile128.wgsl"
 
 var<workgroup> As: array<array<f32, 65>, 16>; // [r][pixel], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [r][channel]
@@ -67,6 +73,53 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
     for (var j = 0u; j < 4u; j++) {
       let k = col_tile + lid.x + 16u * j;
       if (k < p.K) { store(mo * p.K + k, k, acc[i][j]); }
+    }
+  }
+}
+
+@group(0) @binding(1) var<storage, read> X4: array<vec4f>;
+
+@compute @workgroup_size(16, 16)
+fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                 @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row_tile = row_base(wg, nwg, 128u);
+  let col_tile = wg.x * 128u;
+  let R_len = p.KH * p.KW * p.C;
+  let K4 = p.K / 4u;
+  var acc: Acc128;
+  // Invocation li gathers pixel am's reduction indices 4*aq..+3 of each 8-deep step ...
+  let am = li / 2u;
+  let aq = li % 2u;
+  let m = row_tile + am;
+  let m_ok = m < p.M;
+  let o = origin(min(m, p.M - 1u));
+  // ... and the vec4 bn4 of weight row bk.
+  let bk = li / 32u;
+  let gk4 = col_tile / 4u + li % 32u;
+  let steps = (R_len + 7u) / 8u;
+  for (var t = 0u; t < steps; t++) {
+    let r = t * 8u + aq * 4u;
+    var av = vec4f(0.0);
+    if (m_ok && r < R_len) {
+      let khw = r / p.C;
+      let at = tap(o, khw / p.KW, khw % p.KW);
+      if (at.inside) { av = X4[(at.offset + r % p.C) / 4u]; }
+    }
+    for (var j = 0u; j < 4u; j++) { As128[(aq * 4u + j) * 32u + am / 4u][am % 4u] = av[j]; }
+    let gr = t * 8u + bk;
+    var bv = vec4f(0.0);
+    if (gk4 < K4 && gr < R_len) { bv = Wt4[gr * K4 + gk4]; }
+    Bs128[bk * 32u + li % 32u] = bv;
+    workgroupBarrier();
+    tile128_multiply(lid, &acc);
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 8u; r++) {
+    let mo = row_tile + tile128_row(lid, r);
+    if (mo >= p.M) { continue; }
+    for (var g = 0u; g < 2u; g++) {
+      let n4 = col_tile / 4u + g * 16u + lid.x;
+      if (n4 < K4) { store4(mo * K4 + n4, n4, acc[r][g]); }
     }
   }
 }

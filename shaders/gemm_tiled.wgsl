@@ -7,14 +7,13 @@
 // 64x16 slice of A and a 16x64 slice of B in workgroup memory (4 elements per invocation
 // each), with zeros outside the matrices.
 //
-// gemm_tiled128 is the same scheme at 8x8 outputs per invocation: a 16x16 workgroup owns a
-// 128x128 tile, stages 8-deep slices (A k-major) and reads them as vec4, so each invocation
-// makes 4 vec4 workgroup reads per 64 FMAs instead of 8 scalar reads per 16. Rows and columns
-// of an invocation are ty*4..+3 and 64+ty*4..+3 (tx likewise), keeping reads conflict-free.
+// gemm_tiled128 is the same scheme at 8x8 outputs per invocation (common/tile128.wgsl): 4 vec4
+// workgroup reads per 64 FMAs instead of 8 scalar reads per 16.
 
 #include "common/gemm_operands.wgsl"
 #include "common/epilogue.wgsl"
 #include "common/register_tile.wgsl"
+#include "common/tile128.wgsl"
 
 var<workgroup> As: array<array<f32, 65>, 16>; // [k][m], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][n]
@@ -68,15 +67,12 @@ fn gemm_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   }
 }
 
-var<workgroup> As128: array<vec4f, 256>; // [k][m / 4], 8 x 128 values
-var<workgroup> Bs128: array<vec4f, 256>; // [k][n / 4]
-
 @compute @workgroup_size(16, 16)
 fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
                  @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
   let row_tile = row_base(wg, nwg, 128u);
   let col_tile = wg.x * 128u;
-  var acc: array<array<vec4f, 2>, 8>; // [row][column group]
+  var acc: Acc128;
   let k_tiles = (p.K + 7u) / 8u;
   for (var t = 0u; t < k_tiles; t++) {
     let k0 = t * 8u;
@@ -92,22 +88,11 @@ fn gemm_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
       Bs128[bk * 32u + bn / 4u][bn % 4u] = load_b(k0 + bk, col_tile + bn);
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < 8u; kk++) {
-      let a0 = As128[kk * 32u + lid.y];
-      let a1 = As128[kk * 32u + 16u + lid.y];
-      let b0 = Bs128[kk * 32u + lid.x];
-      let b1 = Bs128[kk * 32u + 16u + lid.x];
-      for (var i = 0u; i < 4u; i++) {
-        acc[i][0] = fma(vec4f(a0[i]), b0, acc[i][0]);
-        acc[i][1] = fma(vec4f(a0[i]), b1, acc[i][1]);
-        acc[4u + i][0] = fma(vec4f(a1[i]), b0, acc[4u + i][0]);
-        acc[4u + i][1] = fma(vec4f(a1[i]), b1, acc[4u + i][1]);
-      }
-    }
+    tile128_multiply(lid, &acc);
     workgroupBarrier();
   }
   for (var r = 0u; r < 8u; r++) {
-    let m = row_tile + (r / 4u) * 64u + lid.y * 4u + r % 4u;
+    let m = row_tile + tile128_row(lid, r);
     if (m >= p.M) { continue; }
     for (var g = 0u; g < 2u; g++) {
       for (var j = 0u; j < 4u; j++) {

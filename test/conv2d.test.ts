@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KERNEL_VARIANTS } from '../src/kernels/common.js';
-import { conv2d } from '../src/kernels/conv2d.js';
+import { conv2d, convTile } from '../src/kernels/conv2d.js';
 import { oihwToHwio } from '../src/model/prepare.js';
-import { CONV_ODD_CASES, resnet50ConvLayers } from '../src/check/cases.js';
+import { CONV_ODD_CASES, CONV_TILE128_CASES, resnet50ConvLayers } from '../src/check/cases.js';
 import { type ConvShape, conv2dRef, convOutSize, relativeError } from '../src/reference/cpu.js';
 import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
@@ -15,6 +15,7 @@ async function check(
   s: ConvShape,
   random: () => number,
   epilogue: { bias: boolean; residual: boolean; relu: boolean },
+  tile?: 64 | 128,
 ) {
   const { gpu } = ctx;
   const { OH, OW } = convOutSize(s);
@@ -28,6 +29,7 @@ async function check(
     pad: s.pad,
     relu: epilogue.relu,
     variant,
+    tile,
     out,
     bias: bias && gpu.upload(bias),
     residual: residual && gpu.upload(residual, [s.N, OH, OW, s.K]),
@@ -49,6 +51,31 @@ describe.each(KERNEL_VARIANTS)('conv2d (%s)', (variant) => {
     it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
       check(variant, l, random, { bias: true, residual: l.residual, relu: l.relu }));
   }
+});
+
+describe('conv2d (tiled, 128x128 tiles)', () => {
+  const random = rng();
+  CONV_TILE128_CASES.forEach((s, i) => {
+    it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride} pad ${s.pad}`, () =>
+      check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, 128));
+  });
+  for (const l of RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
+    it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
+      check('tiled', l, random, { bias: true, residual: l.residual, relu: l.relu }, 128));
+  }
+  it('refuses channel counts that are not multiples of 4', async () => {
+    const { gpu } = ctx;
+    await expect(
+      conv2d(gpu, gpu.tensor([1, 4, 4, 3]), gpu.tensor([3, 3, 3, 8]), { variant: 'tiled', tile: 128 }),
+    ).rejects.toThrow(/conv2d: 128x128 tiles need channel counts that are multiples of 4, got 3 -> 8/);
+  });
+  it('picks the 128x128 tile where its grid keeps a large GPU busy', () => {
+    expect(convTile(32 * 28 * 28, 512, 128)).toBe(128);
+    expect(convTile(32 * 7 * 7, 512, 512)).toBe(128); // 13 x 4 workgroups
+    expect(convTile(32 * 56 * 56, 64, 64)).toBe(128); // half of each 128-wide tile idle
+    expect(convTile(7 * 7, 512, 512)).toBe(64); // batch 1: 1 x 4 workgroups
+    expect(convTile(32 * 112 * 112, 64, 3)).toBe(64); // the stem's 3 channels
+  });
 });
 
 describe('conv2d helpers and errors', () => {

@@ -5,6 +5,7 @@ import { pipelineKey } from '../src/gpu/pipelines.js';
 import { inlineWgsl, withStructs } from '../src/gpu/shader.js';
 import { wgslStruct } from '../src/gpu/layout.js';
 import { gemm } from '../src/kernels/gemm.js';
+import type { Tensor } from '../src/gpu/tensor.js';
 import { useGpu } from './helpers.js';
 
 const ctx = useGpu();
@@ -123,6 +124,32 @@ describe('gpu runtime', () => {
     if (gpu.hasTimestamps) expect(gpuMs).toBeGreaterThan(0);
     // 1 * 128^8 overflows nothing: each product is 128^k exactly representable in f32.
     expect((await c.read())[0]).toBe(128 ** 8);
+  });
+
+  it('times each dispatch in its own pass when asked, and the sum is the GPU time', async () => {
+    const { gpu } = ctx;
+    const a = gpu.upload(new Float32Array(64 * 64).fill(1), [64, 64]);
+    const outs: Tensor[] = [];
+    const { gpuMs, dispatches } = await gpu.measure(
+      async () => {
+        outs.push(await gemm(gpu, a, a));
+        outs.push(await gemm(gpu, outs[0], a));
+        await gpu.flush();
+      },
+      { perDispatch: true },
+    );
+    if (!gpu.hasTimestamps) {
+      expect(dispatches).toBeNull();
+    } else {
+      expect(dispatches!.map((d) => d.kernel)).toEqual([
+        expect.stringMatching(/^gemm/),
+        expect.stringMatching(/^gemm/),
+      ]);
+      expect(dispatches!.every((d) => d.ms >= 0 && d.workgroups.every((n) => n >= 1))).toBe(true);
+      expect(dispatches!.reduce((s, d) => s + d.ms, 0)).toBeCloseTo(gpuMs!, 9);
+    }
+    expect((await outs[1].read())[0]).toBe(64 * 64);
+    for (const t of [a, ...outs]) t.release();
   });
 
   it('turns device loss into a clear error', async () => {

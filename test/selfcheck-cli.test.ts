@@ -38,6 +38,7 @@ describe.skipIf(!ready)('node dist/selfcheck.js', () => {
     // Every variant the adapter runs is covered, tiled with both tile sizes.
     for (const name of [
       'gemm tiled 128x128 tiles',
+      'conv2d tiled 128x128 tiles layer3 3x3',
       'conv2d tiled stem 7x7/2',
       'conv2d register layer3 downsample 1x1/2',
       'conv3x3 Winograd F(4x4, 3x3)',

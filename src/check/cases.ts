@@ -75,6 +75,18 @@ export const CONV_ODD_CASES: readonly ConvCase[] = [
   { name: 'layer3 3x3', N: 1, H: 14, W: 14, C: 256, K: 256, kh: 3, kw: 3, stride: 1, pad: 1, quick: true },
 ];
 
+/**
+ * Shapes for the 128x128 conv tile (C and K multiples of 4): pixel and channel counts no tile
+ * divides, a reduction length of 4 mod 8 (a half-empty last step), strides, padding.
+ */
+export const CONV_TILE128_CASES: readonly ConvCase[] = [
+  { name: 'tile128 1x1 4->4', N: 1, H: 3, W: 5, C: 4, K: 4, kh: 1, kw: 1, stride: 1, pad: 0 },
+  { name: 'tile128 3x3 12->132', N: 3, H: 9, W: 11, C: 12, K: 132, kh: 3, kw: 3, stride: 1, pad: 1 },
+  { name: 'tile128 3x3/2 20->260', N: 2, H: 17, W: 13, C: 20, K: 260, kh: 3, kw: 3, stride: 2, pad: 1 },
+  { name: 'tile128 1x1/2 36->128', N: 2, H: 23, W: 23, C: 36, K: 128, kh: 1, kw: 1, stride: 2, pad: 0 },
+  { name: 'tile128 7x5 8->8', N: 1, H: 12, W: 10, C: 8, K: 8, kh: 7, kw: 5, stride: 1, pad: 3, quick: true },
+];
+
 /** Odd 3x3 stride-1 shapes for the Winograd conv (C and K multiples of 4; partial tiles). */
 export const WINOGRAD_ODD_CASES: readonly ConvCase[] = [
   { name: 'winograd 2x7x5 4->8', N: 2, H: 7, W: 5, C: 4, K: 8, kh: 3, kw: 3, stride: 1, pad: 1 },

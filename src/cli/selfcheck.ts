@@ -133,21 +133,25 @@ runCli(
         }
       }
       for (const s of CONVS) {
-        const x = data(s.N * s.H * s.W * s.C),
-          w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
-          bias = data(s.K);
-        const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
-          stride: s.stride,
-          pad: s.pad,
-          bias: g.upload(bias),
-          relu: true,
-          variant,
-        });
-        check(
-          `conv2d ${variant} ${s.name}`,
-          relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })),
-          1e-5,
-        );
+        const tile128 = variant === 'tiled' && s.C % 4 === 0 && s.K % 4 === 0;
+        for (const tile of tile128 ? ([64, 128] as const) : [undefined]) {
+          const x = data(s.N * s.H * s.W * s.C),
+            w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
+            bias = data(s.K);
+          const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
+            stride: s.stride,
+            pad: s.pad,
+            bias: g.upload(bias),
+            relu: true,
+            variant,
+            tile,
+          });
+          check(
+            `conv2d ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${s.name}`,
+            relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })),
+            1e-5,
+          );
+        }
       }
     }
     const s = CONVS[3];

@@ -27,7 +27,24 @@ const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (constants fo
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const MAP_READ_DST = 0x1 | 0x8; // MAP_READ | COPY_DST
 const QUERY_RESOLVE = 0x200 | 0x4; // QUERY_RESOLVE | COPY_SRC
-const MAX_TIMED_PASSES = 256;
+/** Timestamps one measure() keeps: two per compute pass (the WebGPU limit is 4096 per query set). */
+const MAX_TIMED_PASSES = 2048;
+
+/** One dispatch's GPU time, from a measure() with perDispatch. */
+export interface DispatchTime {
+  kernel: string;
+  workgroups: [number, number, number];
+  ms: number;
+}
+
+interface Timing {
+  querySet: GPUQuerySet;
+  passes: number;
+  /** Set when each dispatch gets its own timed pass: the kernel and grid of each pass. */
+  dispatches: { kernel: string; workgroups: [number, number, number] }[] | null;
+  /** More passes than timestamps: the sum would fall short, so none is reported. */
+  overflow: boolean;
+}
 
 export class Gpu {
   readonly pipelines: PipelineCache;
@@ -37,7 +54,7 @@ export class Gpu {
   private pendingUniforms: GPUBuffer[] = [];
   private pendingReleases: Tensor[] = [];
   private fatal: Error | null = null;
-  private timing: { querySet: GPUQuerySet; passes: number } | null = null;
+  private timing: Timing | null = null;
   private destroyed = false;
 
   private constructor(
@@ -154,25 +171,47 @@ export class Gpu {
         return group;
       });
       const encoder = this.device.createCommandEncoder();
-      const timing = this.timing && this.timing.passes < MAX_TIMED_PASSES ? this.timing : null;
-      const pass = encoder.beginComputePass(
-        timing
-          ? {
-              timestampWrites: {
-                querySet: timing.querySet,
-                beginningOfPassWriteIndex: timing.passes * 2,
-                endOfPassWriteIndex: timing.passes * 2 + 1,
-              },
-            }
-          : {},
-      );
-      if (timing) timing.passes++;
-      recorded.forEach((r, i) => {
-        pass.setPipeline(r.pipeline);
-        pass.setBindGroup(0, bindGroups[i]);
-        pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1] ?? 1, r.workgroups[2] ?? 1);
-      });
-      pass.end();
+      const timing = this.timing;
+      const timedPass = (): GPUComputePassDescriptor => {
+        if (!timing) return {};
+        if (timing.passes >= MAX_TIMED_PASSES) {
+          timing.overflow = true;
+          return {};
+        }
+        const i = timing.passes++;
+        return {
+          timestampWrites: {
+            querySet: timing.querySet,
+            beginningOfPassWriteIndex: 2 * i,
+            endOfPassWriteIndex: 2 * i + 1,
+          },
+        };
+      };
+      const grid = (r: Recorded): [number, number, number] => [
+        r.workgroups[0],
+        r.workgroups[1] ?? 1,
+        r.workgroups[2] ?? 1,
+      ];
+      if (timing?.dispatches) {
+        // Profiling: one timed pass per dispatch (passes end with a barrier, so times add up).
+        recorded.forEach((r, i) => {
+          const labelled = timing.passes < MAX_TIMED_PASSES;
+          const pass = encoder.beginComputePass(timedPass());
+          if (labelled) timing.dispatches!.push({ kernel: r.kernel, workgroups: grid(r) });
+          pass.setPipeline(r.pipeline);
+          pass.setBindGroup(0, bindGroups[i]);
+          pass.dispatchWorkgroups(...grid(r));
+          pass.end();
+        });
+      } else {
+        const pass = encoder.beginComputePass(timedPass());
+        recorded.forEach((r, i) => {
+          pass.setPipeline(r.pipeline);
+          pass.setBindGroup(0, bindGroups[i]);
+          pass.dispatchWorkgroups(...grid(r));
+        });
+        pass.end();
+      }
       this.device.queue.submit([encoder.finish()]);
       validation.push(
         this.device.popErrorScope().then((e) => {
@@ -215,14 +254,20 @@ export class Gpu {
 
   /**
    * Runs `work` (which records and flushes dispatches) and returns its wall time and, where
-   * the adapter has timestamp queries, the GPU time summed over its compute passes.
+   * the adapter has timestamp queries, the GPU time summed over its compute passes; with
+   * perDispatch, each dispatch runs in its own timed pass and its time is listed.
    */
-  async measure(work: () => Promise<void> | void): Promise<{ wallMs: number; gpuMs: number | null }> {
+  async measure(
+    work: () => Promise<void> | void,
+    options: { perDispatch?: boolean } = {},
+  ): Promise<{ wallMs: number; gpuMs: number | null; dispatches: DispatchTime[] | null }> {
     await this.sync();
     if (this.hasTimestamps) {
       this.timing = {
         querySet: this.device.createQuerySet({ type: 'timestamp', count: MAX_TIMED_PASSES * 2 }),
         passes: 0,
+        dispatches: options.perDispatch ? [] : null,
+        overflow: false,
       };
     }
     const start = performance.now();
@@ -237,9 +282,10 @@ export class Gpu {
     const wallMs = performance.now() - start;
     const timing = this.timing;
     this.timing = null;
-    if (!timing) return { wallMs, gpuMs: null };
+    if (!timing) return { wallMs, gpuMs: null, dispatches: null };
     let gpuMs: number | null = null;
-    if (timing.passes > 0 && timing.passes <= MAX_TIMED_PASSES) {
+    let dispatches: DispatchTime[] | null = null;
+    if (timing.passes > 0 && !timing.overflow) {
       const bytes = timing.passes * 16;
       const resolve = this.device.createBuffer({ size: bytes, usage: QUERY_RESOLVE });
       const encoder = this.device.createCommandEncoder();
@@ -247,12 +293,13 @@ export class Gpu {
       this.device.queue.submit([encoder.finish()]);
       const stamps = new BigUint64Array(await this.readBuffer(resolve, bytes));
       resolve.destroy();
-      let ns = 0n;
-      for (let i = 0; i < timing.passes; i++) ns += stamps[2 * i + 1] - stamps[2 * i];
-      gpuMs = Number(ns) / 1e6;
+      const passMs = (i: number) => Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6;
+      gpuMs = 0;
+      for (let i = 0; i < timing.passes; i++) gpuMs += passMs(i);
+      dispatches = timing.dispatches?.map((d, i) => ({ ...d, ms: passMs(i) })) ?? null;
     }
     timing.querySet.destroy();
-    return { wallMs, gpuMs };
+    return { wallMs, gpuMs, dispatches };
   }
 
   /** Splits a 1-D workgroup count over x and y to respect maxComputeWorkgroupsPerDimension. */

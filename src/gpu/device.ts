@@ -48,7 +48,9 @@ async function getGpu(): Promise<GPU> {
   for (const [k, v] of Object.entries(webgpu.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
-  const gpu = webgpu.create([]);
+  // Dawn rounds timestamps down to 2^16 ns by default (a browser's guard against timing
+  // attacks); in Node they time single dispatches, so they are kept exact.
+  const gpu = webgpu.create(['disable-dawn-features=timestamp_quantization']);
   // Share the instance as navigator.gpu, as in a browser (TF.js's backend looks there too).
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (!g.navigator)

@@ -49,6 +49,19 @@ export function chooseVariant(
   return fits[variant] === false ? 'register' : variant;
 }
 
+/**
+ * Workgroups a 128x128-tiled GEMM or conv must have for that tile to be its default. On an
+ * H200 at batch 32 the 128 tile was as fast or faster on every ResNet-50 conv, down to grids of
+ * 52 workgroups and 64 output channels (half of each tile idle); far smaller grids leave most
+ * of a large GPU's multiprocessors idle, where the 64 tile's four times as many keep more busy.
+ */
+export const TILE128_MIN_WORKGROUPS = 32;
+
+/** Whether an output of rows x columns gives 128x128 tiles enough workgroups to be the default. */
+export function tile128Fills(rows: number, columns: number): boolean {
+  return Math.ceil(rows / 128) * Math.ceil(columns / 128) >= TILE128_MIN_WORKGROUPS;
+}
+
 /** The fields that conv and pooling uniforms share: an NHWC input, its output size and the window. */
 export const WINDOW_FIELDS = {
   N: 'u32',

@@ -18,6 +18,7 @@ import {
   expectShape,
   placeholder,
   rowBlocks,
+  tile128Fills,
 } from './common.js';
 import { outputSize } from '../util/shapes.js';
 
@@ -38,7 +39,18 @@ export interface Conv2dOptions {
   residual?: Tensor;
   relu?: boolean;
   variant?: Variant;
+  /**
+   * Output tile of the 'tiled' variant: 64x64, or 128x128 (input and output channels multiples
+   * of 4); by default convTile's choice.
+   */
+  tile?: 64 | 128;
   out?: Tensor;
+}
+
+/** The 'tiled' variant's default tile for an implicit GEMM of M pixels, K output and C input channels. */
+export function convTile(M: number, K: number, C: number): 64 | 128 {
+  if (C % 4 !== 0 || K % 4 !== 0) return 64;
+  return tile128Fills(M, K) ? 128 : 64;
 }
 
 export function conv2dOutputShape(
@@ -75,11 +87,14 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
   const buffers = [x, w, options.bias ?? none, options.residual ?? none, out];
   const variant = chooseVariant(gpu, kernel, options.variant, { broadcast: K % 4 === 0 });
   if (variant === 'tiled') {
-    const workgroups = rowBlocks(gpu, Math.ceil(K / 64), Math.ceil(M / 64));
+    const tile = options.tile ?? convTile(M, K, C);
+    if (tile === 128 && (C % 4 !== 0 || K % 4 !== 0))
+      throw new Error(`${kernel}: 128x128 tiles need channel counts that are multiples of 4, got ${C} -> ${K}`);
+    const workgroups = rowBlocks(gpu, Math.ceil(K / tile), Math.ceil(M / tile));
     await launch(gpu, {
-      kernel: 'conv2d/tiled',
+      kernel: tile === 128 ? 'conv2d/tiled128' : 'conv2d/tiled',
       code: CONV2D_SHADERS.tiled,
-      entryPoint: 'conv_tiled',
+      entryPoint: tile === 128 ? 'conv_tiled128' : 'conv_tiled',
       constants,
       params,
       buffers,

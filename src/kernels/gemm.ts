@@ -18,6 +18,7 @@ import {
   placeholder,
   rowBlocks,
   supportsVariant,
+  tile128Fills,
 } from './common.js';
 
 /** The uniforms of every GEMM variant (shaders/common/gemm_operands.wgsl reads them). */
@@ -51,8 +52,8 @@ export interface GemmOptions {
   relu?: boolean;
   variant?: Variant;
   /**
-   * Output tile of the 'tiled' variant: 64 (default) or 128 (8x8 outputs per invocation; not
-   * yet measured on a GPU, so not the default).
+   * Output tile of the 'tiled' variant: 64, or 128 (8x8 outputs per invocation); by default
+   * 128 where its grid has TILE128_MIN_WORKGROUPS workgroups.
    */
   tile?: 64 | 128;
   /** Write into this [M, N] tensor instead of allocating one. */
@@ -88,7 +89,7 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   const vec4 = N % 4 === 0 && !options.transB;
   const variant = chooseVariant(gpu, kernel, options.variant, { broadcast: vec4 });
   if (variant === 'tiled') {
-    const tile = options.tile ?? 64;
+    const tile = options.tile ?? (tile128Fills(M, N) ? 128 : 64);
     const entryPoint = tile === 128 ? 'gemm_tiled128' : 'gemm_tiled';
     const workgroups = rowBlocks(gpu, Math.ceil(N / tile), Math.ceil(M / tile));
     await launch(gpu, {

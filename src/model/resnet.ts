@@ -23,18 +23,18 @@ export interface GpuConv {
 }
 
 /**
- * 3x3 stride-1 convs go through Winograd F(4x4, 3x3) where bench:kernels measured it faster
- * than both F(2x2, 3x3) and the direct conv on every ResNet-50 shape: on CPU adapters (the
- * figures are in bench/results/ and the README).
+ * 3x3 stride-1 convs go through Winograd F(4x4, 3x3): bench:kernels measured it faster than
+ * both F(2x2, 3x3) and the direct conv (either tile) on every such ResNet-50 shape, on CPU
+ * adapters and on an H200 at batch 32 (the figures are in bench/results/ and the README).
  */
-function winogradTile(gpu: Gpu, c: ConvBn): WinogradTile | null {
+function winogradTile(c: ConvBn): WinogradTile | null {
   const fits = c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;
-  return gpu.adapter.isCpu && fits ? 4 : null;
+  return fits ? 4 : null;
 }
 
 /** Uploads a conv's HWIO weights (transformed for Winograd where it is faster) and bias. */
 export function uploadConv(gpu: Gpu, c: ConvBn, hwio: Float32Array, bias: Float32Array | null): GpuConv {
-  const tile = winogradTile(gpu, c);
+  const tile = winogradTile(c);
   return {
     spec: c,
     weight: tile
