@@ -1,7 +1,7 @@
 // Lint: typescript-eslint's recommended rules, lines of at most 120 characters (Prettier
 // formats, see .prettierrc.json), and import rules that encode the project's layers:
 //
-//   util  <-  gpu  <-  kernels  <-  model, autograd, data, check  <-  train  <-  cli, browser
+//   util  <-  gpu  <-  kernels  <-  model, autograd, data, check  <-  train  <-  api  <-  cli, browser
 //   (image, weights, reference sit beside gpu: they need no GPU)
 //
 // and the line between browser-safe code and the Node edge: only `src/cli/` and files named
@@ -26,7 +26,8 @@ const LAYERS = {
   check: ['gpu', 'kernels', 'model', 'autograd', 'reference', 'image', 'weights', 'util'],
   train: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'util'],
   render: ['train', 'image', 'util'],
-  browser: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'util'],
+  api: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'util'],
+  browser: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'api', 'util'],
 };
 const FOLDERS = [...Object.keys(LAYERS), 'cli'];
 
@@ -58,7 +59,7 @@ const layerRules = (folder, extra = { paths: [], patterns: [] }) => {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'weights/', '.device*/'] },
+  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'test/fixtures/', 'weights/', '.device*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -85,6 +86,14 @@ export default tseslint.config(
     rules: layerRules(folder),
   })),
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    files: ['examples/browser.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'location', 'fetch', 'Blob', 'URLSearchParams'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   {
     files: [
       'src/index.ts',

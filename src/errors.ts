@@ -6,3 +6,25 @@ export class InputError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** An image the library cannot take: a type it does not know, or bytes it cannot decode. */
+export class ImageInputError extends InputError {}
+
+/** A label that names no class of the classifier, or an index out of range. */
+export class LabelError extends InputError {}
+
+/** A method called on a Backbone or Classifier after its dispose(). */
+export class DisposedError extends Error {
+  constructor(what: string) {
+    super(`${what} was used after dispose()`);
+    this.name = 'DisposedError';
+  }
+}
+
+/** Something only the Node entry can do (files and folders), asked of the browser entry. */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}

@@ -1,6 +1,21 @@
-// The library: the WebGPU runtime, the WGSL kernels, ResNet and the trainable head, with no
-// Node APIs, so the same code runs under Node and in browsers (dist/browser/webgpu-transfer.js).
-// The command-line tools in src/cli/ add files, folders and workers on top of it.
+// The library: Backbone and Classifier (fit, predict, save, load), and below them the WebGPU
+// runtime, the WGSL kernels, ResNet and the trainable head, with no Node APIs, so the same
+// code runs under Node and in browsers (dist/browser/webgpu-transfer.js). The Node entry
+// (index.node.ts) adds files and folders; the command-line tools in src/cli/ sit on top.
+export { Backbone, type BackboneOptions, type BackboneSource } from './api/backbone.js';
+export {
+  Classifier,
+  type ClassifierOptions,
+  type FitOptions,
+  type ImageInput,
+  type LabelledData,
+  type LabelledImage,
+  type Prediction,
+  toRgbImage,
+} from './api/classifier.js';
+export { type FolderDataset, type Host, host, setHost } from './api/host.js';
+export { type BatchReport, FitAbortedError, type LabelledImages, type ProgressSink, fitHead } from './train/fit.js';
+export { DisposedError, ImageInputError, InputError, LabelError, UnsupportedError } from './errors.js';
 export { Gpu } from './gpu/context.js';
 export {
   type AdapterDescription,
@@ -49,6 +64,7 @@ export {
 export { kerasArchitecture, kerasToTensors } from './model/keras.js';
 export {
   type BackboneWeights,
+  backboneFromBytes,
   backboneWeights,
   declaredPreprocessing,
   detectArchitecture,
@@ -72,15 +88,20 @@ export {
   initHeadGlorot,
 } from './autograd/head.js';
 export {
+  type EpochRecord,
   MODEL_FORMAT,
+  ModelError,
   type ModelJson,
   type SavedModel,
   backboneForModel,
   checkBackbone,
+  encodeHead,
+  modelJsonText,
   parseHead,
   parseModelJson,
+  savedModelFromBytes,
 } from './train/model-format.js';
-export { caption, predict } from './train/predict.js';
+export { caption } from './train/predict.js';
 export { RECIPES, RECIPE_NAMES, type Recipe, type RecipeName, recipeMismatch } from './train/recipe.js';
 
 export type { RgbImage } from './image/format.js';
@@ -97,7 +118,8 @@ export {
 export { resizeNearest } from './image/resize.js';
 export { DEFAULT_MAX_PIXELS, type ImageFormat, PixelLimitError, rgbFromRgba, sniffFormat } from './image/format.js';
 export { decodeJpeg } from './image/jpeg/decode.js';
-export { backboneFromBytes, decodeInBrowser, savedModelFromBytes, sha256Hex } from './browser/load.js';
+export { decodeInBrowser } from './image/decode-blob.js';
+export { sha256Hex } from './util/sha256.js';
 
 /** Float64 CPU references of the kernels, for checks. */
 export * as reference from './reference/cpu.js';

@@ -41,7 +41,7 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     expect(lib.reference.relativeError(await out.read(), want), seedNote()).toBeLessThanOrEqual(1e-5);
   });
 
-  it('predicts with a saved model given as bytes, like the head on the CPU', async () => {
+  it('predicts through Classifier with a saved model given as bytes, like the head on the CPU', async () => {
     const shape = { features: 2048, hidden: 16, classes: 3 };
     const classes = ['alien', 'predator', 'xenomorph'];
     const head = lib.initHead(shape, 11);
@@ -66,7 +66,16 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
       data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)),
     }));
     const backbone = lib.syntheticBackbone(5);
-    const probabilities = await lib.predict(gpu, saved, backbone, images);
+    // The library's high-level API, as a page or program embedding the bundle uses it.
+    const net = await lib.Backbone.load(backbone, { gpu });
+    const classifier = lib.Classifier.fromSaved(net, saved);
+    const predictions = await classifier.predict(images);
+    const probabilities = Float32Array.from(predictions.flatMap((p) => classes.map((c) => p.probabilities[c])));
+    expect(predictions.map((p) => p.caption)).toEqual(
+      [0, 1].map((i) => lib.caption(probabilities.subarray(3 * i, 3 * i + 3), classes)),
+    );
+    classifier.dispose();
+    net.dispose();
 
     // The same images through the bundle's resize and backbone, then the head in float64.
     const model = lib.loadBackbone(gpu, backbone);

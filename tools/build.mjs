@@ -1,9 +1,10 @@
 // Bundles every entry point into dist/ as ESM. WGSL is inlined with its #includes expanded
 // (tools/wgsl-include.mjs, the same step vitest runs); only `webgpu`
-// (a native addon) stays external, so dist/ plus node_modules/webgpu is enough to run.
+// (a native addon) and playwright (bench:predict's page) stay external, so dist/ plus
+// node_modules/webgpu is enough to run the tools.
 // The library (src/index.ts) is also bundled for browsers as dist/browser/webgpu-transfer.js:
 // platform 'browser' makes any Node built-in that creeps into it a build error.
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
 import { wgslModule } from './wgsl-include.mjs';
 
@@ -22,10 +23,13 @@ const entryPoints = {
   embed: 'src/cli/embed.ts',
   'bench-resnet': 'bench/resnet.ts',
   'bench-train': 'bench/train.ts',
+  'bench-predict': 'bench/predict.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
+  // The library's Node entry (package.json's exports).
+  index: 'src/index.node.ts',
 };
 
 await build({
@@ -36,7 +40,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['webgpu'],
+  external: ['webgpu', 'playwright'],
   plugins: [wgsl],
   outExtension: { '.js': '.js' },
   // Bundled CommonJS dependencies (pngjs, tfjs) call require(); give ESM output one.
@@ -48,6 +52,28 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The package's command (bin): `webgpu-transfer COMMAND`, loading the bundles above.
+await build({
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+});
+
+// The goldens selfcheck compares against, beside it, so the installed package can run it.
+mkdirSync('dist/fixtures', { recursive: true });
+for (const f of [
+  'resnet50-golden.safetensors',
+  'head-golden.safetensors',
+  'adam-golden.json',
+  'pytorch-recipe-golden.safetensors',
+])
+  copyFileSync(`test/fixtures/${f}`, `dist/fixtures/${f}`);
 
 const browser = {
   outdir: 'dist/browser',

@@ -5,9 +5,9 @@ import { readImage } from '../image/files.node.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
-import { checkBackbone } from '../train/model-format.js';
+import { Backbone } from '../api/backbone.js';
+import { Classifier } from '../api/classifier.js';
 import { loadModel } from '../train/model-files.node.js';
-import { caption, predict } from '../train/predict.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION } from './options.js';
@@ -48,20 +48,17 @@ runCli(
     const dir = required('model', v.model);
     const saved = loadModel(dir);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
-    checkBackbone(saved, weights, dir);
     const images = positionals.map((file) => readImage(file, v['max-pixels']));
     gpu = await Gpu.create({ log: false });
-    const probs = await predict(gpu, saved, weights, images);
+    // The library's Classifier, as a program embedding it would use it.
+    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
+    const predictions = await classifier.predict(images);
     const classes = saved.json.classes;
-    const C = classes.length;
-    const results = positionals.map((file, i) => {
-      const p = probs.subarray(i * C, (i + 1) * C);
-      return {
-        file,
-        caption: caption(p, classes),
-        probabilities: Object.fromEntries(classes.map((c, k) => [c, p[k]])),
-      };
-    });
+    const results = positionals.map((file, i) => ({
+      file,
+      caption: predictions[i].caption,
+      probabilities: predictions[i].probabilities,
+    }));
     for (const r of results) console.log(`${r.file}: ${r.caption}`);
     const captioned = results.map((r, i) => ({ image: images[i], lines: [basename(r.file), r.caption] }));
     if (v.json) writeFileAtomic(v.json, `${JSON.stringify({ model: dir, classes, predictions: results }, null, 2)}\n`);

@@ -4,6 +4,7 @@
 // goldens of test/fixtures/ (Adam, 20 head training steps, ResNet-50 at batch 1 and a split
 // batch, 20 steps of the article's PyTorch loop with training-mode batchnorm): one line per
 // check with its relative error and tolerance; exit 1 if any fails.
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { CONV_ODD_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
 import {
@@ -49,8 +50,7 @@ const COMMAND = {
     fixtures: {
       type: 'string',
       value: 'DIR',
-      default: 'test/fixtures',
-      description: 'folder of the PyTorch golden files',
+      description: 'folder of the PyTorch golden files (default: the fixtures/ that the build puts beside this script)',
     },
     'kernels-for': {
       type: 'choice',
@@ -75,7 +75,7 @@ runCli(
   async () => {
     const { values: v } = parseCommand(COMMAND);
     const kernelsFor = v['kernels-for'];
-    const dir = v.fixtures;
+    const dir = v.fixtures ?? fileURLToPath(new URL('./fixtures/', import.meta.url));
     const fixture = (name: string) => readBytes(join(dir, name), UsageError);
     const resnetGolden = new ResNetGolden(
       parseSafetensors(fixture('resnet50-golden.safetensors'), join(dir, 'resnet50-golden.safetensors')),

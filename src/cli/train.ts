@@ -5,7 +5,7 @@ import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
-import { ARTICLE_SETTINGS, checkResume, train } from '../train/trainer.node.js';
+import { ARTICLE_SETTINGS, checkResume, train } from '../api/trainer.node.js';
 import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';

@@ -1,7 +1,7 @@
 // Image decoding by content (never by file extension) in Node: JPEG with our decoder
 // (src/image/jpeg/, bit-exact with the libjpeg-turbo that PIL uses), PNG with pngjs (palette,
 // grayscale, alpha and 16-bit included; it needs Node's Buffer, so browsers decode through
-// src/browser/load.ts). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
+// src/image/decode-blob.ts). Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is dropped,
 // not composited.
 import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';

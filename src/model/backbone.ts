@@ -3,7 +3,8 @@
 import type { Gpu } from '../gpu/context.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { kerasToTensors } from './keras.js';
-import { type WeightFile, floatTensors } from '../weights/parse.js';
+import { type WeightFile, floatTensors, parseWeightFile } from '../weights/parse.js';
+import { sha256Hex } from '../util/sha256.js';
 import { WeightFileError } from '../weights/safetensors.js';
 import { PREPROCESSINGS, type Preprocessing } from '../image/preprocess.js';
 import { RESNETS, type ResNetSpec, plan, resnetSpec } from './architecture.js';
@@ -119,4 +120,9 @@ export function syntheticBackbone(seed: number, architecture = 'resnet50'): Back
 
 export function loadBackbone(gpu: Gpu, weights: BackboneWeights): ResNet {
   return ResNet.load(gpu, weights);
+}
+
+/** Backbone weights from a weight file's bytes (safetensors, torchvision .pth, Keras .h5), validated. */
+export async function backboneFromBytes(bytes: Uint8Array, source: string): Promise<BackboneWeights> {
+  return backboneWeights(parseWeightFile(bytes, source, await sha256Hex(bytes)), source);
 }

@@ -135,6 +135,16 @@ export class BatchStatsResNet {
 }
 
 /** The weights with their batchnorms' running statistics replaced (for the inference model after training). */
+/** The weights' own running statistics (every batchnorm's running_mean and running_var), as float32. */
+export function runningStatisticsOf(weights: BackboneWeights): TensorMap {
+  const out: TensorMap = new Map();
+  for (const [name, t] of weights.tensors) {
+    if (/running_(mean|var)$/.test(name))
+      out.set(name, { dtype: 'float32', shape: [...t.shape], data: Float32Array.from(toFloat32(t)) });
+  }
+  return out;
+}
+
 export function withRunningStatistics(weights: BackboneWeights, running: TensorMap): BackboneWeights {
   const tensors: TensorMap = new Map(weights.tensors);
   for (const [name, t] of running) {

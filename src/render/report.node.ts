@@ -5,7 +5,9 @@ import { type Captioned, encodePng, renderCell } from './grid.node.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function chart(title: string, history: EpochRecord[], pick: (r: EpochRecord) => [number, number]): string {
+function chart(title: string, all: EpochRecord[], pick: (r: EpochRecord) => [number, number]): string {
+  // Epochs without validation data (a library fit() given none) are left out of the curves.
+  const history = all.filter((r) => r.validation);
   const W = 420,
     H = 260,
     L = 50,
@@ -61,16 +63,16 @@ export function renderReport(model: ModelJson, predictions: Captioned[]): string
     'body{font-family:system-ui,sans-serif;margin:24px;color:#222}figure{display:inline-block;margin:6px}' +
     'section{margin-bottom:28px}svg{margin-right:16px}';
   const backbone = `${escape(model.backbone.weights)}${model.backbone.synthetic ? ', synthetic weights' : ''}`;
-  const lastEpoch = last
+  const lastEpoch = last?.validation
     ? `; last validation loss ${last.validation.loss.toFixed(4)}, accuracy ${last.validation.acc.toFixed(4)}`
     : '';
   const summary =
     `${escape(model.architecture)} features (backbone ${backbone}), ` +
     `head ${model.head.features} &rarr; ${model.head.hidden} &rarr; ${model.head.classes}, ` +
     `${h.length} epoch${h.length === 1 ? '' : 's'}${lastEpoch}.`;
-  const curves = h.length
-    ? chart('loss', h, (r) => [r.train.loss, r.validation.loss]) +
-      chart('accuracy', h, (r) => [r.train.acc, r.validation.acc])
+  const curves = h.some((r) => r.validation)
+    ? chart('loss', h, (r) => [r.train.loss, r.validation!.loss]) +
+      chart('accuracy', h, (r) => [r.train.acc, r.validation!.acc])
     : '<p>No epochs recorded.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(model.classes.join(' vs. '))}: predictions</title>

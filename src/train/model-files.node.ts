@@ -22,22 +22,21 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
+import type { AdamState, HeadWeights } from '../autograd/head.js';
 import { OutputError, fsyncFolder, reason, sha256, stagingName, writeDurable, writeFileAtomic } from '../files.node.js';
 import type { TensorMap } from '../weights/host-tensor.js';
-import { serializeSafetensors } from '../weights/safetensors.js';
 import {
-  MODEL_FORMAT,
+  HEAD_FILE,
   ModelError,
-  type ModelJson,
+  type ModelDescription,
   type SavedModel,
+  encodeHead,
+  modelJsonText,
   parseHead,
   parseModelJson,
-  RUNNING_STATISTICS_PREFIX,
 } from './model-format.js';
 
 const LOCK = 'model.lock';
-const HEAD = 'head.safetensors';
 /** Model folders this process holds the lock of. */
 const held = new Set<string>();
 
@@ -117,71 +116,40 @@ export function lockModelFolder(dir: string): () => void {
 /** Staging files a save of this folder left behind (only ever stale while we hold its lock). */
 function staleFiles(dir: string): string[] {
   // This version's names (file.PID-RANDOM.tmp|new) and earlier versions' (file.PID.tmp, head.safetensors.new).
-  return readdirSync(dir).filter((f) => /\.\d+(-[0-9a-f]+)?\.(tmp|new)$/.test(f) || f === `${HEAD}.new`);
+  return readdirSync(dir).filter((f) => /\.\d+(-[0-9a-f]+)?\.(tmp|new)$/.test(f) || f === `${HEAD_FILE}.new`);
 }
 
+/** Saves a model into `dir` (created if need be) under its lock, atomically (see the top). */
 export function saveModel(
   dir: string,
-  json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
+  description: ModelDescription,
   weights: HeadWeights,
   adam: AdamState,
   runningStatistics: TensorMap | null = null,
 ): void {
-  // Never over a good model with a worse-formed one: NaN weights or a model.json that would
-  // not load again are refused before anything is written.
-  for (const name of HEAD_PARAMETERS) {
-    if (!weights[name].every(Number.isFinite)) {
-      throw new ModelError(`${dir}: not saved: ${name} holds NaN or infinite values (training diverged?)`);
-    }
-  }
-  for (const [name, t] of runningStatistics ?? []) {
-    if (!(t.data as Float32Array).every(Number.isFinite))
-      throw new ModelError(`${dir}: not saved: running statistic ${name} holds NaN or infinite values`);
-  }
+  const head = encodeHead(dir, description.head, weights, adam, runningStatistics);
+  saveModelFiles(dir, modelJsonText(dir, description, sha256(head)), head);
+}
+
+/** Writes a model's encoded files into `dir` under its lock: the new head, then model.json, then the rename. */
+export function saveModelFiles(dir: string, modelJson: string, bytes: Uint8Array): void {
   const release = lockModelFolder(dir);
   try {
     for (const f of staleFiles(dir)) rmSync(join(dir, f), { force: true });
-    commit(dir, json, weights, adam, runningStatistics);
+    const head = join(dir, HEAD_FILE);
+    const staged = stagingName(head, 'new');
+    try {
+      writeDurable(staged, bytes);
+    } catch (e) {
+      rmSync(staged, { force: true });
+      throw new OutputError(`${head}: cannot write (${reason(e)})`);
+    }
+    writeFileAtomic(join(dir, 'model.json'), modelJson);
+    renameSync(staged, head);
+    fsyncFolder(dir);
   } finally {
     release();
   }
-}
-
-function commit(
-  dir: string,
-  json: Omit<ModelJson, 'format' | 'head'> & { head: HeadShape },
-  weights: HeadWeights,
-  adam: AdamState,
-  runningStatistics: TensorMap | null,
-): void {
-  const tensors: TensorMap = new Map();
-  const shapes = headShapes(json.head);
-  for (const name of HEAD_PARAMETERS) tensors.set(name, { dtype: 'float32', shape: shapes[name], data: weights[name] });
-  HEAD_PARAMETERS.forEach((name, i) => {
-    tensors.set(`adam.m.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.m[i] });
-    tensors.set(`adam.v.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.v[i] });
-  });
-  for (const [name, t] of runningStatistics ?? []) tensors.set(RUNNING_STATISTICS_PREFIX + name, t);
-  const bytes = serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
-  const head = join(dir, HEAD);
-  const full: ModelJson = {
-    format: MODEL_FORMAT,
-    ...json,
-    head: { ...json.head, file: HEAD, sha256: sha256(bytes) },
-  };
-  const text = `${JSON.stringify(full, null, 2)}\n`;
-  parseModelJson(text, `${dir} (not saved)`);
-  // The new head beside the old one, then model.json naming it (the commit point), then the rename.
-  const staged = stagingName(head, 'new');
-  try {
-    writeDurable(staged, bytes);
-  } catch (e) {
-    rmSync(staged, { force: true });
-    throw new OutputError(`${head}: cannot write (${reason(e)})`);
-  }
-  writeFileAtomic(join(dir, 'model.json'), text);
-  renameSync(staged, head);
-  fsyncFolder(dir);
 }
 
 export function loadModel(dir: string): SavedModel {

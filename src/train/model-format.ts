@@ -12,7 +12,8 @@ import { RESNETS, parameterShapes, plan, resnetSpec } from '../model/architectur
 import { withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { RECIPES, RECIPE_NAMES, type RecipeName, recipeMismatch } from './recipe.js';
-import { parseSafetensors } from '../weights/safetensors.js';
+import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
+import { sha256Hex } from '../util/sha256.js';
 import { type Check, SchemaError, array, boolean, nullable, number, object, oneOf, string } from './schema.js';
 
 export class ModelError extends InputError {}
@@ -22,7 +23,8 @@ export const MODEL_FORMAT = 'webgpu-transfer/model-v1';
 export interface EpochRecord {
   epoch: number;
   train: { loss: number; acc: number };
-  validation: { loss: number; acc: number };
+  /** Null where fit() was given no validation data. */
+  validation: { loss: number; acc: number } | null;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -51,7 +53,7 @@ export interface ModelJson {
 
 const positiveInteger = number({ integer: true, min: 1 });
 const finite = number();
-const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: 'a sha256 in hex' });
+const hexDigest = string({ pattern: /^[0-9a-f]{64}$/, what: 'a sha256 in hex' });
 const lossAndAccuracy = object<{ loss: number; acc: number }>({ loss: finite, acc: number({ min: 0, max: 1 }) });
 
 /** model.json's schema, typed against ModelJson. */
@@ -74,7 +76,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     classes: positiveInteger,
     // A file in the model's own folder: no path.
     file: string({ pattern: /^(?!\.\.?$)[\w.-]+$/, what: 'a file name in the model folder' }),
-    sha256: sha256Hex,
+    sha256: hexDigest,
   }),
   backbone: object<ModelJson['backbone']>({
     weights: string(),
@@ -95,7 +97,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     object<EpochRecord>({
       epoch: positiveInteger,
       train: lossAndAccuracy,
-      validation: lossAndAccuracy,
+      validation: nullable(lossAndAccuracy),
       seconds: number({ min: 0 }),
       imagesPerSecond: number({ min: 0 }),
     }),
@@ -217,4 +219,60 @@ export function checkBackbone(saved: SavedModel, weights: BackboneWeights, dir: 
       `${dir}: trained with ${saved.json.preprocessing.name} preprocessing, ` +
         `the weights declare ${weights.preprocessing.name}`,
     );
+}
+
+/** A saved model from model.json's text and head.safetensors' bytes, checked against each other. */
+export async function savedModelFromBytes(modelJson: string, head: Uint8Array, where = 'model'): Promise<SavedModel> {
+  const json = parseModelJson(modelJson, where);
+  if ((await sha256Hex(head)) !== json.head.sha256)
+    throw new ModelError(`${where}: ${json.head.file} does not match model.json (sha256 differs)`);
+  return parseHead(json, head, where);
+}
+
+/** What a save writes into model.json besides the format and the head file's name and digest. */
+export type ModelDescription = Omit<ModelJson, 'format' | 'head'> & { head: HeadShape };
+
+/** The file name of the head's weights in a model folder. */
+export const HEAD_FILE = 'head.safetensors';
+
+/**
+ * head.safetensors' bytes: the head, Adam's state and the running statistics training left.
+ * NaN weights are refused, so a diverged model is never written over a good one.
+ */
+export function encodeHead(
+  where: string,
+  shape: HeadShape,
+  weights: HeadWeights,
+  adam: AdamState,
+  runningStatistics: TensorMap | null,
+): Uint8Array {
+  for (const name of HEAD_PARAMETERS) {
+    if (!weights[name].every(Number.isFinite))
+      throw new ModelError(`${where}: not saved: ${name} holds NaN or infinite values (training diverged?)`);
+  }
+  for (const [name, t] of runningStatistics ?? []) {
+    if (!(t.data as Float32Array).every(Number.isFinite))
+      throw new ModelError(`${where}: not saved: running statistic ${name} holds NaN or infinite values`);
+  }
+  const tensors: TensorMap = new Map();
+  const shapes = headShapes(shape);
+  for (const name of HEAD_PARAMETERS) tensors.set(name, { dtype: 'float32', shape: shapes[name], data: weights[name] });
+  HEAD_PARAMETERS.forEach((name, i) => {
+    tensors.set(`adam.m.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.m[i] });
+    tensors.set(`adam.v.${name}`, { dtype: 'float32', shape: shapes[name], data: adam.v[i] });
+  });
+  for (const [name, t] of runningStatistics ?? []) tensors.set(RUNNING_STATISTICS_PREFIX + name, t);
+  return serializeSafetensors(tensors, { format: MODEL_FORMAT, adam_step: String(adam.step) });
+}
+
+/** model.json's text for a head file of that sha256, checked to load again. */
+export function modelJsonText(where: string, description: ModelDescription, headSha256: string): string {
+  const full: ModelJson = {
+    format: MODEL_FORMAT,
+    ...description,
+    head: { ...description.head, file: HEAD_FILE, sha256: headSha256 },
+  };
+  const text = `${JSON.stringify(full, null, 2)}\n`;
+  parseModelJson(text, `${where} (not saved)`);
+  return text;
 }

@@ -1,0 +1,146 @@
+// Cold and warm predictions of one image through the library's Classifier, in Node and in the
+// demo page (headless Chromium), beside each other: cold includes loading the backbone onto
+// the GPU (and compiling the pipelines); warm reuses the loaded backbone and classifier.
+//   node dist/bench-predict.js --image FILE [options] (see --help)
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { Backbone } from '../src/api/backbone.js';
+import { Classifier } from '../src/api/classifier.js';
+import type { Values } from '../src/cli/args.js';
+import { UsageError } from '../src/cli/args.js';
+import { Gpu } from '../src/gpu/context.js';
+import { readImage } from '../src/image/files.node.js';
+import { readBackboneWeights } from '../src/model/load.node.js';
+import { median } from './measure.js';
+import { printTable, resultsHeader, runBench, writeJsonAtomic } from './util.js';
+
+const COMMAND = {
+  command: 'node dist/bench-predict.js',
+  summary:
+    'Seconds to predict one image with a saved classifier, cold (the backbone loaded first) and warm (kept ' +
+    'loaded), through the library in Node and in the demo page in headless Chromium.',
+  options: {
+    image: { type: 'string', value: 'FILE', description: 'the image to classify (JPEG or PNG) (required)' },
+    weights: {
+      type: 'string',
+      value: 'FILE|random:SEED',
+      default: 'random:1',
+      description: 'backbone weights (speed does not depend on them)',
+    },
+    runs: { type: 'integer', min: 1, default: 5, description: 'warm predictions timed (the median is reported)' },
+    chromium: { type: 'string', value: 'FILE', default: '/usr/bin/chromium', description: 'Chromium for the page' },
+    'no-page': { type: 'flag', description: 'skip the demo page' },
+    json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
+  },
+} as const;
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+async function inNode(v: Values<typeof COMMAND.options>, image: string, dir: string) {
+  const gpu = await Gpu.create({ log: false });
+  try {
+    const start = performance.now();
+    const backbone = await Backbone.load(readBackboneWeights(v.weights), { gpu });
+    const classifier = Classifier.create(backbone, ['alien', 'predator']);
+    const rgb = readImage(image);
+    await classifier.predict(rgb);
+    const cold = seconds(start);
+    const warm: number[] = [];
+    for (let i = 0; i < v.runs; i++) {
+      const t = performance.now();
+      await classifier.predict(rgb);
+      warm.push(seconds(t));
+    }
+    // The model the page loads: the same classifier's files.
+    const { modelJson, head } = await classifier.toBytes();
+    writeFileSync(join(dir, 'model.json'), modelJson);
+    writeFileSync(join(dir, 'head.safetensors'), head);
+    classifier.dispose();
+    backbone.dispose();
+    return { coldSeconds: cold, warmSeconds: median(warm), adapter: resultsHeader(gpu, 'bench-predict.js').adapter };
+  } finally {
+    gpu.destroy();
+  }
+}
+
+/** The demo page: its status line gives the prediction's seconds and whether the backbone was loaded first. */
+async function inPage(v: Values<typeof COMMAND.options>, image: string, dir: string) {
+  const { chromium } = await import('playwright');
+  const site = resolve('dist/browser');
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+  const server = createServer((request, response) => {
+    const path = join(site, decodeURIComponent(new URL(request.url!, 'http://localhost').pathname));
+    const file = path === `${site}/` ? join(site, 'index.html') : path;
+    if (!file.startsWith(site) || !existsSync(file)) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const browser = await chromium.launch({ executablePath: v.chromium, args: ['--enable-unsafe-webgpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await page.setInputFiles('#model', [join(dir, 'model.json'), join(dir, 'head.safetensors')]);
+    const seed = /^random:(\d+)$/.exec(v.weights);
+    if (seed) await page.fill('#seed', seed[1]);
+    else await page.setInputFiles('#weights', v.weights);
+    await page.setInputFiles('#images', [image]);
+    const predict = async () => {
+      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      const start = performance.now();
+      await page.click('#run');
+      await page.waitForFunction(() => /images in|error/.test(document.querySelector('#status')!.textContent!), null, {
+        timeout: 600_000,
+      });
+      const status = (await page.textContent('#status'))!;
+      const m = /^1 images in ([\d.]+) s/.exec(status);
+      if (!m) throw new Error(`the demo page says: ${status}`);
+      return { click: seconds(start), predict: Number(m[1]), status };
+    };
+    const cold = await predict();
+    const warm: number[] = [];
+    for (let i = 0; i < v.runs; i++) warm.push((await predict()).click);
+    const adapter = (await page.textContent('#adapter'))!.replace(/^WebGPU: /, '');
+    return {
+      coldSeconds: cold.click,
+      warmSeconds: median(warm),
+      adapter,
+      userAgent: await page.evaluate(() => navigator.userAgent),
+    };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function main(v: Values<typeof COMMAND.options>): Promise<void> {
+  if (!v.image) throw new UsageError('--image FILE is required');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-predict-'));
+  try {
+    const node = await inNode(v, v.image, dir);
+    process.stderr.write('node done\n');
+    const page = v['no-page'] ? null : await inPage(v, v.image, dir);
+    const row = (name: string, r: { coldSeconds: number; warmSeconds: number; adapter: unknown } | null) => [
+      name,
+      r ? r.coldSeconds.toFixed(2) : '-',
+      r ? r.warmSeconds.toFixed(3) : '-',
+      r ? (r.coldSeconds / r.warmSeconds).toFixed(1) : '-',
+    ];
+    printTable(['where', 'cold s', 'warm s', 'cold/warm'], [row('node', node), row('demo page', page)]);
+    if (v.json)
+      writeJsonAtomic(v.json, {
+        date: new Date().toISOString(),
+        command: `node dist/bench-predict.js ${process.argv.slice(2).join(' ')}`,
+        weights: v.weights,
+        runs: v.runs,
+        node,
+        page,
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runBench(COMMAND, main);

@@ -1,0 +1,444 @@
+// The library's classifier: a backbone (shared, loaded once) with a dense head for some class
+// names, trained by fit() with one of the article's recipes, used by predict(), saved in the
+// format `node dist/predict.js` reads. The same in Node and in browsers; only folders and paths
+// need the Node entry.
+import { Head, type HeadShape, initHead, initHeadGlorot } from '../autograd/head.js';
+import type { AugmentMode } from '../data/augment.js';
+import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
+import { type RgbImage, rgbFromRgba } from '../image/format.js';
+import { type FillMode, IDENTITY } from '../kernels/augment.js';
+import { KERAS_ADAM_DEFAULTS } from '../kernels/adam.js';
+import { loadBackbone } from '../model/backbone.js';
+import { plan } from '../model/architecture.js';
+import type { ResNet } from '../model/resnet.js';
+import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
+import { backboneFeatures } from '../train/features.js';
+import { type BatchReport, type LabelledImages, type ProgressSink, fitHead } from '../train/fit.js';
+import {
+  type EpochRecord,
+  type ModelDescription,
+  type SavedModel,
+  type TrainingSettings,
+  checkBackbone,
+  encodeHead,
+  modelJsonText,
+  savedModelFromBytes,
+} from '../train/model-format.js';
+import { caption } from '../train/predict.js';
+import { RECIPES, type RecipeName, recipeMismatch } from '../train/recipe.js';
+import type { TensorMap } from '../weights/host-tensor.js';
+import { sha256Hex } from '../util/sha256.js';
+import type { Backbone } from './backbone.js';
+import { host } from './host.js';
+
+/**
+ * An image: decoded RGB, file bytes (JPEG or PNG), a Blob, a path (Node) or URL, or in a
+ * browser an ImageBitmap, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, VideoFrame or
+ * ImageData.
+ */
+export type ImageInput =
+  | RgbImage
+  | Uint8Array
+  | ArrayBuffer
+  | Blob
+  | string
+  | URL
+  | ImageData
+  | ImageBitmap
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | VideoFrame;
+
+/** An image with its class: a class name, or its index in the classifier's classes. */
+export interface LabelledImage {
+  image: ImageInput;
+  label: string | number;
+}
+
+/** Images with labels: parallel arrays, or an (async) iterable of pairs. */
+export type LabelledData =
+  | { images: readonly ImageInput[]; labels: readonly (string | number)[] }
+  | Iterable<LabelledImage>
+  | AsyncIterable<LabelledImage>;
+
+export interface ClassifierOptions {
+  /** The article's training recipe (default 'pytorch'); see RECIPES. */
+  recipe?: RecipeName;
+  /** Width of the head's hidden ReLU layer (default 128). */
+  hidden?: number;
+  /** Adam's learning rate (default 1e-3). */
+  lr?: number;
+  /** Seed of the head's initialization, shuffling and augmentation (default 0). */
+  seed?: number;
+  /** Images per training step (default 32). */
+  batchSize?: number;
+  /** Training augmentation (default 'full': shear 10 degrees, zoom 0.8-1.2, flip). */
+  augment?: AugmentMode;
+  /** Fill of augmentation's empty area (default: the recipe's, constant for pytorch, nearest for keras). */
+  fill?: FillMode;
+}
+
+export interface FitOptions {
+  /** Epochs to train (default 3). */
+  epochs?: number;
+  /** Data to validate on after each epoch (a folder brings its own validation split). */
+  validation?: LabelledData;
+  /** Images per class at most, when training from a folder. */
+  limit?: number;
+  signal?: AbortSignal;
+  onBatch?: (report: BatchReport) => void;
+  /** After each epoch; a returned promise is awaited before the next (to save, say). */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** What model.json records as the training data (default: the folder, or 'arrays'). */
+  source?: string;
+  /** Progress of each phase (features, epochs), for a progress bar. */
+  progress?: (label: string, total: number) => ProgressSink;
+}
+
+export interface Prediction {
+  /** The most probable class. */
+  label: string;
+  /** Each class's probability. */
+  probabilities: Record<string, number>;
+  /** "87% alien, 13% predator". */
+  caption: string;
+}
+
+const DEFAULTS = { recipe: 'pytorch', hidden: 128, lr: 1e-3, seed: 0, batchSize: 32, augment: 'full' } as const;
+
+export class Classifier {
+  private predictionModel: ResNet | null = null;
+  private disposed = false;
+
+  private constructor(
+    readonly backbone: Backbone,
+    readonly classes: readonly string[],
+    private readonly head: Head,
+    private settings: TrainingSettings,
+    private readonly records: EpochRecord[],
+    private running: TensorMap | null,
+  ) {}
+
+  /** A new classifier for these class names on `backbone`, its head initialized by the recipe. */
+  static create(backbone: Backbone, classes: readonly string[], options: ClassifierOptions = {}): Classifier {
+    const o = { ...DEFAULTS, ...options };
+    if (classes.length < 2 || new Set(classes).size !== classes.length || classes.some((c) => !/\S/.test(c)))
+      throw new LabelError(`classes: need two or more distinct non-blank names, got [${classes.join(', ')}]`);
+    const recipe = RECIPES[o.recipe];
+    if (!recipe) throw new InputError(`recipe: '${o.recipe}' is not one of ${Object.keys(RECIPES).join(', ')}`);
+    const weights = backbone.weights;
+    const mismatch = recipeMismatch(recipe, weights.spec);
+    if (mismatch) throw new InputError(`${weights.source}: ${mismatch}`);
+    const shape: HeadShape = { features: plan(weights.spec).featureSize, hidden: o.hidden, classes: classes.length };
+    const init = recipe.init === 'glorot' ? initHeadGlorot(shape, o.seed) : initHead(shape, o.seed);
+    const head = new Head(backbone.gpu, shape, init, adamOptions(o.recipe, o.lr), undefined, recipe.loss);
+    const settings: TrainingSettings = {
+      recipe: o.recipe,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      augment: o.augment,
+      fill: o.fill ?? recipe.fill,
+      seed: o.seed,
+      limit: null,
+      data: 'arrays',
+    };
+    return new Classifier(backbone, [...classes], head, settings, [], null);
+  }
+
+  /**
+   * A saved model's classifier on `backbone` (which must be the weights it was trained on);
+   * `overrides` change the settings further training uses (not the recipe or the head's size).
+   */
+  static fromSaved(
+    backbone: Backbone,
+    saved: SavedModel,
+    where = 'model',
+    overrides: Omit<ClassifierOptions, 'recipe' | 'hidden'> = {},
+  ): Classifier {
+    checkBackbone(saved, backbone.weights, where);
+    const { json } = saved;
+    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    const settings: TrainingSettings = { ...json.training, ...defined };
+    const head = new Head(
+      backbone.gpu,
+      json.head,
+      saved.weights,
+      adamOptions(settings.recipe, settings.lr),
+      saved.adam ?? undefined,
+      RECIPES[settings.recipe].loss,
+    );
+    return new Classifier(backbone, json.classes, head, settings, [...json.history], saved.runningStatistics);
+  }
+
+  /** A model saved by save() or train.js, from model.json's text and head.safetensors' bytes. */
+  static async fromBytes(
+    backbone: Backbone,
+    modelJson: string,
+    head: Uint8Array,
+    where = 'model',
+  ): Promise<Classifier> {
+    return Classifier.fromSaved(backbone, await savedModelFromBytes(modelJson, head, where), where);
+  }
+
+  /** A model folder saved by save() or train.js (Node). */
+  static async load(backbone: Backbone, dir: string): Promise<Classifier> {
+    return Classifier.fromSaved(backbone, await host().loadModel(dir), dir);
+  }
+
+  /** The epochs trained so far (a loaded model's included). */
+  get history(): readonly EpochRecord[] {
+    return this.records;
+  }
+
+  get recipe(): RecipeName {
+    return this.settings.recipe;
+  }
+
+  /**
+   * Trains the head on a dataset folder (Node: `train/<class>/*`, `validation/<class>/*`, the
+   * classifier's classes) or on labelled images, for `epochs` more epochs. Returns their records.
+   */
+  async fit(data: string | LabelledData, options: FitOptions = {}): Promise<EpochRecord[]> {
+    this.check();
+    const { train, validation, source } = await this.resolveData(data, options);
+    this.settings = { ...this.settings, data: options.source ?? source, limit: options.limit ?? null };
+    const recipe = RECIPES[this.settings.recipe];
+    const weights = this.running ? withRunningStatistics(this.backbone.weights, this.running) : this.backbone.weights;
+    // The cached inference model goes: training changes the running statistics it folds.
+    this.dropPredictionModel();
+    const added: EpochRecord[] = [];
+    await fitHead(this.backbone.gpu, weights, this.head, train, validation, {
+      recipe,
+      epochs: options.epochs ?? 3,
+      firstEpoch: this.records.length + 1,
+      batchSize: this.settings.batchSize,
+      augment: this.settings.augment,
+      fill: this.settings.fill,
+      seed: this.settings.seed,
+      signal: options.signal,
+      onBatch: options.onBatch,
+      progress: options.progress,
+      onEpoch: async (record, running) => {
+        if (running) this.running = running;
+        this.records.push(record);
+        added.push(record);
+        await options.onEpoch?.(record);
+      },
+    });
+    return added;
+  }
+
+  /** Class probabilities of each image, through the backbone in inference mode (model.eval()). */
+  async predict(images: ImageInput | readonly ImageInput[]): Promise<Prediction[]> {
+    this.check();
+    const list = isImageList(images) ? images : [images];
+    const decoded = await Promise.all(list.map((image, i) => toRgbImage(image, `image ${i}`)));
+    const gpu = this.backbone.gpu;
+    const model = this.model();
+    const C = this.classes.length;
+    const out: Prediction[] = [];
+    for (let s = 0; s < decoded.length; s += this.settings.batchSize) {
+      const batch = decoded.slice(s, s + this.settings.batchSize);
+      const features = await backboneFeatures(
+        gpu,
+        model,
+        batch,
+        batch.map(() => IDENTITY),
+        'constant',
+        this.backbone.weights.preprocessing,
+      );
+      const p = await this.head.probabilities(features);
+      features.release();
+      for (let i = 0; i < batch.length; i++) {
+        const row = p.subarray(i * C, (i + 1) * C);
+        let best = 0;
+        for (let k = 1; k < C; k++) if (row[k] > row[best]) best = k;
+        out.push({
+          label: this.classes[best],
+          probabilities: Object.fromEntries(this.classes.map((c, k) => [c, row[k]])),
+          caption: caption(row, this.classes),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The model's two files: model.json's text and head.safetensors' bytes. */
+  async toBytes(where = 'model'): Promise<{ modelJson: string; head: Uint8Array }> {
+    this.check();
+    // A recipe that updates the running statistics saves them, before any training too.
+    const saves = RECIPES[this.settings.recipe].savesRunningStatistics;
+    const running = this.running ?? (saves ? runningStatisticsOf(this.backbone.weights) : null);
+    const head = encodeHead(
+      where,
+      this.head.shape,
+      await this.head.weights(),
+      await this.head.optimizer.state(),
+      running,
+    );
+    return { modelJson: modelJsonText(where, this.description(), await sha256Hex(head)), head };
+  }
+
+  /** Saves into a model folder (Node), atomically: `node dist/predict.js --model DIR` reads it. */
+  async save(dir: string): Promise<void> {
+    const { modelJson, head } = await this.toBytes(dir);
+    await host().saveModel(dir, modelJson, head);
+  }
+
+  /** Frees the head and the cached inference model on the GPU (not the backbone, which others may share). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.dropPredictionModel();
+    this.head.destroy();
+  }
+
+  private description(): ModelDescription {
+    const w = this.backbone.weights;
+    return {
+      architecture: w.spec.name,
+      classes: [...this.classes],
+      preprocessing: w.preprocessing,
+      head: this.head.shape,
+      backbone: { weights: w.source, sha256: w.sha256, synthetic: w.synthetic },
+      training: this.settings,
+      history: this.records,
+    };
+  }
+
+  /** The inference model predictions run: the backbone's own, or one folding the running statistics training left. */
+  private model(): ResNet {
+    if (!this.running) return this.backbone.model();
+    this.predictionModel ??= loadBackbone(
+      this.backbone.gpu,
+      withRunningStatistics(this.backbone.weights, this.running),
+    );
+    return this.predictionModel;
+  }
+
+  private dropPredictionModel(): void {
+    this.predictionModel?.destroy();
+    this.predictionModel = null;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new DisposedError('Classifier');
+    this.backbone.check();
+  }
+
+  private async resolveData(
+    data: string | LabelledData,
+    options: FitOptions,
+  ): Promise<{ train: LabelledImages; validation: LabelledImages | null; source: string }> {
+    if (typeof data === 'string') {
+      const folders = await host().readFolders(data, { limit: options.limit });
+      if (folders.classes.join('\n') !== this.classes.join('\n'))
+        throw new LabelError(
+          `${data}: holds classes [${folders.classes.join(', ')}], the classifier has [${this.classes.join(', ')}]`,
+        );
+      const validation = options.validation
+        ? await this.labelled(options.validation, 'validation')
+        : folders.validation;
+      return { train: folders.train, validation, source: data };
+    }
+    const train = await this.labelled(data, 'training data');
+    const validation = options.validation ? await this.labelled(options.validation, 'validation') : null;
+    return { train, validation, source: 'arrays' };
+  }
+
+  private async labelled(data: LabelledData, what: string): Promise<LabelledImages> {
+    const pairs: LabelledImage[] = [];
+    if ('images' in data && 'labels' in data) {
+      if (data.images.length !== data.labels.length)
+        throw new InputError(`${what}: ${data.images.length} images but ${data.labels.length} labels`);
+      data.images.forEach((image, i) => pairs.push({ image, label: data.labels[i] }));
+    } else if (Symbol.asyncIterator in data) {
+      for await (const pair of data) pairs.push(pair);
+    } else if (Symbol.iterator in data) {
+      for (const pair of data) pairs.push(pair);
+    } else {
+      throw new InputError(`${what}: give {images, labels}, or an (async) iterable of {image, label}`);
+    }
+    const labels = pairs.map((p, i) => this.classIndex(p.label, `${what}, image ${i}`));
+    const images = await Promise.all(pairs.map((p, i) => toRgbImage(p.image, `${what}, image ${i}`)));
+    return { images, labels };
+  }
+
+  private classIndex(label: string | number, where: string): number {
+    if (typeof label === 'number') {
+      if (Number.isInteger(label) && label >= 0 && label < this.classes.length) return label;
+      throw new LabelError(`${where}: label ${label} is not a class index (0 to ${this.classes.length - 1})`);
+    }
+    const k = this.classes.indexOf(label);
+    if (k < 0) throw new LabelError(`${where}: unknown label '${label}' (classes: ${this.classes.join(', ')})`);
+    return k;
+  }
+}
+
+function adamOptions(recipe: RecipeName, lr: number) {
+  return RECIPES[recipe].adam === 'keras' ? { ...KERAS_ADAM_DEFAULTS, lr } : { lr };
+}
+
+function isImageList(images: ImageInput | readonly ImageInput[]): images is readonly ImageInput[] {
+  return Array.isArray(images);
+}
+
+function isRgbImage(x: unknown): x is RgbImage {
+  const i = x as RgbImage;
+  return (
+    !!i &&
+    typeof i === 'object' &&
+    Number.isInteger(i.width) &&
+    Number.isInteger(i.height) &&
+    i.data instanceof Uint8Array &&
+    i.data.length === i.width * i.height * 3
+  );
+}
+
+/** A browser class by name, where this platform has it. */
+function isInstance(x: unknown, name: string): boolean {
+  const type = (globalThis as Record<string, unknown>)[name];
+  return typeof type === 'function' && x instanceof (type as new () => unknown);
+}
+
+/** Any accepted image as 8-bit RGB; `name` says which image in errors. */
+export async function toRgbImage(image: ImageInput, name: string): Promise<RgbImage> {
+  if (isRgbImage(image)) return image;
+  const decode = (bytes: Uint8Array) =>
+    host()
+      .decode(bytes, name)
+      .catch((e: Error) => {
+        throw e instanceof InputError ? e : new ImageInputError(`${name}: ${e.message}`, { cause: e });
+      });
+  if (image instanceof Uint8Array) return decode(image);
+  if (image instanceof ArrayBuffer) return decode(new Uint8Array(image));
+  if (typeof image === 'string' || image instanceof URL) {
+    const source = typeof image === 'string' ? image : image.href;
+    const bytes = await host().read(source);
+    return host().decode(bytes, source);
+  }
+  if (isInstance(image, 'Blob')) return decode(new Uint8Array(await (image as Blob).arrayBuffer()));
+  if (isInstance(image, 'ImageData')) {
+    const d = image as ImageData;
+    return rgbFromRgba(d.data, d.width, d.height);
+  }
+  for (const type of ['ImageBitmap', 'HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'VideoFrame']) {
+    if (!isInstance(image, type)) continue;
+    const source = image as CanvasImageSource & { width?: number; height?: number; displayWidth?: number };
+    const width = (source as VideoFrame).displayWidth ?? (source as HTMLImageElement).naturalWidth ?? source.width;
+    const height = (source as VideoFrame).displayHeight ?? (source as HTMLImageElement).naturalHeight ?? source.height;
+    if (!width || !height) throw new ImageInputError(`${name}: the ${type} has no pixels yet (not loaded?)`);
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d');
+    if (!context) throw new ImageInputError(`${name}: no 2d canvas context to read the ${type}`);
+    context.drawImage(source, 0, 0, width, height);
+    return rgbFromRgba(context.getImageData(0, 0, width, height).data, width, height);
+  }
+  const what =
+    image === null ? 'null' : typeof image === 'object' ? (image.constructor?.name ?? 'object') : typeof image;
+  throw new ImageInputError(
+    `${name}: a ${what} is not an image (give RGB {width, height, data}, bytes, a Blob, a path or URL, ` +
+      'ImageData, ImageBitmap, an image, canvas or VideoFrame)',
+  );
+}

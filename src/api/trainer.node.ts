@@ -1,0 +1,137 @@
+// The training job of deepsense.ai's "Keras vs. PyTorch" article from a dataset folder: the
+// images decoded on worker threads, the library's Classifier trained with progress bars, the
+// model saved after every epoch.
+import type { HeadShape } from '../autograd/head.js';
+import type { AugmentMode } from '../data/augment.js';
+import { decodeAll } from '../data/decode-all.node.js';
+import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
+import { InputError } from '../errors.js';
+import type { Gpu } from '../gpu/context.js';
+import type { FillMode } from '../kernels/augment.js';
+import { plan } from '../model/architecture.js';
+import type { BackboneWeights } from '../model/backbone.js';
+import type { LabelledImages } from '../train/fit.js';
+import { saveModelFiles } from '../train/model-files.node.js';
+import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
+import { Progress } from '../train/progress.node.js';
+import type { RecipeName } from '../train/recipe.js';
+import { Backbone } from './backbone.js';
+import { Classifier } from './classifier.js';
+
+/** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
+export const ARTICLE_SETTINGS = {
+  recipe: 'pytorch',
+  epochs: 3,
+  batchSize: 32,
+  lr: 1e-3,
+  hidden: 128,
+  augment: 'full',
+} as const;
+
+export interface TrainOptions {
+  data: string;
+  recipe: RecipeName;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  hidden: number;
+  augment: AugmentMode;
+  fill: FillMode;
+  seed: number;
+  limit: number | null;
+  out: string;
+  skipBadImages: boolean;
+  /** Images declaring more pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  resume: SavedModel | null;
+  onEpoch?: (record: EpochRecord) => void;
+  log?: (line: string) => void;
+}
+
+/** The head's largest weight must fit one storage binding: said before any work, naming --hidden. */
+function checkHeadFits(gpu: Gpu, shape: HeadShape): void {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const bytes = Math.max(shape.features * shape.hidden, shape.hidden * shape.classes) * 4;
+  if (bytes > limit) {
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+    throw new InputError(
+      `--hidden ${shape.hidden}: the head's first layer would take ${mib(bytes)}, ` +
+        `over this adapter's storage binding limit of ${mib(limit)}`,
+    );
+  }
+}
+
+export async function train(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  dataset: Dataset,
+  o: TrainOptions,
+): Promise<EpochRecord[]> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  checkHeadFits(
+    gpu,
+    o.resume?.json.head ?? {
+      features: plan(weights.spec).featureSize,
+      hidden: o.hidden,
+      classes: dataset.classes.length,
+    },
+  );
+  const files = [...dataset.splits.train, ...dataset.splits.validation];
+  const decodeProgress = new Progress('decode', files.length);
+  const decoded = await decodeAll(
+    files.map((s) => s.file),
+    { skipBad: o.skipBadImages, maxPixels: o.maxPixels, onProgress: (d) => decodeProgress.update(d) },
+  );
+  const skipped = decoded.bad.length ? `, ${decoded.bad.length} bad image(s) skipped` : '';
+  decodeProgress.finish(`${decoded.threads} thread${decoded.threads > 1 ? 's' : ''}${skipped}`);
+  const splitOf = (samples: Sample[], offset: number): LabelledImages => {
+    const kept = samples.map((s, i) => ({ s, img: decoded.images[offset + i] })).filter((x) => x.img);
+    if (!kept.length) throw new DataError(`${o.data}: no readable images in a split`);
+    return { images: kept.map((x) => x.img!), labels: kept.map((x) => x.s.label) };
+  };
+  const train = splitOf(dataset.splits.train, 0);
+  const validation = splitOf(dataset.splits.validation, dataset.splits.train.length);
+
+  // The library's Classifier is the one path: train.js adds decoding, progress bars and saving.
+  const backbone = await Backbone.load(weights, { gpu });
+  const settings = { lr: o.lr, seed: o.seed, batchSize: o.batchSize, augment: o.augment, fill: o.fill };
+  let classifier: Classifier | null = null;
+  try {
+    classifier = o.resume
+      ? Classifier.fromSaved(backbone, o.resume, o.out, settings)
+      : Classifier.create(backbone, dataset.classes, { ...settings, recipe: o.recipe, hidden: o.hidden });
+    const model = classifier;
+    await model.fit(train, {
+      epochs: o.epochs,
+      validation,
+      source: o.data,
+      limit: o.limit ?? undefined,
+      progress: (label, total) => new Progress(label, total),
+      onEpoch: async (record) => {
+        const { epoch, train: t, validation: v } = record;
+        log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}`);
+        log(
+          `epoch ${epoch}: validation loss: ${v!.loss.toFixed(4)}, acc: ${v!.acc.toFixed(4)}   ` +
+            `(${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
+        );
+        const { modelJson, head } = await model.toBytes(o.out);
+        saveModelFiles(o.out, modelJson, head);
+        o.onEpoch?.(record);
+      },
+    });
+    return [...model.history];
+  } finally {
+    classifier?.dispose();
+    backbone.dispose();
+  }
+}
+
+/** Checks that a saved model can be resumed on this data and these backbone weights. */
+export function checkResume(saved: SavedModel, dataset: Dataset, weights: BackboneWeights, dir: string): void {
+  if (saved.json.classes.join('\n') !== dataset.classes.join('\n')) {
+    throw new ModelError(
+      `${dir}: trained on classes [${saved.json.classes.join(', ')}], the data has [${dataset.classes.join(', ')}]`,
+    );
+  }
+  checkBackbone(saved, weights, dir);
+}

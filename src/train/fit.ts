@@ -1,0 +1,280 @@
+// The training loop of deepsense.ai's "Keras vs. PyTorch" article on decoded images, with no
+// Node APIs: ResNet features of (augmented) images, the dense head trained with Adam, then
+// validation with the running statistics training left (model.eval()). The library's
+// Classifier.fit and train.js both run it.
+import type { Head } from '../autograd/head.js';
+import { type AugmentMode, randomAffine } from '../data/augment.js';
+import { InputError } from '../errors.js';
+import type { Gpu } from '../gpu/context.js';
+import type { Tensor } from '../gpu/tensor.js';
+import type { RgbImage } from '../image/format.js';
+import type { Preprocessing } from '../image/preprocess.js';
+import { type FillMode, IDENTITY } from '../kernels/augment.js';
+import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
+import type { ResNet } from '../model/resnet.js';
+import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
+import type { TensorMap } from '../weights/host-tensor.js';
+import { seededRandom } from '../util/random.js';
+import { backboneFeatures } from './features.js';
+import type { EpochRecord } from './model-format.js';
+import type { Recipe } from './recipe.js';
+
+/** Images with their class indices. */
+export interface LabelledImages {
+  images: readonly RgbImage[];
+  labels: readonly number[];
+}
+
+/** A phase's progress (the Node tools draw a bar; the library reports through callbacks). */
+export interface ProgressSink {
+  update(done: number, note?: string): void;
+  finish(note?: string): void;
+}
+
+/** After each batch: the running means of the epoch so far. */
+export interface BatchReport {
+  epoch: number;
+  batch: number;
+  batches: number;
+  seen: number;
+  loss: number;
+  acc: number;
+  imagesPerSecond: number;
+}
+
+export interface FitSettings {
+  recipe: Recipe;
+  epochs: number;
+  /** Number of the first epoch (resumed models continue their history). */
+  firstEpoch: number;
+  batchSize: number;
+  augment: AugmentMode;
+  fill: FillMode;
+  seed: number;
+  signal?: AbortSignal;
+  onBatch?: (report: BatchReport) => void;
+  /** After each epoch, with the running statistics the epoch left (pytorch recipe) or null. */
+  onEpoch?: (record: EpochRecord, runningStatistics: TensorMap | null) => void | Promise<void>;
+  progress?: (label: string, total: number) => ProgressSink;
+}
+
+/** Raised when fit() stops because its AbortSignal fired; the epochs before it are kept. */
+export class FitAbortedError extends Error {
+  constructor(readonly epochsDone: number) {
+    super(`fit stopped by its AbortSignal after ${epochsDone} complete epoch(s)`);
+    this.name = 'FitAbortedError';
+  }
+}
+
+const silent: ProgressSink = { update: () => {}, finish: () => {} };
+
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+/** Features of every image without augmentation, kept on the CPU. */
+export async function featuresOf(
+  gpu: Gpu,
+  model: ResNet,
+  images: readonly RgbImage[],
+  batchSize: number,
+  preprocessing: Preprocessing,
+  progress: ProgressSink = silent,
+): Promise<Float32Array> {
+  const F = model.plan.featureSize;
+  const out = new Float32Array(images.length * F);
+  for (let s = 0; s < images.length; s += batchSize) {
+    const batch = images.slice(s, s + batchSize);
+    const f = await backboneFeatures(
+      gpu,
+      model,
+      batch,
+      batch.map(() => IDENTITY),
+      'constant',
+      preprocessing,
+    );
+    out.set(await f.read(), s * F);
+    f.release();
+    progress.update(s + batch.length);
+  }
+  progress.finish();
+  return out;
+}
+
+async function evaluate(
+  gpu: Gpu,
+  head: Head,
+  feats: Float32Array,
+  labels: readonly number[],
+  batchSize: number,
+): Promise<{ loss: number; acc: number }> {
+  let loss = 0,
+    correct = 0;
+  const { classes: C, features: F } = head.shape;
+  for (let s = 0; s < labels.length; s += batchSize) {
+    const n = Math.min(batchSize, labels.length - s);
+    const x = gpu.upload(feats.subarray(s * F, (s + n) * F), [n, F]);
+    const p = await head.probabilities(x);
+    x.release();
+    for (let i = 0; i < n; i++) {
+      const row = p.subarray(i * C, (i + 1) * C);
+      loss -= Math.log(Math.max(row[labels[s + i]], 1e-45));
+      if (argmax(row) === labels[s + i]) correct++;
+    }
+  }
+  return { loss: loss / labels.length, acc: correct / labels.length };
+}
+
+function checkLabels(what: string, data: LabelledImages, classes: number): void {
+  if (data.images.length !== data.labels.length)
+    throw new InputError(`${what}: ${data.images.length} images but ${data.labels.length} labels`);
+  const bad = data.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
+  if (bad !== undefined) throw new InputError(`${what}: label ${bad} is not a class index below ${classes}`);
+}
+
+/**
+ * Trains `head` for settings.epochs epochs over `train`, validating on `validation` after
+ * each. `weights` are the backbone's weights with the running statistics to start from; the
+ * recipe decides batchnorm's mode. Returns the epochs' records and the running statistics
+ * the last epoch left (pytorch recipe; null otherwise).
+ */
+export async function fitHead(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  head: Head,
+  train: LabelledImages,
+  validation: LabelledImages | null,
+  s: FitSettings,
+): Promise<{ history: EpochRecord[]; runningStatistics: TensorMap | null }> {
+  const classes = head.shape.classes;
+  checkLabels('training data', train, classes);
+  if (!train.images.length) throw new InputError('training data: no images');
+  if (validation) checkLabels('validation data', validation, classes);
+  const progress = s.progress ?? (() => silent);
+  const { recipe, batchSize } = s;
+  const preprocessing = weights.preprocessing;
+  // Inference model (folded batchnorm): validation, and training under the frozen recipe.
+  let model = loadBackbone(gpu, weights);
+  const trainModel = recipe.batchNorm ? BatchStatsResNet.load(gpu, weights, recipe.batchNorm) : null;
+  const F = model.plan.featureSize;
+  const history: EpochRecord[] = [];
+  let running: TensorMap | null = null;
+  try {
+    const validate = validation && validation.images.length > 0 ? validation : null;
+    // Under the pytorch recipe validation features change every epoch; they are computed after it.
+    let valFeatures =
+      validate && !recipe.savesRunningStatistics
+        ? await featuresOf(
+            gpu,
+            model,
+            validate.images,
+            batchSize,
+            preprocessing,
+            progress('validation features', validate.images.length),
+          )
+        : null;
+    const trainFeatures =
+      s.augment === 'none' && !trainModel
+        ? await featuresOf(
+            gpu,
+            model,
+            train.images,
+            batchSize,
+            preprocessing,
+            progress('train features', train.images.length),
+          )
+        : null;
+    for (let epoch = s.firstEpoch; epoch < s.firstEpoch + s.epochs; epoch++) {
+      if (s.signal?.aborted) throw new FitAbortedError(history.length);
+      const start = performance.now();
+      const random = seededRandom((s.seed * 1000003 + epoch) >>> 0);
+      const order = Array.from(train.images.keys());
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const bar = progress(`epoch ${epoch}`, order.length);
+      let lossSum = 0,
+        correct = 0,
+        seen = 0;
+      const batches = Math.ceil(order.length / batchSize);
+      for (let b = 0; b < batches; b++) {
+        if (s.signal?.aborted) throw new FitAbortedError(history.length);
+        const batch = order.slice(b * batchSize, (b + 1) * batchSize);
+        const labels = Uint32Array.from(batch, (i) => train.labels[i]);
+        let x: Tensor;
+        if (trainFeatures) {
+          const rows = new Float32Array(batch.length * F);
+          batch.forEach((i, k) => rows.set(trainFeatures.subarray(i * F, (i + 1) * F), k * F));
+          x = gpu.upload(rows, [batch.length, F]);
+        } else {
+          x = await backboneFeatures(
+            gpu,
+            trainModel ?? model,
+            batch.map((i) => train.images[i]),
+            batch.map(() => randomAffine(s.augment, random)),
+            s.fill,
+            preprocessing,
+          );
+        }
+        const y = gpu.upload(labels, [batch.length]);
+        const { loss, logits } = await head.trainStep(x, y);
+        const l = (await loss.read())[0];
+        const z = await logits.read();
+        for (const t of [x, y, loss, logits]) t.release();
+        lossSum += l * batch.length;
+        batch.forEach((_, k) => {
+          if (argmax(z.subarray(k * classes, (k + 1) * classes)) === labels[k]) correct++;
+        });
+        seen += batch.length;
+        bar.update(seen, `loss ${(lossSum / seen).toFixed(4)}`);
+        s.onBatch?.({
+          epoch,
+          batch: b + 1,
+          batches,
+          seen,
+          loss: lossSum / seen,
+          acc: correct / seen,
+          imagesPerSecond: seen / ((performance.now() - start) / 1000),
+        });
+      }
+      const trainStats = { loss: lossSum / seen, acc: correct / seen };
+      // model.eval() after model.train(): validation with the running statistics training left.
+      if (trainModel && recipe.savesRunningStatistics) {
+        running = await trainModel.runningStatistics();
+        model.destroy();
+        model = loadBackbone(gpu, withRunningStatistics(weights, running));
+        if (validate)
+          valFeatures = await featuresOf(
+            gpu,
+            model,
+            validate.images,
+            batchSize,
+            preprocessing,
+            progress('validation features', validate.images.length),
+          );
+      }
+      const valStats =
+        validate && valFeatures
+          ? await evaluate(gpu, head, valFeatures, validate.labels, Math.max(batchSize, 64))
+          : null;
+      const seconds = (performance.now() - start) / 1000;
+      bar.finish();
+      const record: EpochRecord = {
+        epoch,
+        train: trainStats,
+        validation: valStats,
+        seconds,
+        imagesPerSecond: seen / seconds,
+      };
+      history.push(record);
+      await s.onEpoch?.(record, running);
+    }
+    return { history, runningStatistics: running };
+  } finally {
+    model.destroy();
+    trainModel?.destroy();
+  }
+}
