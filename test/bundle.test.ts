@@ -103,6 +103,44 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     gpu.destroy();
   }, 600_000);
 
+  it.runIf(inBrowser)(
+    "takes the page's image types: ImageData, canvases, ImageBitmap, <img>, VideoFrame, Blob",
+    async () => {
+      const [w, h] = [5, 3];
+      const rgba = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 53) % 256));
+      const want = lib.rgbFromRgba(rgba, w, h);
+      const canvas = document.createElement('canvas');
+      Object.assign(canvas, { width: w, height: h });
+      canvas.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+      const offscreen = new OffscreenCanvas(w, h);
+      offscreen.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+      const png = await offscreen.convertToBlob({ type: 'image/png' });
+      const img = new Image();
+      img.src = URL.createObjectURL(png);
+      await img.decode();
+      const inputs: [string, Library.ImageInput][] = [
+        ['ImageData', new ImageData(rgba, w, h)],
+        ['HTMLCanvasElement', canvas],
+        ['OffscreenCanvas', offscreen],
+        ['ImageBitmap', await createImageBitmap(png, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })],
+        ['HTMLImageElement', img],
+        ['Blob', png],
+        ['bytes', new Uint8Array(await png.arrayBuffer())],
+      ];
+      for (const [name, input] of inputs) expect(await lib.toRgbImage(input, name), name).toEqual(want);
+      // A VideoFrame of the canvas: its pixels pass through the video path's colour handling, so
+      // only its size and rough colours are checked.
+      const frame = new VideoFrame(offscreen, { timestamp: 0 });
+      const fromFrame = await lib.toRgbImage(frame, 'VideoFrame');
+      frame.close();
+      expect([fromFrame.width, fromFrame.height]).toEqual([w, h]);
+      fromFrame.data.forEach((v, i) => expect(Math.abs(v - want.data[i]), `VideoFrame value ${i}`).toBeLessThan(8));
+      await expect(lib.toRgbImage(document.createElement('div') as never, 'div')).rejects.toThrow(
+        /div: a HTMLDivElement is not an image/,
+      );
+    },
+  );
+
   it.runIf(inBrowser)('decodes PNGs with the browser and JPEGs like PIL, into RGB', async () => {
     const canvas = new OffscreenCanvas(3, 2);
     const context = canvas.getContext('2d')!;
