@@ -59,7 +59,9 @@ describe('conv2d (tiled, 128x128 tiles)', () => {
     it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride} pad ${s.pad}`, () =>
       check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, 128));
   });
-  for (const l of RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
+  // Every ResNet-50 shape under Node; in the browser project (SwiftShader, slow) the odd cases suffice.
+  const inBrowser = typeof document !== 'undefined';
+  for (const l of inBrowser ? [] : RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
     it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
       check('tiled', l, random, { bias: true, residual: l.residual, relu: l.relu }, 128));
   }
