@@ -6,14 +6,14 @@ import { Head, type HeadShape, initHead, initHeadGlorot } from '../autograd/head
 import type { AugmentMode } from '../data/augment.js';
 import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
-import { type FillMode, IDENTITY } from '../kernels/augment.js';
+import type { FillMode } from '../kernels/augment.js';
 import { KERAS_ADAM_DEFAULTS } from '../kernels/adam.js';
 import { loadBackbone } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
 import type { ResNet } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
-import { backboneFeatures } from '../train/features.js';
-import { type BatchReport, type LabelledImages, type ProgressSink, fitHead } from '../train/fit.js';
+import { plainFeatures } from '../train/features.js';
+import { type BatchReport, type LabelledImages, type ProgressSink, argmax, fitHead } from '../train/fit.js';
 import {
   type EpochRecord,
   type ModelDescription,
@@ -240,22 +240,13 @@ export class Classifier {
     const out: Prediction[] = [];
     for (let s = 0; s < decoded.length; s += this.settings.batchSize) {
       const batch = decoded.slice(s, s + this.settings.batchSize);
-      const features = await backboneFeatures(
-        gpu,
-        model,
-        batch,
-        batch.map(() => IDENTITY),
-        'constant',
-        this.backbone.weights.preprocessing,
-      );
+      const features = await plainFeatures(gpu, model, batch, this.backbone.weights.preprocessing);
       const p = await this.head.probabilities(features);
       features.release();
       for (let i = 0; i < batch.length; i++) {
         const row = p.subarray(i * C, (i + 1) * C);
-        let best = 0;
-        for (let k = 1; k < C; k++) if (row[k] > row[best]) best = k;
         out.push({
-          label: this.classes[best],
+          label: this.classes[argmax(row)],
           probabilities: Object.fromEntries(this.classes.map((c, k) => [c, row[k]])),
           caption: caption(row, this.classes),
         });

@@ -7,7 +7,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import { PREPROCESSING, type Preprocessing, resizeFor } from '../image/preprocess.js';
 import { resizeBilinearAntialias } from '../image/resize.js';
-import { type Affine, type FillMode, augmentBatch } from '../kernels/augment.js';
+import { type Affine, type FillMode, IDENTITY, augmentBatch } from '../kernels/augment.js';
 import { resampleTarget } from '../data/augment.js';
 import type { ResNet } from '../model/resnet.js';
 import { BatchStatsResNet } from '../model/resnet-train.js';
@@ -92,4 +92,21 @@ export async function backboneFeatures(
     x.release();
   }
   return gather(parts);
+}
+
+/** Features [N, F] of images as they are (no augmentation): the path of validation and prediction. */
+export function plainFeatures(
+  gpu: Gpu,
+  model: ResNet,
+  images: readonly RgbImage[],
+  preprocessing: Preprocessing,
+): Promise<Tensor> {
+  return backboneFeatures(
+    gpu,
+    model,
+    images,
+    images.map(() => IDENTITY),
+    'constant',
+    preprocessing,
+  );
 }

@@ -9,13 +9,13 @@ import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import type { Preprocessing } from '../image/preprocess.js';
-import { type FillMode, IDENTITY } from '../kernels/augment.js';
+import type { FillMode } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
-import { backboneFeatures } from './features.js';
+import { backboneFeatures, plainFeatures } from './features.js';
 import type { EpochRecord } from './model-format.js';
 import type { Recipe } from './recipe.js';
 
@@ -68,7 +68,8 @@ export class FitAbortedError extends Error {
 
 const silent: ProgressSink = { update: () => {}, finish: () => {} };
 
-function argmax(row: ArrayLike<number>): number {
+/** The index of a row's largest value (the first, on ties). */
+export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
   return best;
@@ -87,14 +88,7 @@ export async function featuresOf(
   const out = new Float32Array(images.length * F);
   for (let s = 0; s < images.length; s += batchSize) {
     const batch = images.slice(s, s + batchSize);
-    const f = await backboneFeatures(
-      gpu,
-      model,
-      batch,
-      batch.map(() => IDENTITY),
-      'constant',
-      preprocessing,
-    );
+    const f = await plainFeatures(gpu, model, batch, preprocessing);
     out.set(await f.read(), s * F);
     f.release();
     progress.update(s + batch.length);
@@ -163,18 +157,10 @@ export async function fitHead(
   let running: TensorMap | null = null;
   try {
     const validate = validation && validation.images.length > 0 ? validation : null;
+    const validationFeatures = (v: LabelledImages) =>
+      featuresOf(gpu, model, v.images, batchSize, preprocessing, progress('validation features', v.images.length));
     // Under the pytorch recipe validation features change every epoch; they are computed after it.
-    let valFeatures =
-      validate && !recipe.savesRunningStatistics
-        ? await featuresOf(
-            gpu,
-            model,
-            validate.images,
-            batchSize,
-            preprocessing,
-            progress('validation features', validate.images.length),
-          )
-        : null;
+    let valFeatures = validate && !recipe.savesRunningStatistics ? await validationFeatures(validate) : null;
     const trainFeatures =
       s.augment === 'none' && !trainModel
         ? await featuresOf(
@@ -246,15 +232,7 @@ export async function fitHead(
         running = await trainModel.runningStatistics();
         model.destroy();
         model = loadBackbone(gpu, withRunningStatistics(weights, running));
-        if (validate)
-          valFeatures = await featuresOf(
-            gpu,
-            model,
-            validate.images,
-            batchSize,
-            preprocessing,
-            progress('validation features', validate.images.length),
-          );
+        if (validate) valFeatures = await validationFeatures(validate);
       }
       const valStats =
         validate && valFeatures
