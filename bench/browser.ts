@@ -37,7 +37,7 @@ async function run(): Promise<void> {
   const body = byId('results').querySelector('tbody')!;
   body.replaceChildren();
   const results: CaseResult[] = [];
-  for (const c of cases(batch, variant, gemmSize)) {
+  for (const c of cases(batch, variant, gemmSize, { resnet: field('resnet').checked })) {
     if (only && !c.name.includes(only)) continue;
     showStatus(`running ${c.name}…`);
     const result = await measureCase(gpu, peer, c, runs);
@@ -73,5 +73,6 @@ const params = new URLSearchParams(location.search);
 for (const id of ['batch', 'runs', 'gemm', 'only']) if (params.has(id)) field(id).value = params.get(id)!;
 if (params.has('variant')) byId<HTMLSelectElement>('variant').value = params.get('variant')!;
 if (params.get('peer') === '0') field('peer').checked = false;
+if (params.get('resnet') === '1') field('resnet').checked = true;
 
 runOnSubmit(run);

@@ -7,7 +7,12 @@ import type { Variant } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { gemm } from '../src/kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
-import { convFlops, resnet50ConvLayers } from '../src/check/cases.js';
+import { convFlops, resnet50ConvLayers, resnet50Flops } from '../src/check/cases.js';
+import { PREPROCESSING } from '../src/image/preprocess.js';
+import { syntheticBackbone } from '../src/model/backbone.js';
+import { ResNet } from '../src/model/resnet.js';
+import { syntheticImages } from '../src/model/synthetic.js';
+import { tfResNet } from './tf-resnet.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { median, randomData, warmUp } from './measure.js';
 
@@ -20,8 +25,15 @@ export interface Case {
   peer?: (tf: TfPeer) => { run: () => import('@tensorflow/tfjs-core').Tensor; dispose: () => void };
 }
 
-/** `tiles` adds each conv at both tiles of the tiled variant (ours alone) beside the default. */
-export function cases(batch: number, variant: Variant, n: number, tiles = false): Case[] {
+export interface CaseOptions {
+  /** Each conv at both tiles of the tiled variant (ours alone) beside the default. */
+  tiles?: boolean;
+  /** The whole ResNet-50 forward (synthetic weights) beside TF.js's, first. */
+  resnet?: boolean;
+}
+
+export function cases(batch: number, variant: Variant, n: number, o: CaseOptions = {}): Case[] {
+  const tiles = o.tiles ?? false;
   const a = randomData(n * n, 1),
     b = randomData(n * n, 2);
   const gemmCase = (name: string, tile?: 64 | 128): Case => ({
@@ -43,7 +55,8 @@ export function cases(batch: number, variant: Variant, n: number, tiles = false)
       return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
     },
   });
-  const list: Case[] = [gemmCase('gemm')];
+  const list: Case[] = o.resnet ? [resnetCase(batch)] : [];
+  list.push(gemmCase('gemm'));
   // Both tiles of the tiled family beside its default, where the tiled variant runs.
   if (variant === 'tiled') list.push(gemmCase('gemm tile64', 64), gemmCase('gemm tile128', 128));
   for (const s of resnet50ConvLayers(batch)) {
@@ -95,6 +108,50 @@ export function cases(batch: number, variant: Variant, n: number, tiles = false)
     }
   }
   return list;
+}
+
+/** Seeds of the synthetic weights and images both networks of the ResNet case run. */
+const RESNET_WEIGHTS_SEED = 1;
+const RESNET_IMAGES_SEED = 2;
+
+/** A ResNet-50 forward to the logits, ours (the kernels the adapter gets) beside TF.js's. */
+function resnetCase(batch: number): Case {
+  const size = PREPROCESSING.size;
+  const images = syntheticImages(RESNET_IMAGES_SEED, batch, size);
+  return {
+    name: 'resnet50 forward',
+    shape: `${batch}x${size}x${size}x3`,
+    flops: resnet50Flops(batch, size),
+    ours: async (gpu) => {
+      const model = ResNet.load(gpu, syntheticBackbone(RESNET_WEIGHTS_SEED));
+      const input = gpu.upload(images, [batch, size, size, 3]);
+      let logits: Tensor | undefined;
+      return {
+        run: async () => {
+          logits?.release();
+          const out = await model.forward(input);
+          out.features.release();
+          return (logits = out.logits!);
+        },
+        dispose: () => {
+          logits?.release();
+          input.release();
+          model.destroy();
+        },
+      };
+    },
+    peer: (tf) => {
+      const net = tfResNet(tf.tf, RESNET_WEIGHTS_SEED);
+      const x = tf.tf.tensor4d(images, [batch, size, size, 3]);
+      return {
+        run: () => net.forward(x),
+        dispose: () => {
+          x.dispose();
+          net.dispose();
+        },
+      };
+    },
+  };
 }
 
 export async function timeOurs(

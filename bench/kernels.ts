@@ -35,7 +35,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     const { runs, batch, gemm: gemmSize } = v;
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant, gemmSize, v.tiles)) {
+    for (const c of cases(batch, variant, gemmSize, { tiles: v.tiles })) {
       if (v.only && !c.name.includes(v.only)) continue;
       const result = await measureCase(gpu, tf, c, runs);
       results.push(result);

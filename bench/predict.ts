@@ -1,11 +1,10 @@
 // Cold and warm predictions of one image through the library's Classifier, in Node and in the
-// demo page (headless Chromium), beside each other: cold includes loading the backbone onto
-// the GPU (and compiling the pipelines); warm reuses the loaded backbone and classifier.
+// training page (headless Chromium), beside each other: cold includes loading the backbone
+// (and, on the page, importing the model); warm reuses the loaded backbone and classifier.
 //   node dist/bench-predict.js --image FILE [options] (see --help)
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Backbone } from '../src/api/backbone.js';
 import { Classifier } from '../src/api/classifier.js';
 import type { Values } from '../src/cli/args.js';
@@ -14,13 +13,14 @@ import { Gpu } from '../src/gpu/context.js';
 import { readImage } from '../src/image/files.node.js';
 import { readBackboneWeights } from '../src/model/load.node.js';
 import { median } from './measure.js';
+import { serveDirectory } from './site.js';
 import { printTable, resultsHeader, runBench, writeJsonAtomic } from './util.js';
 
 const COMMAND = {
   command: 'node dist/bench-predict.js',
   summary:
     'Seconds to predict one image with a saved classifier, cold (the backbone loaded first) and warm (kept ' +
-    'loaded), through the library in Node and in the demo page in headless Chromium.',
+    'loaded), through the library in Node and in the training page in headless Chromium.',
   options: {
     image: { type: 'string', value: 'FILE', description: 'the image to classify (JPEG or PNG) (required)' },
     weights: {
@@ -31,7 +31,7 @@ const COMMAND = {
     },
     runs: { type: 'integer', min: 1, default: 5, description: 'warm predictions timed (the median is reported)' },
     chromium: { type: 'string', value: 'FILE', default: '/usr/bin/chromium', description: 'Chromium for the page' },
-    'no-page': { type: 'flag', description: 'skip the demo page' },
+    'no-page': { type: 'flag', description: 'skip the training page' },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
   },
 } as const;
@@ -65,53 +65,56 @@ async function inNode(v: Values<typeof COMMAND.options>, image: string, dir: str
   }
 }
 
-/** The demo page: its status line gives the prediction's seconds and whether the backbone was loaded first. */
+/** The training page: a model imported, then images predicted; its status line gives the seconds. */
 async function inPage(v: Values<typeof COMMAND.options>, image: string, dir: string) {
   const { chromium } = await import('playwright');
-  const site = resolve('dist/browser');
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-  const server = createServer((request, response) => {
-    const path = join(site, decodeURIComponent(new URL(request.url!, 'http://localhost').pathname));
-    const file = path === `${site}/` ? join(site, 'index.html') : path;
-    if (!file.startsWith(site) || !existsSync(file)) return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    response.end(readFileSync(file));
-  }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  const site = await serveDirectory();
   const browser = await chromium.launch({ executablePath: v.chromium, args: ['--enable-unsafe-webgpu'] });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
-    await page.setInputFiles('#model', [join(dir, 'model.json'), join(dir, 'head.safetensors')]);
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
+    const untilStatus = (pattern: string) =>
+      page.waitForFunction(
+        (p) => {
+          const s = document.querySelector('#status')!;
+          return new RegExp(p).test(s.textContent!) || s.classList.contains('error');
+        },
+        pattern,
+        { timeout: 600_000 },
+      );
+    const start = performance.now();
     const seed = /^random:(\d+)$/.exec(v.weights);
-    if (seed) await page.fill('#seed', seed[1]);
-    else await page.setInputFiles('#weights', v.weights);
-    await page.setInputFiles('#images', [image]);
+    if (seed) {
+      await page.fill('#weights-seed', seed[1]);
+      await page.click('#weights-random');
+    } else await page.setInputFiles('#weights-file', v.weights);
+    await untilStatus('^backbone ready');
+    await page.setInputFiles('#import', [join(dir, 'model.json'), join(dir, 'head.safetensors')]);
+    await untilStatus('loaded; predict');
     const predict = async () => {
       await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
-      const start = performance.now();
-      await page.click('#run');
-      await page.waitForFunction(() => /images in|error/.test(document.querySelector('#status')!.textContent!), null, {
-        timeout: 600_000,
-      });
+      const t = performance.now();
+      await page.setInputFiles('#predict-files', [image]);
+      await untilStatus('predicted in');
       const status = (await page.textContent('#status'))!;
-      const m = /^1 images in ([\d.]+) s/.exec(status);
-      if (!m) throw new Error(`the demo page says: ${status}`);
-      return { click: seconds(start), predict: Number(m[1]), status };
+      if (!/^1 image predicted in/.test(status)) throw new Error(`the training page says: ${status}`);
+      return seconds(t);
     };
-    const cold = await predict();
+    await predict();
+    const cold = seconds(start);
     const warm: number[] = [];
-    for (let i = 0; i < v.runs; i++) warm.push((await predict()).click);
+    for (let i = 0; i < v.runs; i++) warm.push(await predict());
     const adapter = (await page.textContent('#adapter'))!.replace(/^WebGPU: /, '');
     return {
-      coldSeconds: cold.click,
+      coldSeconds: cold,
       warmSeconds: median(warm),
       adapter,
       userAgent: await page.evaluate(() => navigator.userAgent),
     };
   } finally {
     await browser.close();
-    server.close();
+    site.close();
   }
 }
 
@@ -128,7 +131,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       r ? r.warmSeconds.toFixed(3) : '-',
       r ? (r.coldSeconds / r.warmSeconds).toFixed(1) : '-',
     ];
-    printTable(['where', 'cold s', 'warm s', 'cold/warm'], [row('node', node), row('demo page', page)]);
+    printTable(['where', 'cold s', 'warm s', 'cold/warm'], [row('node', node), row('training page', page)]);
     if (v.json)
       writeJsonAtomic(v.json, {
         date: new Date().toISOString(),

@@ -147,6 +147,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         ...ARTICLE_SETTINGS,
         fill: RECIPES[ARTICLE_SETTINGS.recipe].fill,
         data,
+        validationSplit: null,
         epochs,
         seed: 0,
         limit: null,

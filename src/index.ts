@@ -51,6 +51,14 @@ export {
   sourceMap,
 } from './kernels/augment.js';
 export { type AugmentMode, randomAffine, resampleTarget } from './data/augment.js';
+export {
+  compareClassNames,
+  compareFileNames,
+  heldOutCount,
+  holdOut,
+  splitByClass,
+  validFraction,
+} from './data/split.js';
 export { randomArray, seededRandom, uniformStream } from './util/random.js';
 
 export { RESNETS, type ResNetSpec, plan, resnetSpec } from './model/architecture.js';

@@ -104,6 +104,11 @@ describe('Backbone and Classifier', () => {
     const history = await classifier.fit(pairs(), { epochs: 1 });
     expect(history).toHaveLength(1);
     expect(history[0].validation).toBeNull();
+    // A validation share holds out a quarter of each class (the split train.js --val-split makes).
+    const [held] = await classifier.fit(data, { epochs: 1, validationSplit: 0.25 });
+    expect(held.validation!.confusion!.map((row) => row[0] + row[1])).toEqual([1, 1]);
+    expect(JSON.parse((await classifier.toBytes()).modelJson).training.validationSplit).toBe(0.25);
+    await expect(classifier.fit(data, { validationSplit: 1 })).rejects.toThrow(/validationSplit: 1 is not a fraction/);
     classifier.dispose();
   });
 

@@ -5,11 +5,11 @@
 // (ResNet-50's parity with PyTorch runs in both projects in resnet.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type * as Library from '../src/index.js';
-import { fixture, randomArray, rng, seedNote } from './helpers.js';
+import { IN_BROWSER, fixture, randomArray, rng, seedNote } from './helpers.js';
 import { modelSettings } from './model-settings.js';
 
 const BUNDLE = '../dist/browser/webgpu-transfer.js';
-const inBrowser = typeof document !== 'undefined';
+const inBrowser = IN_BROWSER;
 
 async function loadBundle(): Promise<typeof Library> {
   try {

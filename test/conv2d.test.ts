@@ -4,7 +4,7 @@ import { conv2d, convTile } from '../src/kernels/conv2d.js';
 import { oihwToHwio } from '../src/model/prepare.js';
 import { CONV_ODD_CASES, CONV_TILE128_CASES, resnet50ConvLayers } from '../src/check/cases.js';
 import { type ConvShape, conv2dRef, convOutSize, relativeError } from '../src/reference/cpu.js';
-import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
+import { IN_BROWSER, TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
 const ctx = useGpu();
 
@@ -60,8 +60,7 @@ describe('conv2d (tiled, 128x128 tiles)', () => {
       check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, 128));
   });
   // Every ResNet-50 shape under Node; in the browser project (SwiftShader, slow) the odd cases suffice.
-  const inBrowser = typeof document !== 'undefined';
-  for (const l of inBrowser ? [] : RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
+  for (const l of IN_BROWSER ? [] : RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
     it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
       check('tiled', l, random, { bias: true, residual: l.residual, relu: l.relu }, 128));
   }

@@ -13,6 +13,9 @@ const env =
   {};
 export const SEED = Number(env.TEST_SEED ?? Date.now() % 2 ** 31);
 
+/** In the browser project (headless Chromium), where SwiftShader takes seconds per ResNet-50 image. */
+export const IN_BROWSER = typeof document !== 'undefined';
+
 /** The project's seeded generator (Mulberry32), seeded from TEST_SEED by default. */
 export function rng(seed = SEED): () => number {
   return seededRandom(seed);

@@ -23,6 +23,7 @@ export function modelSettings(
       fill: 'constant',
       seed: 1,
       limit: null,
+      validationSplit: null,
       data: 'none',
     },
     history: [],

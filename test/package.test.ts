@@ -53,6 +53,8 @@ describe.skipIf(!ready)('the npm package, installed outside the repo', () => {
       'dist/decode-worker.js',
       'dist/fixtures/resnet50-golden.safetensors',
       'dist/browser/webgpu-transfer.js',
+      'dist/browser/index.html',
+      'dist/browser/train.js',
       'dist/types/index.d.ts',
       'dist/types/index.node.d.ts',
     ])

@@ -6,7 +6,7 @@ import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 
 describe.skipIf(!existsSync('dist/browser/index.html'))('npm run serve', () => {
-  it('serves the demo and the bundle on localhost, and nothing outside dist/browser', async () => {
+  it('serves the training page and the bundle on localhost, and nothing outside dist/browser', async () => {
     const server = spawn(process.execPath, ['tools/serve.mjs', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise<string>((resolve, reject) => {

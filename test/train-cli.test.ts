@@ -149,6 +149,24 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     rmSync(join(data, 'validation', 'yeti'), { recursive: true });
     expect(existsSync(join(dir, 'm1'))).toBe(false);
     expect(oneLineError(node('train', '--data', data, '--epochs', 'x'))).toMatch(/--epochs: 'x' is not a valid value/);
+    expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '1'))).toMatch(
+      /--val-split: '1' is not a valid value \(a number > 0 and < 1\)/,
+    );
+    expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '0.2'))).toMatch(
+      /validation: present, so --val-split does not apply/,
+    );
+    const trainOnly = join(dir, 'train-only');
+    mkdirSync(join(trainOnly, 'train'), { recursive: true });
+    for (const c of ['alien', 'predator']) {
+      mkdirSync(join(trainOnly, 'train', c));
+      copyFileSync(join(DATA, 'train', c, '0.jpg'), join(trainOnly, 'train', c, '0.jpg'));
+    }
+    expect(oneLineError(node('train', '--data', trainOnly, ...args))).toMatch(
+      /validation: missing .*\(or hold out a share of train\/ with --val-split FRACTION\)$/,
+    );
+    expect(oneLineError(node('train', '--data', trainOnly, ...args, '--val-split', '0.5'))).toMatch(
+      /train-only\/train\/alien: too few images to hold out a validation share/,
+    );
     expect(oneLineError(node('train', '--data', data))).toMatch(
       /weights\/resnet50\.safetensors not found: run 'node dist\/fetch-weights\.js'/,
     );

@@ -24,6 +24,7 @@ const entryPoints = {
   'bench-resnet': 'bench/resnet.ts',
   'bench-train': 'bench/train.ts',
   'bench-predict': 'bench/predict.ts',
+  'bench-page': 'bench/page.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
@@ -86,9 +87,9 @@ const browser = {
   plugins: [wgsl],
 };
 await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' } });
-// The predictions demo imports the bundle above by name (an import map in its page), as a page embedding it would.
-await build({ ...browser, entryPoints: { demo: 'src/browser/demo.ts' }, external: ['webgpu-transfer'] });
-copyFileSync('src/browser/demo.html', 'dist/browser/index.html');
+// The training page imports the bundle above by name (an import map in its page), as a page embedding it would.
+await build({ ...browser, entryPoints: { train: 'src/browser/train-page.ts' }, external: ['webgpu-transfer'] });
+copyFileSync('src/browser/train.html', 'dist/browser/index.html');
 // The kernel benchmark as a page, TF.js included as its peer.
 await build({ ...browser, entryPoints: { bench: 'bench/browser.ts' } });
 copyFileSync('bench/browser.html', 'dist/browser/bench.html');

@@ -1,4 +1,4 @@
-// npm run serve [-- --port N] [-- --dir DIR]: serves dist/browser (the demo, the bench page, the
+// npm run serve [-- --port N] [-- --dir DIR]: serves dist/browser (the training page, the bench page, the
 // library bundle) on http://localhost:N, a secure context, which WebGPU requires; localhost only.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -60,5 +60,5 @@ server.on('error', (e) => {
 });
 server.listen(port, '127.0.0.1', () => {
   const { port: bound } = server.address();
-  console.log(`serving ${root} at http://localhost:${bound}/ (the demo; bench.html for the kernel benchmark)`);
+  console.log(`serving ${root} at http://localhost:${bound}/ (the training page; bench.html for the kernel benchmark)`);
 });

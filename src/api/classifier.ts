@@ -4,6 +4,7 @@
 // need the Node entry.
 import { Head, type HeadShape, initHead, initHeadGlorot } from '../autograd/head.js';
 import type { AugmentMode } from '../data/augment.js';
+import { splitByClass, validFraction } from '../data/split.js';
 import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
 import type { FillMode } from '../kernels/augment.js';
@@ -86,6 +87,12 @@ export interface FitOptions {
   validation?: LabelledData;
   /** Images per class at most, when training from a folder. */
   limit?: number;
+  /**
+   * The share of each class held out for validation, recorded in model.json. Without
+   * `validation` (or a folder's validation/) the classifier holds it out of the training data,
+   * chosen by the seed (data/split.ts); with `validation`, the caller held it out so.
+   */
+  validationSplit?: number;
   signal?: AbortSignal;
   onBatch?: (report: BatchReport) => void;
   /** After each epoch; a returned promise is awaited before the next (to save, say). */
@@ -141,6 +148,7 @@ export class Classifier {
       fill: o.fill ?? recipe.fill,
       seed: o.seed,
       limit: null,
+      validationSplit: null,
       data: 'arrays',
     };
     return new Classifier(backbone, [...classes], head, settings, [], null);
@@ -202,7 +210,12 @@ export class Classifier {
   async fit(data: string | LabelledData, options: FitOptions = {}): Promise<EpochRecord[]> {
     this.check();
     const { train, validation, source } = await this.resolveData(data, options);
-    this.settings = { ...this.settings, data: options.source ?? source, limit: options.limit ?? null };
+    this.settings = {
+      ...this.settings,
+      data: options.source ?? source,
+      limit: options.limit ?? null,
+      validationSplit: options.validationSplit ?? null,
+    };
     const recipe = RECIPES[this.settings.recipe];
     const weights = this.running ? withRunningStatistics(this.backbone.weights, this.running) : this.backbone.weights;
     // The cached inference model goes: training changes the running statistics it folds.
@@ -322,8 +335,15 @@ export class Classifier {
     data: string | LabelledData,
     options: FitOptions,
   ): Promise<{ train: LabelledImages; validation: LabelledImages | null; source: string }> {
+    const split = options.validationSplit;
+    if (split !== undefined && !validFraction(split))
+      throw new InputError(`validationSplit: ${split} is not a fraction in [0, 1)`);
     if (typeof data === 'string') {
-      const folders = await host().readFolders(data, { limit: options.limit });
+      const folders = await host().readFolders(data, {
+        limit: options.limit,
+        validationSplit: split,
+        seed: this.settings.seed,
+      });
       if (folders.classes.join('\n') !== this.classes.join('\n'))
         throw new LabelError(
           `${data}: holds classes [${folders.classes.join(', ')}], the classifier has [${this.classes.join(', ')}]`,
@@ -333,9 +353,18 @@ export class Classifier {
         : folders.validation;
       return { train: folders.train, validation, source: data };
     }
-    const train = await this.labelled(data, 'training data');
+    const all = await this.labelled(data, 'training data');
+    if (split && !options.validation) {
+      const order = all.labels.map((_, i) => i);
+      const parts = splitByClass(order, (i) => all.labels[i], this.classes.length, split, this.settings.seed);
+      const pick = (indices: number[]): LabelledImages => ({
+        images: indices.map((i) => all.images[i]),
+        labels: indices.map((i) => all.labels[i]),
+      });
+      return { train: pick(parts.train), validation: pick(parts.validation), source: 'arrays' };
+    }
     const validation = options.validation ? await this.labelled(options.validation, 'validation') : null;
-    return { train, validation, source: 'arrays' };
+    return { train: all, validation, source: 'arrays' };
   }
 
   private async labelled(data: LabelledData, what: string): Promise<LabelledImages> {

@@ -28,7 +28,10 @@ export const nodeHost: Host = {
   saveModel: async (dir, modelJson, head) => saveModelFiles(dir, modelJson, head),
   loadModel: async (dir) => loadModel(dir),
   readFolders: async (dir, options): Promise<FolderDataset> => {
-    const dataset = readImageFolders(dir, options.limit ?? Infinity);
+    const dataset = readImageFolders(dir, options.limit ?? Infinity, {
+      validationSplit: options.validationSplit,
+      seed: options.seed,
+    });
     const samples = [...dataset.splits.train, ...dataset.splits.validation];
     const decoded = await decodeAll(
       samples.map((s) => s.file),

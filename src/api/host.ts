@@ -21,7 +21,10 @@ export interface Host {
   /** Writes model.json and head.safetensors into `dir` atomically (the format predict.js reads). */
   saveModel(dir: string, modelJson: string, head: Uint8Array): Promise<void>;
   loadModel(dir: string): Promise<SavedModel>;
-  readFolders(dir: string, options: { limit?: number; maxPixels?: number }): Promise<FolderDataset>;
+  readFolders(
+    dir: string,
+    options: { limit?: number; maxPixels?: number; validationSplit?: number; seed?: number },
+  ): Promise<FolderDataset>;
 }
 
 const needsNode = (what: string) => () => {

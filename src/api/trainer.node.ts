@@ -39,6 +39,8 @@ export interface TrainOptions {
   fill: FillMode;
   seed: number;
   limit: number | null;
+  /** The share of train/ held out per class when the data has no validation/ (already split in `dataset`). */
+  validationSplit: number | null;
   out: string;
   skipBadImages: boolean;
   /** Images declaring more pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
@@ -106,6 +108,7 @@ export async function train(
       validation,
       source: o.data,
       limit: o.limit ?? undefined,
+      validationSplit: o.validationSplit ?? undefined,
       progress: (label, total) => new Progress(label, total),
       onEpoch: async (record) => {
         const { epoch, train: t, validation: v } = record;

@@ -105,9 +105,10 @@ export interface ConvLayer extends ConvCase {
 
 /**
  * Every distinct conv of ResNet-50 (torchvision v1.5) at a `size`x`size` input and batch
- * `batch`, walked from plan(): named by the first torchvision layer with that shape.
+ * `batch`, walked from plan(): named by the first torchvision layer with that shape (with
+ * `all`, every conv of the network in order, repeats included).
  */
-export function resnet50ConvLayers(batch = 1, size: number = PREPROCESSING.size): ConvLayer[] {
+export function resnet50ConvLayers(batch = 1, size: number = PREPROCESSING.size, all = false): ConvLayer[] {
   const p = plan(resnetSpec('resnet50'));
   const layers: ConvLayer[] = [];
   const seen = new Set<string>();
@@ -127,7 +128,7 @@ export function resnet50ConvLayers(batch = 1, size: number = PREPROCESSING.size)
       residual,
     };
     const key = JSON.stringify({ ...layer, name: '', relu: false, residual: false });
-    if (!seen.has(key)) layers.push(layer);
+    if (all || !seen.has(key)) layers.push(layer);
     seen.add(key);
     return outputSize(H, c.kernel, c.stride, c.pad);
   };
@@ -145,6 +146,11 @@ export function resnet50ConvLayers(batch = 1, size: number = PREPROCESSING.size)
     h = x;
   }
   return layers;
+}
+
+/** Floating-point operations of a ResNet-50 forward's convs (multiply and add counted apart). */
+export function resnet50Flops(batch: number, size: number = PREPROCESSING.size): number {
+  return resnet50ConvLayers(batch, size, true).reduce((sum, layer) => sum + convFlops(layer), 0);
 }
 
 export function convFlops(s: ConvShape): number {

@@ -10,7 +10,15 @@ export class UsageError extends InputError {}
 export type OptionSpec =
   | { type: 'string'; description: string; value?: string; default?: string }
   | { type: 'choice'; choices: readonly string[]; description: string; default?: string }
-  | { type: 'integer' | 'number'; description: string; value?: string; default?: number; min?: number; above?: number }
+  | {
+      type: 'integer' | 'number';
+      description: string;
+      value?: string;
+      default?: number;
+      min?: number;
+      above?: number;
+      below?: number;
+    }
   | { type: 'flag'; description: string };
 
 type ValueOf<S> = S extends { type: 'flag' }
@@ -81,9 +89,16 @@ function convert(name: string, s: OptionSpec, raw: string | boolean | undefined)
     Number.isFinite(n) &&
     (s.type === 'number' || Number.isInteger(n)) &&
     (s.min === undefined || n >= s.min) &&
-    (s.above === undefined || n > s.above);
+    (s.above === undefined || n > s.above) &&
+    (s.below === undefined || n < s.below);
   if (!ok) {
-    const bounds = `${s.min !== undefined ? ` >= ${s.min}` : ''}${s.above !== undefined ? ` > ${s.above}` : ''}`;
+    const bounds = [
+      s.min !== undefined ? ` >= ${s.min}` : '',
+      s.above !== undefined ? ` > ${s.above}` : '',
+      s.below !== undefined ? ` < ${s.below}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and');
     throw new UsageError(
       `--${name}: '${text}' is not a valid value (${s.type === 'integer' ? 'an integer' : 'a number'}${bounds})`,
     );

@@ -35,6 +35,15 @@ const COMMAND = {
       value: 'DIR',
       description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
     },
+    'val-split': {
+      type: 'number',
+      value: 'FRACTION',
+      above: 0,
+      below: 1,
+      description:
+        'for a dataset without validation/: hold out this share of each class of train/ for validation, ' +
+        'chosen by --seed (e.g. 0.2); recorded in model.json',
+    },
     epochs: { type: 'integer', min: 1, default: ARTICLE_SETTINGS.epochs, description: 'epochs to train' },
     'batch-size': {
       type: 'integer',
@@ -124,6 +133,7 @@ runCli(
       fill: v.fill ?? prior?.fill ?? RECIPES[recipe].fill,
       seed: v.seed ?? prior?.seed ?? 0,
       limit: v.limit ?? null,
+      validationSplit: v['val-split'] ?? null,
       out: v.out ?? v.resume ?? 'model',
       skipBadImages: v['skip-bad-images'],
       maxPixels: v['max-pixels'],
@@ -139,7 +149,11 @@ runCli(
     // The output folder is taken (and so checked writable) before any work.
     const release = lockModelFolder(options.out);
     if (v.json) checkWritable(v.json);
-    const dataset = readImageFolders(options.data, options.limit ?? Infinity, { skipBad: options.skipBadImages });
+    const dataset = readImageFolders(options.data, options.limit ?? Infinity, {
+      skipBad: options.skipBadImages,
+      validationSplit: options.validationSplit ?? undefined,
+      seed: options.seed,
+    });
     for (const note of dataset.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { reason } from '../files.node.js';
 import { join } from 'node:path';
 import { sniffFormat } from '../image/format.js';
+import { compareClassNames, compareFileNames, splitByClass } from './split.js';
 
 export class DataError extends InputError {}
 
@@ -63,12 +64,23 @@ function isImage(path: string): boolean {
   }
 }
 
+export interface FolderOptions {
+  /** Note and skip files that cannot be read, instead of stopping. */
+  skipBad?: boolean;
+  /**
+   * Without a validation/ folder: hold out this share of each class's training images for
+   * validation (split.ts's holdOut, seeded by `seed`). With one, giving it is an error.
+   */
+  validationSplit?: number;
+  seed?: number;
+}
+
 /**
  * `limit` keeps at most that many images per class per split (first in name order). Links
  * are followed; folders nested in a class folder are skipped and noted; a file that cannot be
  * read is an error naming it, or with `skipBad` noted and skipped.
  */
-export function readImageFolders(root: string, limit = Infinity, options: { skipBad?: boolean } = {}): Dataset {
+export function readImageFolders(root: string, limit = Infinity, options: FolderOptions = {}): Dataset {
   let stat;
   try {
     stat = statSync(root);
@@ -78,12 +90,19 @@ export function readImageFolders(root: string, limit = Infinity, options: { skip
   if (!stat.isDirectory()) throw new DataError(`${root}: not a folder`);
   const notes: string[] = [];
   const classSets = {} as Record<SplitName, string[]>;
-  for (const split of SPLITS) {
+  const splitting = options.validationSplit !== undefined;
+  const hasValidation = kindOf(join(root, 'validation')) === 'folder';
+  if (splitting && hasValidation)
+    throw new DataError(`${join(root, 'validation')}: present, so --val-split does not apply (remove one of them)`);
+  const read = splitting ? (['train'] as const) : SPLITS;
+  for (const split of read) {
     const dir = join(root, split);
-    if (kindOf(dir) !== 'folder')
-      throw new DataError(`${dir}: missing (expected ${root}/{train,validation}/<class>/<images>)`);
+    if (kindOf(dir) !== 'folder') {
+      const hint = split === 'validation' ? ' (or hold out a share of train/ with --val-split FRACTION)' : '';
+      throw new DataError(`${dir}: missing (expected ${root}/{train,validation}/<class>/<images>)${hint}`);
+    }
     const all = entries(dir, notes);
-    classSets[split] = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort();
+    classSets[split] = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort(compareClassNames);
     const files = all.length - classSets[split].length;
     if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
     if (!classSets[split].length) throw new DataError(`${dir}: no class folders`);
@@ -93,10 +112,12 @@ export function readImageFolders(root: string, limit = Infinity, options: { skip
   if (normalized.size !== classes.length) {
     throw new DataError(`${join(root, 'train')}: two class folders have the same name in different Unicode forms`);
   }
-  for (const [a, b] of [
-    ['train', 'validation'],
-    ['validation', 'train'],
-  ] as const) {
+  for (const [a, b] of splitting
+    ? []
+    : ([
+        ['train', 'validation'],
+        ['validation', 'train'],
+      ] as const)) {
     const only = classSets[a].filter((c) => !classSets[b].includes(c));
     if (only.length)
       throw new DataError(
@@ -107,11 +128,11 @@ export function readImageFolders(root: string, limit = Infinity, options: { skip
   if (classes.length < 2) throw new DataError(`${root}: needs at least 2 classes, found ${classes.length}`);
   let skipped = 0;
   const splits = {} as Record<SplitName, Sample[]>;
-  for (const split of SPLITS) {
+  for (const split of read) {
     splits[split] = [];
     classes.forEach((name, label) => {
       const dir = join(root, split, name);
-      const names = entries(dir, notes).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      const names = entries(dir, notes).sort(compareFileNames);
       let kept = 0;
       let nested = 0;
       for (const f of names) {
@@ -145,6 +166,19 @@ export function readImageFolders(root: string, limit = Infinity, options: { skip
         throw new DataError(`${dir}: no JPEG or PNG images${also}`);
       }
     });
+  }
+  if (splitting) {
+    const held = splitByClass(
+      splits.train,
+      (s) => s.label,
+      classes.length,
+      options.validationSplit!,
+      options.seed ?? 0,
+    );
+    const short = classes.find((_, k) => !held.validation.some((s) => s.label === k));
+    if (short !== undefined)
+      throw new DataError(`${join(root, 'train', short)}: too few images to hold out a validation share`);
+    Object.assign(splits, held);
   }
   return { root, classes, splits, skipped, notes };
 }

@@ -10,7 +10,12 @@ import { type Plan, parameterShapes } from './architecture.js';
 /** Values of a parameter from its role: convs He-uniform, batchnorm statistics far from their defaults. */
 function parameterValues(name: string, shape: number[], u: Float64Array): Float32Array {
   const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
-  const f = (fn: (x: number) => number) => Float32Array.from(u, fn);
+  // A plain loop: Float32Array.from(u, fn) goes through the iterator protocol, 20x slower in V8.
+  const f = (fn: (x: number) => number) => {
+    const out = new Float32Array(u.length);
+    for (let i = 0; i < u.length; i++) out[i] = fn(u[i]);
+    return out;
+  };
   if (name === 'fc.bias') return f((x) => 0.1 * (2 * x - 1));
   if (name === 'fc.weight') return f((x) => (2 * x - 1) / Math.sqrt(fanIn));
   if (name.endsWith('running_mean')) return f((x) => 0.1 * (2 * x - 1));

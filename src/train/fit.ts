@@ -16,7 +16,7 @@ import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.j
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
 import { backboneFeatures, plainFeatures } from './features.js';
-import type { EpochRecord } from './model-format.js';
+import type { EpochRecord, ValidationRecord } from './model-format.js';
 import type { Recipe } from './recipe.js';
 
 /** Images with their class indices. */
@@ -97,16 +97,18 @@ export async function featuresOf(
   return out;
 }
 
+/** Loss, accuracy and the confusion matrix (rows: true class, columns: predicted) of features. */
 async function evaluate(
   gpu: Gpu,
   head: Head,
   feats: Float32Array,
   labels: readonly number[],
   batchSize: number,
-): Promise<{ loss: number; acc: number }> {
+): Promise<ValidationRecord> {
   let loss = 0,
     correct = 0;
   const { classes: C, features: F } = head.shape;
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   for (let s = 0; s < labels.length; s += batchSize) {
     const n = Math.min(batchSize, labels.length - s);
     const x = gpu.upload(feats.subarray(s * F, (s + n) * F), [n, F]);
@@ -114,11 +116,13 @@ async function evaluate(
     x.release();
     for (let i = 0; i < n; i++) {
       const row = p.subarray(i * C, (i + 1) * C);
+      const predicted = argmax(row);
       loss -= Math.log(Math.max(row[labels[s + i]], 1e-45));
-      if (argmax(row) === labels[s + i]) correct++;
+      if (predicted === labels[s + i]) correct++;
+      confusion[labels[s + i]][predicted]++;
     }
   }
-  return { loss: loss / labels.length, acc: correct / labels.length };
+  return { loss: loss / labels.length, acc: correct / labels.length, confusion };
 }
 
 function checkLabels(what: string, data: LabelledImages, classes: number): void {

@@ -14,17 +14,35 @@ import type { TensorMap } from '../weights/host-tensor.js';
 import { RECIPES, RECIPE_NAMES, type RecipeName, recipeMismatch } from './recipe.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
 import { sha256Hex } from '../util/sha256.js';
-import { type Check, SchemaError, array, boolean, nullable, number, object, oneOf, string } from './schema.js';
+import {
+  type Check,
+  SchemaError,
+  array,
+  boolean,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+} from './schema.js';
 
 export class ModelError extends InputError {}
 
 export const MODEL_FORMAT = 'webgpu-transfer/model-v1';
 
+export interface ValidationRecord {
+  loss: number;
+  acc: number;
+  /** Counts of validation images by true class (rows) and predicted class (columns); older files lack it. */
+  confusion?: number[][];
+}
+
 export interface EpochRecord {
   epoch: number;
   train: { loss: number; acc: number };
   /** Null where fit() was given no validation data. */
-  validation: { loss: number; acc: number } | null;
+  validation: ValidationRecord | null;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -37,6 +55,8 @@ export interface TrainingSettings {
   fill: FillMode;
   seed: number;
   limit: number | null;
+  /** The share of each class held out for validation (no validation folder), or null. */
+  validationSplit: number | null;
   data: string;
 }
 
@@ -91,13 +111,20 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     fill: oneOf(['constant', 'nearest']),
     seed: number({ integer: true, min: 0 }),
     limit: nullable(positiveInteger),
+    validationSplit: optional(nullable(number({ above: 0, below: 1 })), null),
     data: string(),
   }),
   history: array(
     object<EpochRecord>({
       epoch: positiveInteger,
       train: lossAndAccuracy,
-      validation: nullable(lossAndAccuracy),
+      validation: nullable(
+        object<ValidationRecord>({
+          loss: finite,
+          acc: number({ min: 0, max: 1 }),
+          confusion: optional<number[][] | undefined>(array(array(number({ integer: true, min: 0 }))), undefined),
+        }),
+      ),
       seconds: number({ min: 0 }),
       imagesPerSecond: number({ min: 0 }),
     }),

@@ -24,7 +24,7 @@ export const boolean: Check<boolean> = (v, path) => (typeof v === 'boolean' ? v 
 
 /** A finite number within bounds; integers only with `integer`. */
 export const number =
-  (o: { integer?: boolean; min?: number; above?: number; max?: number } = {}): Check<number> =>
+  (o: { integer?: boolean; min?: number; above?: number; max?: number; below?: number } = {}): Check<number> =>
   (v, path) => {
     const ok =
       typeof v === 'number' &&
@@ -32,12 +32,14 @@ export const number =
       (!o.integer || Number.isInteger(v)) &&
       (o.min === undefined || v >= o.min) &&
       (o.above === undefined || v > o.above) &&
-      (o.max === undefined || v <= o.max);
+      (o.max === undefined || v <= o.max) &&
+      (o.below === undefined || v < o.below);
     if (ok) return v;
     const bounds = [
       o.min !== undefined && `>= ${o.min}`,
       o.above !== undefined && `> ${o.above}`,
       o.max !== undefined && `<= ${o.max}`,
+      o.below !== undefined && `< ${o.below}`,
     ].filter(Boolean);
     return fail(
       path,
@@ -55,6 +57,12 @@ export const nullable =
   <T>(check: Check<T>): Check<T | null> =>
   (v, path) =>
     v === null ? null : check(v, path);
+
+/** A field older files may lack: absent reads as `fallback`. */
+export const optional =
+  <T>(check: Check<T>, fallback: T): Check<T> =>
+  (v, path) =>
+    v === undefined ? fallback : check(v, path);
 
 export const array =
   <T>(item: Check<T>, o: { min?: number } = {}): Check<T[]> =>

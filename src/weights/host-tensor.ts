@@ -71,8 +71,19 @@ export function typedArray(dtype: HostDType, bytes: Uint8Array): HostData {
 export function toFloat32(t: HostTensor): Float32Array {
   const d = t.data;
   if (d instanceof Float32Array) return d;
-  if (t.dtype === 'float16') return Float32Array.from(d as Uint16Array, halfToFloat);
-  if (t.dtype === 'bfloat16') return new Float32Array(Uint32Array.from(d as Uint16Array, (b) => b << 16).buffer);
+  if (t.dtype === 'float16') {
+    // A loop, not Float32Array.from(d, f): the iterator protocol is many times slower on 25M values.
+    const h = d as Uint16Array;
+    const out = new Float32Array(h.length);
+    for (let i = 0; i < h.length; i++) out[i] = halfToFloat(h[i]);
+    return out;
+  }
+  if (t.dtype === 'bfloat16') {
+    const b = d as Uint16Array;
+    const bits = new Uint32Array(b.length);
+    for (let i = 0; i < b.length; i++) bits[i] = b[i] << 16;
+    return new Float32Array(bits.buffer);
+  }
   if (d instanceof BigInt64Array) return Float32Array.from(d, (v) => Number(v));
   return Float32Array.from(d as ArrayLike<number>);
 }
