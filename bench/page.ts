@@ -64,11 +64,11 @@ async function trainOnPage(page: Page, settings: Record<string, string>) {
   const status = (await page.textContent('#train-status'))!;
   if (!status.startsWith('trained'))
     throw new Error(`the training page says: ${status} ${await page.textContent('#status')}`);
-  const rows = await page.$$eval('#history tr[data-epoch]', (trs) =>
-    trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent!)),
+  const records = await page.$$eval('#history tr[data-epoch]', (trs) =>
+    trs.map((tr) => JSON.parse((tr as HTMLElement).dataset.record!) as { seconds: number; imagesPerSecond: number }),
   );
-  const last = rows.at(-1)!;
-  return { seconds, epochSeconds: Number(last[5]), epochImagesPerSecond: Number(last[6]) };
+  const last = records.at(-1)!;
+  return { seconds, epochSeconds: last.seconds, epochImagesPerSecond: last.imagesPerSecond };
 }
 
 async function main(v: Values<typeof COMMAND.options>): Promise<void> {

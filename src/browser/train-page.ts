@@ -466,6 +466,7 @@ function showHistory(history: readonly lib.EpochRecord[]): void {
   for (const r of history) {
     const row = table.insertRow();
     row.dataset.epoch = String(r.epoch);
+    row.dataset.record = JSON.stringify(r);
     for (const text of [
       String(r.epoch),
       f(r.train.loss),
