@@ -300,8 +300,38 @@ describe.skipIf(!ready)('the training page', () => {
       await other.click('#camera-start');
       await other.waitForFunction(() => document.querySelector('#camera-status')!.classList.contains('error'));
       expect(await other.textContent('#camera-status')).toMatch(/^the camera was denied/);
+      // The page keeps working: classes added, renamed and removed; images dropped, picked and removed.
+      const count = (k: number) => other.textContent(`.class[data-index="${k}"] .class-count`);
       await other.click('#add-class');
       expect(await other.$$eval('.class', (all) => all.length)).toBe(3);
+      await other.fill('.class[data-index="2"] .class-name', 'Class 1');
+      await other.dispatchEvent('.class[data-index="2"] .class-name', 'change');
+      expect(await other.textContent('#status')).toBe("there is already a class 'Class 1'");
+      await other.fill('.class[data-index="2"] .class-name', 'cats');
+      await other.dispatchEvent('.class[data-index="2"] .class-name', 'change');
+      expect(await other.textContent('#status')).toBe("renamed to 'cats'");
+      const png = [...readFileSync('test/fixtures/png/palette.png')];
+      const dropped = await other.evaluateHandle((bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+        transfer.items.add(new File(['not an image'], 'notes.txt', { type: 'text/plain' }));
+        return transfer;
+      }, png);
+      await other.dispatchEvent('.class[data-index="2"]', 'drop', { dataTransfer: dropped });
+      await other.waitForFunction(() => /^cats: 1 image$/.test(document.querySelector('#status')!.textContent!));
+      expect(await count(2)).toBe('1 image');
+      expect(await other.textContent('.class[data-index="2"] .class-skipped')).toMatch(/notes\.txt: not an image/);
+      await other.setInputFiles('.class[data-index="1"] .class-files', join('test/fixtures/jpeg/baseline-420.jpg'));
+      await other.waitForFunction(() => /^Class 2: 1 image$/.test(document.querySelector('#status')!.textContent!));
+      await other.click('.class[data-index="2"] .thumb');
+      expect(await count(2)).toBe('0 images');
+      await other.click('.class[data-index="2"] .class-remove');
+      await other.click('.class[data-index="0"] .class-remove');
+      expect(await other.textContent('#status')).toBe('a classifier needs two or more classes');
+      expect(await other.$$eval('.class-name', (all) => all.map((e) => (e as HTMLInputElement).value))).toEqual([
+        'Class 1',
+        'Class 2',
+      ]);
     } finally {
       await denying.close();
     }

@@ -51,6 +51,9 @@ function action(task: () => Promise<void>, also?: string): () => void {
   };
 }
 
+/** "1 image", "3 images". */
+const images = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
+
 // ---- backbone ----
 
 async function device(): Promise<lib.Gpu> {
@@ -265,14 +268,14 @@ function classCard(c: PageClass, index: number, held: Set<Item>): HTMLElement {
     say(`renamed to '${next}'`);
   });
   card.querySelector('.class-count')!.textContent =
-    `${c.items.length} image${c.items.length === 1 ? '' : 's'}${heldCount ? ` (${heldCount} held out)` : ''}`;
+    `${images(c.items.length)}${heldCount ? ` (${heldCount} held out)` : ''}`;
   const input = card.querySelector<HTMLInputElement>('.class-files')!;
   input.addEventListener(
     'change',
     action(async () => {
       await addFiles(c, Array.from(input.files ?? []));
       render();
-      say(`${c.name}: ${c.items.length} images`);
+      say(`${c.name}: ${images(c.items.length)}`);
     }),
   );
   card.querySelector('.class-remove')!.addEventListener('click', () => {
@@ -303,7 +306,7 @@ function classCard(c: PageClass, index: number, held: Set<Item>): HTMLElement {
     action(async () => {
       await addFiles(c, files);
       render();
-      say(`${c.name}: ${c.items.length} images`);
+      say(`${c.name}: ${images(c.items.length)}`);
     })();
   });
   return card;
@@ -673,25 +676,25 @@ async function predictFiles(files: File[]): Promise<void> {
   if (!classifier) throw new Error('train a model or load one first');
   if (!files.length) return;
   const model = classifier;
-  say(`predicting ${files.length} image${files.length > 1 ? 's' : ''}…`);
+  say(`predicting ${images(files.length)}…`);
   const start = performance.now();
   // Each file's figure in the files' order: a caption, or why it is not an image.
   const figures: HTMLElement[] = [];
-  const images: lib.RgbImage[] = [];
+  const decoded: lib.RgbImage[] = [];
   const pending: { figure: HTMLElement; file: File }[] = [];
   for (const file of files) {
     const figure = document.createElement('figure');
     figure.dataset.name = file.name;
     figures.push(figure);
     try {
-      images.push(await lib.decodeInBrowser(file, file.name));
+      decoded.push(await lib.decodeInBrowser(file, file.name));
       pending.push({ figure, file });
     } catch (e) {
       figure.className = 'error';
       figure.textContent = (e as Error).message;
     }
   }
-  const predictions = images.length ? await model.predict(images) : [];
+  const predictions = decoded.length ? await model.predict(decoded) : [];
   predictions.forEach((p, i) => {
     const { figure, file } = pending[i];
     const img = document.createElement('img');
@@ -703,10 +706,7 @@ async function predictFiles(files: File[]): Promise<void> {
     figure.append(img, caption);
   });
   byId('predictions').prepend(...figures);
-  say(
-    `${images.length} image${images.length === 1 ? '' : 's'} predicted in ` +
-      `${((performance.now() - start) / 1000).toFixed(2)} s`,
-  );
+  say(`${images(decoded.length)} predicted in ${((performance.now() - start) / 1000).toFixed(2)} s`);
 }
 
 async function liveLoop(): Promise<void> {

@@ -37,8 +37,9 @@ export async function keepWeights(bytes: Uint8Array, sha256: string, name: strin
   const dir = await folder();
   if (!dir) return false;
   // One weights file is kept: another choice replaces it (a ResNet-50 is about 100 MB).
-  for await (const [entry] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>)
-    if (entry !== CHOICE && entry !== sha256) await dir.removeEntry(entry);
+  const names: string[] = [];
+  for await (const [entry] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) names.push(entry);
+  for (const name of names) if (name !== CHOICE && name !== sha256) await dir.removeEntry(name);
   await writeAtomic(dir, sha256, bytes);
   await writeAtomic(dir, CHOICE, JSON.stringify({ kind: 'file', sha256, name } satisfies BackboneChoice));
   return true;
