@@ -73,15 +73,15 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(second.validation).toEqual(first.validation);
   }, 600_000);
 
-  it('predicts with captions, JSON, a grid picture and a report consistent with training', () => {
-    const validation = [
-      'alien/0.jpg',
-      'alien/1.jpg',
-      'alien/2.jpg',
-      'predator/0.jpg',
-      'predator/1.jpg',
-      'predator/2.jpg',
-    ].map((f) => `${DATA}/validation/${f}`);
+  it('predicts folders and globs with captions, JSON, a grid and a report consistent with training', () => {
+    // The first three validation images of each class (--limit 3 keeps those), in class folders,
+    // and a broken JPEG beside them: reported on one line, the others predicted, exit 1.
+    const pred = join(dir, 'pred');
+    for (const c of ['alien', 'predator']) {
+      mkdirSync(join(pred, c), { recursive: true });
+      for (const f of ['0.jpg', '1.jpg', '2.jpg']) copyFileSync(join(DATA, 'validation', c, f), join(pred, c, f));
+    }
+    writeFileSync(join(pred, 'alien', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     const r = node(
       'predict',
       '--model',
@@ -92,10 +92,15 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
       join(dir, 'grid.png'),
       '--report',
       join(dir, 'report.html'),
-      ...validation,
+      pred,
     );
-    expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: \S*pred\/alien\/broken\.jpg: corrupt or unsupported JPEG/);
+    expect(r.stderr).toMatch(/error: 1 input\(s\) failed; the others were predicted/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const accuracyLine = r.stdout.trim().split('\n').pop()!;
+    expect(accuracyLine).toMatch(/^accuracy: \d\.\d{4} \(\d of 6 images in class folders\)$/);
+    const lines = r.stdout.trim().split('\n').slice(0, -1);
     expect(lines).toHaveLength(6);
     for (const line of lines) {
       const m = /: (\d+)% (alien|predator), (\d+)% (alien|predator)$/.exec(line);
@@ -117,6 +122,8 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     const last = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).history.at(-1).validation;
     expect(loss / 6).toBeCloseTo(last.loss, 4);
     expect(correct / 6).toBeCloseTo(last.acc, 6);
+    expect(p.accuracy).toBeCloseTo(last.acc, 6);
+    expect(p.failures).toHaveLength(1);
     const grid = PNG.sync.read(readFileSync(join(dir, 'grid.png')));
     expect(grid.width).toBeGreaterThan(4 * 224);
     expect(grid.height).toBeGreaterThan(2 * 224);
@@ -124,6 +131,17 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(html).toContain('<svg');
     expect(html.match(/data:image\/png;base64,/g)).toHaveLength(6);
     expect(html).toContain(p.predictions[0].caption);
+
+    // A quoted glob, a missing file and --top 1: the most probable class alone.
+    const top = node('predict', '--model', out, '--top', '1', `${pred}/*/0.jpg`, join(dir, 'nothing.jpg'));
+    expect(top.status, top.stderr).toBe(1);
+    expect(top.stderr).toMatch(/error: \S*nothing\.jpg: no such file or folder/);
+    const topLines = top.stdout.trim().split('\n');
+    expect(topLines.slice(0, 2).map((l) => l.replace(/: \d+% \w+$/, ''))).toEqual([
+      join(pred, 'alien', '0.jpg'),
+      join(pred, 'predator', '0.jpg'),
+    ]);
+    expect(topLines[2]).toMatch(/^accuracy: .* \(\d of 2 images in class folders\)$/);
   }, 600_000);
 
   it('refuses bad input with one line and exit code 2', () => {

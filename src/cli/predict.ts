@@ -1,12 +1,17 @@
-// node dist/predict.js --model DIR IMAGE...: predictions of a trained model (see --help).
-import { basename } from 'node:path';
+// node dist/predict.js --model DIR IMAGE|FOLDER|GLOB...: predictions of a trained model (see --help).
+import { basename, dirname } from 'node:path';
+import { expandImageInputs } from '../data/inputs.node.js';
+import { InputError } from '../errors.js';
+import type { RgbImage } from '../image/format.js';
+import { Progress } from '../train/progress.node.js';
+import { caption } from '../train/predict.js';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
 import { Backbone } from '../api/backbone.js';
-import { Classifier } from '../api/classifier.js';
+import { Classifier, type Prediction } from '../api/classifier.js';
 import { loadModel } from '../train/model-files.node.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
@@ -17,9 +22,12 @@ const COMMAND = {
   command: 'node dist/predict.js',
   summary:
     'Prints each image\'s class probabilities under a trained model, captioned like "87% alien, 13% predator"; ' +
-    'can draw them as a PNG grid and an HTML report.',
-  positionals: { name: 'IMAGE...', min: 1 },
+    'can draw them as a PNG grid and an HTML report. Folders give their images (subfolders too) and quoted ' +
+    'globs (*, ?, **) are expanded; a file that cannot be read is reported on one line and the rest go on ' +
+    '(exit 1 at the end). When every image sits in a folder named like a class, the accuracy is printed too.',
+  positionals: { name: 'IMAGE|FOLDER|GLOB...', min: 1 },
   options: {
+    top: { type: 'integer', min: 1, value: 'K', description: 'print only the K most probable classes per image' },
     'max-pixels': MAX_PIXELS_OPTION,
     model: {
       type: 'string',
@@ -41,6 +49,9 @@ const COMMAND = {
   },
 } as const;
 
+/** Images per predict call, so that the progress bar moves on large folders. */
+const PREDICT_CHUNK = 64;
+
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -48,22 +59,68 @@ runCli(
     const dir = required('model', v.model);
     const saved = loadModel(dir);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
-    const images = positionals.map((file) => readImage(file, v['max-pixels']));
+    const inputs = expandImageInputs(positionals);
+    const failures = [...inputs.missing];
+    for (const line of inputs.missing) console.error(`error: ${line}`);
+    const read: { file: string; image: RgbImage }[] = [];
+    for (const file of inputs.files) {
+      try {
+        read.push({ file, image: readImage(file, v['max-pixels']) });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        console.error(`error: ${e.message}`);
+        failures.push(e.message);
+      }
+    }
+    if (!read.length) throw new InputError(`no image to predict (${failures.length} failed)`);
     gpu = await Gpu.create({ log: false });
     // The library's Classifier, as a program embedding it would use it.
     const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
-    const predictions = await classifier.predict(images);
     const classes = saved.json.classes;
-    const results = positionals.map((file, i) => ({
+    const progress = new Progress('predict', read.length);
+    const predictions: Prediction[] = [];
+    for (let s = 0; s < read.length; s += PREDICT_CHUNK) {
+      predictions.push(...(await classifier.predict(read.slice(s, s + PREDICT_CHUNK).map((r) => r.image))));
+      progress.update(predictions.length);
+    }
+    progress.finish();
+    const results = read.map(({ file }, i) => ({
       file,
       caption: predictions[i].caption,
       probabilities: predictions[i].probabilities,
     }));
-    for (const r of results) console.log(`${r.file}: ${r.caption}`);
-    const captioned = results.map((r, i) => ({ image: images[i], lines: [basename(r.file), r.caption] }));
-    if (v.json) writeFileAtomic(v.json, `${JSON.stringify({ model: dir, classes, predictions: results }, null, 2)}\n`);
+    for (const r of results)
+      console.log(
+        `${r.file}: ${
+          v.top
+            ? caption(
+                classes.map((c) => r.probabilities[c]),
+                classes,
+                v.top,
+              )
+            : r.caption
+        }`,
+      );
+    // Images in folders named like the classes have labels: then the accuracy says how the model did.
+    const labels = read.map(({ file }) => classes.indexOf(basename(dirname(file))));
+    const correct = labels.every((l) => l >= 0)
+      ? results.filter((r, i) => predictions[i].label === classes[labels[i]]).length
+      : null;
+    const accuracy = correct === null ? null : correct / results.length;
+    if (accuracy !== null)
+      console.log(`accuracy: ${accuracy.toFixed(4)} (${correct} of ${results.length} images in class folders)`);
+    const captioned = results.map((r, i) => ({ image: read[i].image, lines: [basename(r.file), r.caption] }));
+    if (v.json)
+      writeFileAtomic(
+        v.json,
+        `${JSON.stringify({ model: dir, classes, predictions: results, accuracy, failures }, null, 2)}\n`,
+      );
     if (v.grid) writeFileAtomic(v.grid, encodePng(renderGrid(captioned)));
     if (v.report) writeFileAtomic(v.report, renderReport(saved.json, captioned));
+    if (failures.length) {
+      console.error(`error: ${failures.length} input(s) failed; the others were predicted`);
+      process.exitCode = 1;
+    }
   },
   () => gpu?.destroy(),
 );

@@ -9,7 +9,8 @@ export function runCli(main: () => Promise<void>, cleanup?: () => void): void {
     .then(main) // a synchronous throw in main is reported like a rejection
     .then(() => {
       cleanup?.();
-      process.exit(0);
+      // A command that finished but had failures to report sets process.exitCode.
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     })
     .catch((e: unknown) => {
       try {

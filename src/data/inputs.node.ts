@@ -1,0 +1,112 @@
+// The images a command is given: files, folders (their images, subfolders included, in the
+// order the training data is read) and quoted globs (`*`, `?`, `**`), expanded here because
+// Node 20 has no fs.glob. Hidden entries are left out; what is missing is said, not fatal.
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { sniffFormat } from '../image/format.js';
+import { compareFileNames } from './split.js';
+
+export interface ImageInputs {
+  files: string[];
+  /** Arguments that named nothing, one line each. */
+  missing: string[];
+  /** Files in the folders and globs that are not images, skipped. */
+  skipped: number;
+}
+
+const GLOB = /[*?[]/;
+
+function kind(path: string): 'file' | 'folder' | null {
+  try {
+    const s = statSync(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'folder' : null;
+  } catch {
+    return null;
+  }
+}
+
+function looksLikeImage(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = new Uint8Array(8);
+      return sniffFormat(head.subarray(0, readSync(fd, head, 0, 8, 0))) !== null;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return true; // unreadable: kept, so that reading it says why
+  }
+}
+
+/** Every non-hidden file under `dir`, folders walked in name order, links followed once. */
+function walk(dir: string, seen = new Set<string>()): string[] {
+  const real = statSync(dir);
+  const key = `${real.dev}:${real.ino}`;
+  if (seen.has(key)) return [];
+  seen.add(key);
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort(compareFileNames)) {
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    const k = kind(path);
+    if (k === 'file') out.push(path);
+    else if (k === 'folder') out.push(...walk(path, seen));
+  }
+  return out;
+}
+
+/** A glob as a regular expression over paths: `**` any folders, `*` and `?` within a name, `[...]` a set. */
+function globPattern(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, end).replace(/^!/, '^')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function expandImageInputs(args: readonly string[]): ImageInputs {
+  const files: string[] = [];
+  const missing: string[] = [];
+  let skipped = 0;
+  const images = (paths: string[]) => {
+    const kept = paths.filter(looksLikeImage);
+    skipped += paths.length - kept.length;
+    return kept;
+  };
+  for (const arg of args) {
+    const k = kind(arg);
+    if (k === 'file') files.push(arg);
+    else if (k === 'folder') files.push(...images(walk(arg)));
+    else if (GLOB.test(arg)) {
+      const parts = arg.split('/');
+      const fixed = parts.slice(
+        0,
+        parts.findIndex((p) => GLOB.test(p)),
+      );
+      const base = fixed.length ? fixed.join('/') || '/' : '.';
+      const pattern = globPattern(arg.replace(/^\.\//, ''));
+      const matched =
+        kind(base) === 'folder'
+          ? walk(base).filter((path) => pattern.test(path.split(sep).join('/').replace(/^\.\//, '')))
+          : [];
+      if (matched.length) files.push(...images(matched));
+      else missing.push(`${arg}: no file matches`);
+    } else missing.push(`${arg}: no such file or folder`);
+  }
+  return { files, missing, skipped };
+}
