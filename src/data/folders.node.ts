@@ -30,7 +30,7 @@ export interface Dataset {
 }
 
 /** An entry of a folder, links followed: a file, a folder, or something else (a broken link, a device). */
-function kindOf(path: string): 'file' | 'folder' | 'other' {
+export function kindOf(path: string): 'file' | 'folder' | 'other' {
   try {
     const st = statSync(path);
     return st.isFile() ? 'file' : st.isDirectory() ? 'folder' : 'other';
@@ -53,7 +53,8 @@ function entries(dir: string, notes: string[]): string[] {
   return names;
 }
 
-function isImage(path: string): boolean {
+/** Whether a file starts like a JPEG or PNG (throws where it cannot be read). */
+export function isImage(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const head = new Uint8Array(8);

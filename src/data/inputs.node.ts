@@ -1,9 +1,9 @@
 // The images a command is given: files, folders (their images, subfolders included, in the
 // order the training data is read) and quoted globs (`*`, `?`, `**`), expanded here because
 // Node 20 has no fs.glob. Hidden entries are left out; what is missing is said, not fatal.
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { sniffFormat } from '../image/format.js';
+import { isImage, kindOf } from './folders.node.js';
 import { compareFileNames } from './split.js';
 
 export interface ImageInputs {
@@ -16,24 +16,9 @@ export interface ImageInputs {
 
 const GLOB = /[*?[]/;
 
-function kind(path: string): 'file' | 'folder' | null {
-  try {
-    const s = statSync(path);
-    return s.isFile() ? 'file' : s.isDirectory() ? 'folder' : null;
-  } catch {
-    return null;
-  }
-}
-
 function looksLikeImage(path: string): boolean {
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const head = new Uint8Array(8);
-      return sniffFormat(head.subarray(0, readSync(fd, head, 0, 8, 0))) !== null;
-    } finally {
-      closeSync(fd);
-    }
+    return isImage(path);
   } catch {
     return true; // unreadable: kept, so that reading it says why
   }
@@ -49,7 +34,7 @@ function walk(dir: string, seen = new Set<string>()): string[] {
   for (const name of readdirSync(dir).sort(compareFileNames)) {
     if (name.startsWith('.')) continue;
     const path = join(dir, name);
-    const k = kind(path);
+    const k = kindOf(path);
     if (k === 'file') out.push(path);
     else if (k === 'folder') out.push(...walk(path, seen));
   }
@@ -89,7 +74,7 @@ export function expandImageInputs(args: readonly string[]): ImageInputs {
     return kept;
   };
   for (const arg of args) {
-    const k = kind(arg);
+    const k = kindOf(arg);
     if (k === 'file') files.push(arg);
     else if (k === 'folder') files.push(...images(walk(arg)));
     else if (GLOB.test(arg)) {
@@ -101,7 +86,7 @@ export function expandImageInputs(args: readonly string[]): ImageInputs {
       const base = fixed.length ? fixed.join('/') || '/' : '.';
       const pattern = globPattern(arg.replace(/^\.\//, ''));
       const matched =
-        kind(base) === 'folder'
+        kindOf(base) === 'folder'
           ? walk(base).filter((path) => pattern.test(path.split(sep).join('/').replace(/^\.\//, '')))
           : [];
       if (matched.length) files.push(...images(matched));
