@@ -39,8 +39,21 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
   const common = ['--data', DATA, '--limit', '3', '--batch-size', '4', '--weights', 'random:1', '--seed', '5'];
 
   it('trains, saves, resumes', () => {
-    const r = node('train', ...common, '--epochs', '2', '--out', out, '--json', join(dir, 'history.json'));
+    const log = join(dir, 'log.jsonl');
+    const r = node(
+      'train',
+      ...common,
+      ...['--epochs', '2', '--out', out, '--json', join(dir, 'history.json'), '--log-jsonl', log],
+    );
     expect(r.status, r.stderr).toBe(0);
+    // One JSON object per batch (3 + 3 images in batches of 4: 2 per epoch) and per epoch.
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((e) => e.event)).toEqual(['batch', 'batch', 'epoch', 'batch', 'batch', 'epoch']);
+    expect(events[1]).toMatchObject({ epoch: 1, batch: 2, batches: 2, seen: 6, loss: expect.any(Number) });
+    expect(events[2]).toMatchObject({ epoch: 1, validation: { loss: expect.any(Number) } });
     expect(r.stdout).toMatch(/epoch 1: train loss: \d+\.\d{4}, acc: \d\.\d{4}/);
     expect(r.stdout).toMatch(/epoch 2: validation loss: \d+\.\d{4}, acc: \d\.\d{4} {3}\([\d.]+ s, [\d.]+ images\/s\)/);
     expect(r.stderr).toMatch(/random backbone weights; accuracy will be near chance/);
@@ -65,8 +78,11 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
   }, 600_000);
 
   it('the same --seed gives the same run', () => {
-    const again = node('train', ...common, '--epochs', '1', '--out', join(dir, 'again'));
+    const again = node('train', ...common, '--epochs', '1', '--out', join(dir, 'again'), '--quiet');
     expect(again.status, again.stderr).toBe(0);
+    // --quiet: the epoch lines on stdout, and on stderr no progress (the random-weights warning stays).
+    expect(again.stdout).toMatch(/epoch 1: validation loss/);
+    expect(again.stderr).not.toMatch(/decode|images\/s|ETA/);
     const first = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'))[0];
     const second = JSON.parse(readFileSync(join(dir, 'again', 'model.json'), 'utf8')).history[0];
     expect(second.train).toEqual(first.train);

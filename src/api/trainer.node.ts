@@ -1,6 +1,7 @@
 // The training job of deepsense.ai's "Keras vs. PyTorch" article from a dataset folder: the
 // images decoded on worker threads, the library's Classifier trained with progress bars, the
 // model saved after every epoch.
+import { appendFileSync, writeFileSync } from 'node:fs';
 import type { HeadShape } from '../autograd/head.js';
 import type { AugmentMode } from '../data/augment.js';
 import { decodeAll } from '../data/decode-all.node.js';
@@ -48,6 +49,10 @@ export interface TrainOptions {
   resume: SavedModel | null;
   onEpoch?: (record: EpochRecord) => void;
   log?: (line: string) => void;
+  /** No progress bars or lines (--quiet). */
+  quiet?: boolean;
+  /** Appends one JSON object per batch and per epoch to this file (--log-jsonl). */
+  logJsonl?: string;
 }
 
 /** The head's largest weight must fit one storage binding: said before any work, naming --hidden. */
@@ -79,7 +84,11 @@ export async function train(
     },
   );
   const files = [...dataset.splits.train, ...dataset.splits.validation];
-  const decodeProgress = new Progress('decode', files.length);
+  const decodeProgress = new Progress('decode', files.length, { quiet: o.quiet });
+  if (o.logJsonl) writeFileSync(o.logJsonl, '');
+  const logEvent = (event: object) => {
+    if (o.logJsonl) appendFileSync(o.logJsonl, `${JSON.stringify(event)}\n`);
+  };
   const decoded = await decodeAll(
     files.map((s) => s.file),
     { skipBad: o.skipBadImages, maxPixels: o.maxPixels, onProgress: (d) => decodeProgress.update(d) },
@@ -109,7 +118,8 @@ export async function train(
       source: o.data,
       limit: o.limit ?? undefined,
       validationSplit: o.validationSplit ?? undefined,
-      progress: (label, total) => new Progress(label, total),
+      progress: (label, total) => new Progress(label, total, { quiet: o.quiet }),
+      onBatch: (report) => logEvent({ event: 'batch', ...report }),
       onEpoch: async (record) => {
         const { epoch, train: t, validation: v } = record;
         log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}`);
@@ -117,6 +127,7 @@ export async function train(
           `epoch ${epoch}: validation loss: ${v!.loss.toFixed(4)}, acc: ${v!.acc.toFixed(4)}   ` +
             `(${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
         );
+        logEvent({ event: 'epoch', ...record });
         const { modelJson, head } = await model.toBytes(o.out);
         saveModelFiles(o.out, modelJson, head);
         o.onEpoch?.(record);

@@ -28,6 +28,7 @@ const COMMAND = {
   positionals: { name: 'IMAGE|FOLDER|GLOB...', min: 1 },
   options: {
     top: { type: 'integer', min: 1, value: 'K', description: 'print only the K most probable classes per image' },
+    quiet: { type: 'flag', description: 'no progress bar or progress lines' },
     'max-pixels': MAX_PIXELS_OPTION,
     model: {
       type: 'string',
@@ -77,7 +78,7 @@ runCli(
     // The library's Classifier, as a program embedding it would use it.
     const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
     const classes = saved.json.classes;
-    const progress = new Progress('predict', read.length);
+    const progress = new Progress('predict', read.length, { quiet: v.quiet });
     const predictions: Prediction[] = [];
     for (let s = 0; s < read.length; s += PREDICT_CHUNK) {
       predictions.push(...(await classifier.predict(read.slice(s, s + PREDICT_CHUNK).map((r) => r.image))));

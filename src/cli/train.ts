@@ -92,6 +92,12 @@ const COMMAND = {
       description: 'where the model is saved (default: model, or the --resume folder)',
     },
     json: { type: 'string', value: 'FILE', description: 'also write the per-epoch records as JSON' },
+    'log-jsonl': {
+      type: 'string',
+      value: 'FILE',
+      description: 'append one JSON object per batch and per epoch to FILE as training goes (for dashboards)',
+    },
+    quiet: { type: 'flag', description: 'no progress bars, progress lines or notes: the epoch lines and errors only' },
     resume: {
       type: 'string',
       value: 'DIR',
@@ -138,6 +144,8 @@ runCli(
       skipBadImages: v['skip-bad-images'],
       maxPixels: v['max-pixels'],
       resume: saved,
+      quiet: v.quiet,
+      logJsonl: v['log-jsonl'],
     };
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
@@ -149,12 +157,13 @@ runCli(
     // The output folder is taken (and so checked writable) before any work.
     const release = lockModelFolder(options.out);
     if (v.json) checkWritable(v.json);
+    if (v['log-jsonl']) checkWritable(v['log-jsonl']);
     const dataset = readImageFolders(options.data, options.limit ?? Infinity, {
       skipBad: options.skipBadImages,
       validationSplit: options.validationSplit ?? undefined,
       seed: options.seed,
     });
-    for (const note of dataset.notes) console.warn(`note: ${note}`);
+    if (!v.quiet) for (const note of dataset.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
     if (weights.synthetic)
