@@ -231,6 +231,28 @@ function heldOutSet(): Set<Item> {
   }
 }
 
+/** Files picked or dropped onto a class. */
+async function addToClass(c: PageClass, files: File[]): Promise<void> {
+  await addFiles(c, files);
+  render();
+  say(`${c.name}: ${images(c.items.length)}`);
+}
+
+/** Makes `zone` take dropped files (highlighted while dragged over) and run `task` on them. */
+function onDrop(zone: HTMLElement, task: (files: File[]) => Promise<void>): void {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('dragover');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragover'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragover');
+    const files = Array.from(e.dataTransfer?.files ?? []);
+    action(() => task(files))();
+  });
+}
+
 function render(): void {
   const held = heldOutSet();
   byId('classes').replaceChildren(...classes.map((c, index) => classCard(c, index, held)));
@@ -272,11 +294,7 @@ function classCard(c: PageClass, index: number, held: Set<Item>): HTMLElement {
   const input = card.querySelector<HTMLInputElement>('.class-files')!;
   input.addEventListener(
     'change',
-    action(async () => {
-      await addFiles(c, Array.from(input.files ?? []));
-      render();
-      say(`${c.name}: ${images(c.items.length)}`);
-    }),
+    action(() => addToClass(c, Array.from(input.files ?? []))),
   );
   card.querySelector('.class-remove')!.addEventListener('click', () => {
     if (classes.length <= 2) return say('a classifier needs two or more classes', true);
@@ -294,21 +312,7 @@ function classCard(c: PageClass, index: number, held: Set<Item>): HTMLElement {
   card
     .querySelector('.class-skipped')!
     .append(...c.skipped.map((why) => Object.assign(document.createElement('li'), { textContent: `skipped: ${why}` })));
-  card.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    card.classList.add('dragover');
-  });
-  card.addEventListener('dragleave', () => card.classList.remove('dragover'));
-  card.addEventListener('drop', (e) => {
-    e.preventDefault();
-    card.classList.remove('dragover');
-    const files = Array.from(e.dataTransfer?.files ?? []);
-    action(async () => {
-      await addFiles(c, files);
-      render();
-      say(`${c.name}: ${images(c.items.length)}`);
-    })();
-  });
+  onDrop(card, (files) => addToClass(c, files));
   return card;
 }
 
@@ -513,7 +517,9 @@ async function train(): Promise<void> {
   let model: lib.Classifier;
   let snapshot: { modelJson: string; head: Uint8Array } | null = null;
   if (resume) {
-    const saved = await lib.savedModelFromBytes(...(await bytesOf(classifier!)));
+    // The current model with this run's settings; its bytes are what Stop before an epoch restores.
+    snapshot = await classifier!.toBytes();
+    const saved = await lib.savedModelFromBytes(snapshot.modelJson, snapshot.head, 'model');
     dropModel();
     model = lib.Classifier.fromSaved(backbone, saved, 'model', {
       lr: options.lr,
@@ -521,7 +527,6 @@ async function train(): Promise<void> {
       augment: options.augment,
       seed: options.seed,
     });
-    snapshot = await model.toBytes();
   } else {
     dropModel();
     model = lib.Classifier.create(backbone, names, options);
@@ -608,11 +613,6 @@ async function train(): Promise<void> {
   }
   if (classifier) showModel('trained here');
   showConfusion();
-}
-
-async function bytesOf(c: lib.Classifier): Promise<[string, Uint8Array, string]> {
-  const { modelJson, head } = await c.toBytes();
-  return [modelJson, head, 'model'];
 }
 
 function formatSeconds(s: number): string {
@@ -853,17 +853,7 @@ byId('stop').addEventListener('click', () => {
 for (const id of ['val-share', 'seed']) byId(id).addEventListener('change', render);
 byId('live').addEventListener('click', action(liveLoop));
 onFiles('predict-files', predictFiles);
-const drop = byId('predict-drop');
-drop.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  drop.classList.add('dragover');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('dragover'));
-drop.addEventListener('drop', (e) => {
-  e.preventDefault();
-  drop.classList.remove('dragover');
-  action(() => predictFiles(Array.from(e.dataTransfer?.files ?? [])))();
-});
+onDrop(byId('predict-drop'), predictFiles);
 byId('export-zip').addEventListener('click', action(exportZip));
 byId('export-files').addEventListener('click', action(exportFiles));
 onFiles('import', importModel, 'model-status');

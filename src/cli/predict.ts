@@ -90,17 +90,14 @@ runCli(
       caption: predictions[i].caption,
       probabilities: predictions[i].probabilities,
     }));
+    // caption() with top undefined lists every class, as the prediction's own caption does.
     for (const r of results)
       console.log(
-        `${r.file}: ${
-          v.top
-            ? caption(
-                classes.map((c) => r.probabilities[c]),
-                classes,
-                v.top,
-              )
-            : r.caption
-        }`,
+        `${r.file}: ${caption(
+          classes.map((c) => r.probabilities[c]),
+          classes,
+          v.top,
+        )}`,
       );
     // Images in folders named like the classes have labels: then the accuracy says how the model did.
     const labels = read.map(({ file }) => classes.indexOf(basename(dirname(file))));

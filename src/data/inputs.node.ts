@@ -10,8 +10,6 @@ export interface ImageInputs {
   files: string[];
   /** Arguments that named nothing, one line each. */
   missing: string[];
-  /** Files in the folders and globs that are not images, skipped. */
-  skipped: number;
 }
 
 const GLOB = /[*?[]/;
@@ -67,12 +65,8 @@ function globPattern(glob: string): RegExp {
 export function expandImageInputs(args: readonly string[]): ImageInputs {
   const files: string[] = [];
   const missing: string[] = [];
-  let skipped = 0;
-  const images = (paths: string[]) => {
-    const kept = paths.filter(looksLikeImage);
-    skipped += paths.length - kept.length;
-    return kept;
-  };
+  // Folders and globs give their images; other files there are passed over.
+  const images = (paths: string[]) => paths.filter(looksLikeImage);
   for (const arg of args) {
     const k = kindOf(arg);
     if (k === 'file') files.push(arg);
@@ -93,5 +87,5 @@ export function expandImageInputs(args: readonly string[]): ImageInputs {
       else missing.push(`${arg}: no file matches`);
     } else missing.push(`${arg}: no such file or folder`);
   }
-  return { files, missing, skipped };
+  return { files, missing };
 }
