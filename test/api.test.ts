@@ -112,6 +112,42 @@ describe('Backbone and Classifier', () => {
     classifier.dispose();
   });
 
+  it('stops early, keeps the best epoch, schedules the learning rate and balances the classes', async () => {
+    const classifier = Classifier.create(backbone, ['dark', 'light'], {
+      recipe: 'frozen',
+      augment: 'none',
+      batchSize: 3,
+      hidden: 8,
+      lr: 0.01,
+      lrSchedule: 'cosine',
+      classWeights: 'auto',
+      earlyStopping: 2,
+      save: 'best',
+    });
+    // 2 dark, 4 light; validated on the same images with the labels swapped, so validation loss
+    // is lowest after epoch 1 and rises as training fits.
+    const train = images(6, 8);
+    train.labels.splice(0, 2, 'light', 'light');
+    const swapped = { images: train.images, labels: train.labels.map((l) => (l === 'dark' ? 'light' : 'dark')) };
+    const heads: Uint8Array[] = [];
+    const records = await classifier.fit(train, {
+      epochs: 6,
+      validation: swapped,
+      onEpoch: async () => void heads.push((await classifier.toBytes()).head),
+    });
+    expect(records.map((r) => r.lr)).toEqual([0.01, (0.01 * (1 + Math.cos(Math.PI / 6))) / 2, 0.0075]);
+    expect(classifier.stoppedEarly).toEqual({ epoch: 3, bestEpoch: 1 });
+    // The classifier holds epoch 1: its head, Adam state and history.
+    expect(classifier.history.map((r) => r.epoch)).toEqual([1]);
+    expect((await classifier.toBytes()).head).toEqual(heads[0]);
+    const json = JSON.parse((await classifier.toBytes()).modelJson);
+    expect(json.training).toMatchObject({ lrSchedule: 'cosine', earlyStopping: 2, save: 'best' });
+    // scikit-learn's 'balanced': 6 / (2 x 2) and 6 / (2 x 4).
+    expect(json.training.classWeights).toEqual([1.5, 0.75]);
+    await expect(classifier.fit(train, { epochs: 1 })).rejects.toThrow(/save: 'best' needs validation data/);
+    classifier.dispose();
+  });
+
   it('keeps GPU memory flat across repeated fit and predict calls', async () => {
     const { gpu } = ctx;
     const classifier = Classifier.create(backbone, ['dark', 'light'], { batchSize: 2, hidden: 8 });

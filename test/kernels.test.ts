@@ -8,7 +8,12 @@ import { foldBatchNorm } from '../src/model/prepare.js';
 import { conv2d } from '../src/kernels/conv2d.js';
 import { biasGrad, reluBackward } from '../src/kernels/head-backward.js';
 import { globalAvgPool, maxPool2d } from '../src/kernels/pool.js';
-import { softmax, softmaxCrossEntropy } from '../src/kernels/softmax.js';
+import {
+  type CrossEntropyFlavor,
+  classWeightedRowScale,
+  softmax,
+  softmaxCrossEntropy,
+} from '../src/kernels/softmax.js';
 import {
   type AdamHyper,
   adamStepRef,
@@ -165,6 +170,37 @@ describe('softmax and cross-entropy', () => {
     });
   }
 
+  it("class-weighted cross-entropy: PyTorch's CrossEntropyLoss(weight) and Keras's class_weight", async () => {
+    const { gpu } = ctx;
+    for (const c of controlsGolden.weightedCrossEntropy) {
+      const run = async (flavor: CrossEntropyFlavor) => {
+        const rowScale = classWeightedRowScale(c.labels, c.classWeights, flavor);
+        const loss = poisoned(gpu, [1]);
+        const grad = poisoned(gpu, [c.rows, c.cols]);
+        const logits = gpu.upload(Float32Array.from(c.logits), [c.rows, c.cols]);
+        const labels = gpu.upload(Uint32Array.from(c.labels));
+        await softmaxCrossEntropy(gpu, logits, labels, { loss, grad }, flavor, gpu.upload(rowScale));
+        return { loss: (await loss.read())[0], grad: await grad.read() };
+      };
+      const torch = await run('pytorch');
+      expect(Math.abs(torch.loss - c.loss) / c.loss).toBeLessThanOrEqual(1e-5);
+      expect(relativeError(torch.grad, c.grad)).toBeLessThanOrEqual(1e-5);
+      // Keras 2.2.2: mean over the batch of weight x the sample's loss (training.py, weighted_masked_objective).
+      const keras = await run('keras');
+      const plain = softmaxCrossEntropyRef(c.logits, c.labels, c.rows, c.cols);
+      const w = c.labels.map((y) => c.classWeights[y]);
+      let want = 0;
+      const wantGrad = new Float64Array(plain.grad.length);
+      for (let r = 0; r < c.rows; r++) {
+        const row = softmaxCrossEntropyRef(c.logits.slice(r * c.cols, (r + 1) * c.cols), [c.labels[r]], 1, c.cols);
+        want += (w[r] * row.loss) / c.rows;
+        row.grad.forEach((g, k) => (wantGrad[r * c.cols + k] = (w[r] * g) / c.rows));
+      }
+      expect(Math.abs(keras.loss - want) / want).toBeLessThanOrEqual(1e-5);
+      expect(relativeError(keras.grad, wantGrad)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('huge logits stay finite', async () => {
     const { gpu } = ctx;
     const x = new Float32Array([1e30, -1e30, 3e38, 0, 88, 89]);
@@ -185,6 +221,18 @@ describe('softmax and cross-entropy', () => {
     expect(Number.isNaN((await loss.read())[0])).toBe(true);
   });
 });
+
+const controlsGolden = JSON.parse(new TextDecoder().decode(await fixture('controls-golden.json'))) as {
+  weightedCrossEntropy: {
+    rows: number;
+    cols: number;
+    logits: number[];
+    labels: number[];
+    classWeights: number[];
+    loss: number;
+    grad: number[];
+  }[];
+};
 
 const adamGolden = JSON.parse(new TextDecoder().decode(await fixture('adam-golden.json'))) as {
   cases: AdamGoldenCase[];

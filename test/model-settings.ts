@@ -25,6 +25,11 @@ export function modelSettings(
       limit: null,
       validationSplit: null,
       data: 'none',
+      lrSchedule: 'constant',
+      lrStepEpochs: 7,
+      earlyStopping: null,
+      save: 'last',
+      classWeights: null,
     },
     history: [],
   };

@@ -54,6 +54,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(events.map((e) => e.event)).toEqual(['batch', 'batch', 'epoch', 'batch', 'batch', 'epoch']);
     expect(events[1]).toMatchObject({ epoch: 1, batch: 2, batches: 2, seen: 6, loss: expect.any(Number) });
     expect(events[2]).toMatchObject({ epoch: 1, validation: { loss: expect.any(Number) } });
+    expect(r.stdout).toMatch(/^Epoch 2\/2$/m);
     expect(r.stdout).toMatch(/epoch 1: train loss: \d+\.\d{4}, acc: \d\.\d{4}/);
     expect(r.stdout).toMatch(/epoch 2: validation loss: \d+\.\d{4}, acc: \d\.\d{4} {3}\([\d.]+ s, [\d.]+ images\/s\)/);
     expect(r.stderr).toMatch(/random backbone weights; accuracy will be near chance/);
@@ -71,10 +72,26 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     });
     expect(readdirSync(out).sort()).toEqual(['head.safetensors', 'model.json']);
 
-    const resumed = node('train', '--data', DATA, '--limit', '3', '--resume', out, '--epochs', '1');
+    const resumed = node(
+      'train',
+      ...['--data', DATA, '--limit', '3', '--resume', out, '--epochs', '1', '--lr-schedule', 'step'],
+      ...['--lr-step', '2', '--class-weights', '2,1', '--early-stopping', '2', '--save', 'best'],
+    );
     expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^Epoch 3\/3$/m);
+    expect(resumed.stdout).toMatch(/epoch 3: train loss: [\d.]+, acc: [\d.]+, lr 0\.00100\n/);
     expect(resumed.stdout).toMatch(/epoch 3: validation loss/);
-    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).history).toHaveLength(3);
+    expect(resumed.stdout).toMatch(/kept epoch 3, the lowest validation loss/);
+    const resumedJson = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(resumedJson.history).toHaveLength(3);
+    expect(resumedJson.training).toMatchObject({
+      lrSchedule: 'step',
+      lrStepEpochs: 2,
+      classWeights: [2, 1],
+      earlyStopping: 2,
+      save: 'best',
+    });
+    expect(resumedJson.history[2].lr).toBe(0.001);
   }, 600_000);
 
   it('the same --seed gives the same run', () => {
@@ -185,6 +202,12 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(oneLineError(node('train', '--data', data, '--epochs', 'x'))).toMatch(/--epochs: 'x' is not a valid value/);
     expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '1'))).toMatch(
       /--val-split: '1' is not a valid value \(a number > 0 and < 1\)/,
+    );
+    expect(oneLineError(node('train', '--data', data, ...args, '--class-weights', '1,2,3'))).toMatch(
+      /--class-weights: 3 weights for 2 classes \(alien, predator\)/,
+    );
+    expect(oneLineError(node('train', '--data', data, ...args, '--class-weights', 'heavy'))).toMatch(
+      /--class-weights heavy: give auto, none, or non-negative numbers/,
     );
     expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '0.2'))).toMatch(
       /validation: present, so --val-split does not apply/,

@@ -2,7 +2,7 @@
 // names, trained by fit() with one of the article's recipes, used by predict(), saved in the
 // format `node dist/predict.js` reads. The same in Node and in browsers; only folders and paths
 // need the Node entry.
-import { Head, type HeadShape, initHead, initHeadGlorot } from '../autograd/head.js';
+import { type AdamState, Head, type HeadShape, type HeadWeights, initHead, initHeadGlorot } from '../autograd/head.js';
 import type { AugmentMode } from '../data/augment.js';
 import { splitByClass, validFraction } from '../data/split.js';
 import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
@@ -14,6 +14,7 @@ import { plan } from '../model/architecture.js';
 import type { ResNet } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
 import { plainFeatures } from '../train/features.js';
+import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule, balancedClassWeights } from '../train/controls.js';
 import { type BatchReport, type LabelledImages, type ProgressSink, argmax, fitHead } from '../train/fit.js';
 import {
   type EpochRecord,
@@ -78,6 +79,19 @@ export interface ClassifierOptions {
   augment?: AugmentMode;
   /** Fill of augmentation's empty area (default: the recipe's, constant for pytorch, nearest for keras). */
   fill?: FillMode;
+  /** The learning rate per epoch of each fit() (default 'constant'); see scheduledLr. */
+  lrSchedule?: LrSchedule;
+  /** The 'step' schedule's period in epochs (default 7). */
+  lrStepEpochs?: number;
+  /**
+   * Per-class weights of the training loss, by class index: 'auto' balances the classes of
+   * each fit()'s training data, null weighs every image alike (default).
+   */
+  classWeights?: 'auto' | readonly number[] | null;
+  /** Stop a fit() once validation loss has not improved for this many epochs (default null: never). */
+  earlyStopping?: number | null;
+  /** What a fit() leaves: the epoch with the lowest validation loss, or the last (default). */
+  save?: 'best' | 'last';
 }
 
 export interface FitOptions {
@@ -94,6 +108,8 @@ export interface FitOptions {
    */
   validationSplit?: number;
   signal?: AbortSignal;
+  /** Before each epoch, with the number of the run's last epoch ("Epoch 2/5"). */
+  onEpochStart?: (epoch: number, lastEpoch: number) => void;
   onBatch?: (report: BatchReport) => void;
   /** After each epoch; a returned promise is awaited before the next (to save, say). */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
@@ -101,6 +117,12 @@ export interface FitOptions {
   source?: string;
   /** Progress of each phase (features, epochs), for a progress bar. */
   progress?: (label: string, total: number) => ProgressSink;
+}
+
+interface HeadSnapshot {
+  weights: HeadWeights;
+  adam: AdamState;
+  running: TensorMap | null;
 }
 
 export interface Prediction {
@@ -112,11 +134,29 @@ export interface Prediction {
   caption: string;
 }
 
-const DEFAULTS = { recipe: 'pytorch', hidden: 128, lr: 1e-3, seed: 0, batchSize: 32, augment: 'full' } as const;
+const DEFAULTS = {
+  recipe: 'pytorch',
+  hidden: 128,
+  lr: 1e-3,
+  seed: 0,
+  batchSize: 32,
+  augment: 'full',
+  lrSchedule: 'constant',
+  lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
+  earlyStopping: null,
+  save: 'last',
+} as const;
 
 export class Classifier {
+  /**
+   * How the last fit() ended early: the epoch it stopped after and the best epoch (by validation
+   * loss); null when it ran all its epochs.
+   */
+  stoppedEarly: { epoch: number; bestEpoch: number } | null = null;
   private predictionModel: ResNet | null = null;
   private disposed = false;
+  /** 'auto': class weights balanced on each fit()'s training data. */
+  private autoClassWeights = false;
 
   private constructor(
     readonly backbone: Backbone,
@@ -150,8 +190,15 @@ export class Classifier {
       limit: null,
       validationSplit: null,
       data: 'arrays',
+      lrSchedule: o.lrSchedule,
+      lrStepEpochs: o.lrStepEpochs,
+      earlyStopping: o.earlyStopping,
+      save: o.save,
+      classWeights: null,
     };
-    return new Classifier(backbone, [...classes], head, settings, [], null);
+    const classifier = new Classifier(backbone, [...classes], head, settings, [], null);
+    classifier.setClassWeights(o.classWeights ?? null);
+    return classifier;
   }
 
   /**
@@ -166,7 +213,8 @@ export class Classifier {
   ): Classifier {
     checkBackbone(saved, backbone.weights, where);
     const { json } = saved;
-    const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+    const { classWeights, ...rest } = overrides;
+    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const settings: TrainingSettings = { ...json.training, ...defined };
     const head = new Head(
       backbone.gpu,
@@ -176,7 +224,16 @@ export class Classifier {
       saved.adam ?? undefined,
       RECIPES[settings.recipe].loss,
     );
-    return new Classifier(backbone, json.classes, head, settings, [...json.history], saved.runningStatistics);
+    const classifier = new Classifier(
+      backbone,
+      json.classes,
+      head,
+      settings,
+      [...json.history],
+      saved.runningStatistics,
+    );
+    if (classWeights !== undefined) classifier.setClassWeights(classWeights);
+    return classifier;
   }
 
   /** A model saved by save() or train.js, from model.json's text and head.safetensors' bytes. */
@@ -203,6 +260,23 @@ export class Classifier {
     return this.settings.recipe;
   }
 
+  /** The settings fit() trains with and model.json records. */
+  get training(): Readonly<TrainingSettings> {
+    return this.settings;
+  }
+
+  private setClassWeights(weights: 'auto' | readonly number[] | null): void {
+    this.autoClassWeights = weights === 'auto';
+    if (weights !== null && weights !== 'auto') {
+      if (weights.length !== this.classes.length || !weights.every((w) => Number.isFinite(w) && w >= 0))
+        throw new InputError(
+          `classWeights: need ${this.classes.length} finite non-negative numbers (one per class), ` +
+            `got [${weights.join(', ')}]`,
+        );
+    }
+    this.settings = { ...this.settings, classWeights: weights === null || weights === 'auto' ? null : [...weights] };
+  }
+
   /**
    * Trains the head on a dataset folder (Node: `train/<class>/*`, `validation/<class>/*`, the
    * classifier's classes) or on labelled images, for `epochs` more epochs. Returns their records.
@@ -216,12 +290,21 @@ export class Classifier {
       limit: options.limit ?? null,
       validationSplit: options.validationSplit ?? null,
     };
+    if (this.autoClassWeights)
+      this.settings.classWeights = balancedClassWeights(train.labels as number[], this.classes.length);
+    const { save, earlyStopping } = this.settings;
+    if ((save === 'best' || earlyStopping !== null) && !validation?.images.length)
+      throw new InputError(
+        `${save === 'best' ? "save: 'best'" : 'earlyStopping'} needs validation data to compare epochs by ` +
+          '(validation or validationSplit)',
+      );
     const recipe = RECIPES[this.settings.recipe];
     const weights = this.running ? withRunningStatistics(this.backbone.weights, this.running) : this.backbone.weights;
     // The cached inference model goes: training changes the running statistics it folds.
     this.dropPredictionModel();
     const added: EpochRecord[] = [];
-    await fitHead(this.backbone.gpu, weights, this.head, train, validation, {
+    let best: { loss: number; epochs: number; snapshot: HeadSnapshot } | null = null;
+    const { stoppedEarly } = await fitHead(this.backbone.gpu, weights, this.head, train, validation, {
       recipe,
       epochs: options.epochs ?? 3,
       firstEpoch: this.records.length + 1,
@@ -229,17 +312,39 @@ export class Classifier {
       augment: this.settings.augment,
       fill: this.settings.fill,
       seed: this.settings.seed,
+      lr: this.settings.lr,
+      lrSchedule: this.settings.lrSchedule,
+      lrStepEpochs: this.settings.lrStepEpochs,
+      classWeights: this.settings.classWeights,
+      earlyStopping,
       signal: options.signal,
+      onEpochStart: options.onEpochStart,
       onBatch: options.onBatch,
       progress: options.progress,
       onEpoch: async (record, running) => {
         if (running) this.running = running;
         this.records.push(record);
         added.push(record);
+        const loss = record.validation?.loss ?? Infinity;
+        if (save === 'best' && (!best || loss < best.loss))
+          best = { loss, epochs: this.records.length, snapshot: await this.snapshot() };
         await options.onEpoch?.(record);
       },
     });
+    this.stoppedEarly = stoppedEarly ? { epoch: added.at(-1)!.epoch, bestEpoch: stoppedEarly.bestEpoch } : null;
+    const kept = best as { loss: number; epochs: number; snapshot: HeadSnapshot } | null;
+    if (kept && kept.epochs < this.records.length) {
+      // The best epoch's head, optimizer and running statistics; the later epochs leave the history.
+      this.head.load(kept.snapshot.weights, kept.snapshot.adam);
+      this.running = kept.snapshot.running;
+      this.records.length = kept.epochs;
+      this.dropPredictionModel();
+    }
     return added;
+  }
+
+  private async snapshot(): Promise<HeadSnapshot> {
+    return { weights: await this.head.weights(), adam: await this.head.optimizer.state(), running: this.running };
   }
 
   /** Class probabilities of each image, through the backbone in inference mode (model.eval()). */

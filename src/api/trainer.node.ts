@@ -16,6 +16,7 @@ import { saveModelFiles } from '../train/model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
 import { Progress } from '../train/progress.node.js';
 import type { RecipeName } from '../train/recipe.js';
+import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule } from '../train/controls.js';
 import { Backbone } from './backbone.js';
 import { Classifier } from './classifier.js';
 
@@ -27,6 +28,11 @@ export const ARTICLE_SETTINGS = {
   lr: 1e-3,
   hidden: 128,
   augment: 'full',
+  lrSchedule: 'constant',
+  lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
+  classWeights: null,
+  earlyStopping: null,
+  save: 'last',
 } as const;
 
 export interface TrainOptions {
@@ -40,6 +46,13 @@ export interface TrainOptions {
   fill: FillMode;
   seed: number;
   limit: number | null;
+  lrSchedule: LrSchedule;
+  lrStepEpochs: number;
+  classWeights: 'auto' | number[] | null;
+  /** Patience of early stopping on validation loss, or null. */
+  earlyStopping: number | null;
+  /** Which epoch the model folder holds at the end. */
+  save: 'best' | 'last';
   /** The share of train/ held out per class when the data has no validation/ (already split in `dataset`). */
   validationSplit: number | null;
   out: string;
@@ -105,13 +118,25 @@ export async function train(
 
   // The library's Classifier is the one path: train.js adds decoding, progress bars and saving.
   const backbone = await Backbone.load(weights, { gpu });
-  const settings = { lr: o.lr, seed: o.seed, batchSize: o.batchSize, augment: o.augment, fill: o.fill };
+  const settings = {
+    lr: o.lr,
+    seed: o.seed,
+    batchSize: o.batchSize,
+    augment: o.augment,
+    fill: o.fill,
+    lrSchedule: o.lrSchedule,
+    lrStepEpochs: o.lrStepEpochs,
+    classWeights: o.classWeights,
+    earlyStopping: o.earlyStopping,
+    save: o.save,
+  };
   let classifier: Classifier | null = null;
   try {
     classifier = o.resume
       ? Classifier.fromSaved(backbone, o.resume, o.out, settings)
       : Classifier.create(backbone, dataset.classes, { ...settings, recipe: o.recipe, hidden: o.hidden });
     const model = classifier;
+    let bestLoss = Infinity;
     await model.fit(train, {
       epochs: o.epochs,
       validation,
@@ -119,20 +144,37 @@ export async function train(
       limit: o.limit ?? undefined,
       validationSplit: o.validationSplit ?? undefined,
       progress: (label, total) => new Progress(label, total, { quiet: o.quiet }),
+      onEpochStart: (epoch, last) => {
+        if (!o.quiet) log(`Epoch ${epoch}/${last}`);
+      },
       onBatch: (report) => logEvent({ event: 'batch', ...report }),
       onEpoch: async (record) => {
         const { epoch, train: t, validation: v } = record;
-        log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}`);
+        const lr = o.lrSchedule === 'constant' ? '' : `, lr ${record.lr!.toPrecision(3)}`;
+        log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}${lr}`);
         log(
           `epoch ${epoch}: validation loss: ${v!.loss.toFixed(4)}, acc: ${v!.acc.toFixed(4)}   ` +
             `(${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
         );
         logEvent({ event: 'epoch', ...record });
-        const { modelJson, head } = await model.toBytes(o.out);
-        saveModelFiles(o.out, modelJson, head);
+        // --save best: the folder changes only when validation loss reaches a new low.
+        if (o.save === 'last' || v!.loss < bestLoss) {
+          bestLoss = Math.min(bestLoss, v!.loss);
+          const { modelJson, head } = await model.toBytes(o.out);
+          saveModelFiles(o.out, modelJson, head);
+        }
         o.onEpoch?.(record);
       },
     });
+    const stopped = model.stoppedEarly;
+    if (stopped)
+      log(
+        `early stopping: validation loss has not improved for ${o.earlyStopping} epoch(s) since epoch ` +
+          `${stopped.bestEpoch}; stopped after epoch ${stopped.epoch}`,
+      );
+    const last = model.history.at(-1);
+    if (o.save === 'best' && last)
+      log(`kept epoch ${last.epoch}, the lowest validation loss (${last.validation!.loss.toFixed(4)})`);
     return [...model.history];
   } finally {
     classifier?.dispose();

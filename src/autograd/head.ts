@@ -89,16 +89,17 @@ export class Head {
 
   /**
    * One training step on a batch of features [N, F] with u32 labels [N]; returns the mean loss
-   * tensor [1] (the caller releases it).
+   * tensor [1] (the caller releases it). `rowScale` [N] weights the rows' losses instead of the
+   * mean (class weights: see classWeightedRowScale).
    */
-  async trainStep(features: Tensor, labels: Tensor): Promise<{ loss: Tensor; logits: Tensor }> {
+  async trainStep(features: Tensor, labels: Tensor, rowScale?: Tensor): Promise<{ loss: Tensor; logits: Tensor }> {
     const tape = new Tape(this.gpu);
     for (const p of this.params) p.grad = null;
     const [w1, b1, w2, b2] = this.params;
     const x = new Variable(features, false, 'features');
     const h = await tape.linear(x, w1, b1, { relu: true });
     const logits = await tape.linear(h, w2, b2);
-    const loss = await tape.softmaxCrossEntropy(logits, labels, this.loss);
+    const loss = await tape.softmaxCrossEntropy(logits, labels, this.loss, rowScale);
     await tape.backward();
     await this.optimizer.update(this.params.map((p) => p.grad!));
     tape.keep(loss);
@@ -123,6 +124,12 @@ export class Head {
     const out = await probs.read();
     probs.release();
     return out;
+  }
+
+  /** Replaces the weights and the optimizer's state (a snapshot taken by weights() and optimizer.state()). */
+  load(weights: HeadWeights, state: AdamState): void {
+    HEAD_PARAMETERS.forEach((name, i) => this.params[i].value.write(weights[name]));
+    this.optimizer.loadState(state);
   }
 
   async weights(): Promise<HeadWeights> {

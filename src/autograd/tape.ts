@@ -52,8 +52,13 @@ export class Tape {
   }
 
   /** Mean softmax cross-entropy over the batch; returns the [1] loss tensor. */
-  async softmaxCrossEntropy(logits: Variable, labels: Tensor, flavor: CrossEntropyFlavor = 'pytorch'): Promise<Tensor> {
-    const { loss, grad } = await softmaxCrossEntropy(this.gpu, logits.value, labels, undefined, flavor);
+  async softmaxCrossEntropy(
+    logits: Variable,
+    labels: Tensor,
+    flavor: CrossEntropyFlavor = 'pytorch',
+    rowScale?: Tensor,
+  ): Promise<Tensor> {
+    const { loss, grad } = await softmaxCrossEntropy(this.gpu, logits.value, labels, undefined, flavor, rowScale);
     this.own(loss);
     this.own(grad);
     this.backwards.push(async () => {

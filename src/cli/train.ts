@@ -7,6 +7,7 @@ import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
 import { ARTICLE_SETTINGS, checkResume, train } from '../api/trainer.node.js';
 import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
+import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES } from '../train/controls.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION } from './options.js';
@@ -70,6 +71,38 @@ const COMMAND = {
         'what augmented pixels outside the image get: black (PyTorch) or the nearest border pixel (Keras) ' +
         "(default: the recipe's: constant for pytorch and frozen, nearest for keras)",
     },
+    'lr-schedule': {
+      type: 'choice',
+      choices: LR_SCHEDULES,
+      description:
+        "learning rate per epoch of this run: constant, cosine (PyTorch's CosineAnnealingLR down to 0 over " +
+        "--epochs) or step (StepLR: x0.1 every --lr-step epochs) (default: constant, or the resumed run's)",
+    },
+    'lr-step': {
+      type: 'integer',
+      min: 1,
+      value: 'EPOCHS',
+      description: `the step schedule's period (default: ${DEFAULT_LR_STEP_EPOCHS}, or the resumed run's)`,
+    },
+    'class-weights': {
+      type: 'string',
+      value: 'auto|none|W1,W2,...',
+      description:
+        'weights of the classes in the training loss: auto balances unbalanced folders (images / (classes x ' +
+        "images of the class)), or one number per class in the classes' order (default: none, or the resumed run's)",
+    },
+    'early-stopping': {
+      type: 'integer',
+      min: 1,
+      value: 'PATIENCE',
+      description: 'stop once validation loss has not improved for PATIENCE epochs in a row',
+    },
+    save: {
+      type: 'choice',
+      choices: ['last', 'best'],
+      description:
+        'which epoch OUT holds at the end: the last, or the one with the lowest validation loss (default: last)',
+    },
     seed: {
       type: 'integer',
       min: 0,
@@ -79,7 +112,9 @@ const COMMAND = {
       type: 'integer',
       min: 1,
       value: 'N',
-      description: 'use at most N images per class and split (quick trials)',
+      description:
+        'use at most N images of each class in each split (the first N by file name, before --val-split): ' +
+        'quick trials and smoke tests; recorded in model.json',
     },
     weights: {
       type: 'string',
@@ -108,6 +143,16 @@ const COMMAND = {
   },
 } as const;
 
+/** --class-weights: 'auto', 'none' (null), or one number per class; undefined when not given. */
+function parseClassWeights(text: string | undefined): 'auto' | number[] | null | undefined {
+  if (text === undefined || text === 'auto') return text;
+  if (text === 'none') return null;
+  const weights = text.split(',').map((w) => (/^\s*[\d.e+-]+\s*$/.test(w) ? Number(w) : NaN));
+  if (!weights.every((w) => Number.isFinite(w) && w >= 0))
+    throw new UsageError(`--class-weights ${text}: give auto, none, or non-negative numbers separated by commas`);
+  return weights;
+}
+
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -128,6 +173,7 @@ runCli(
       );
     }
     const recipe = v.recipe ?? prior?.recipe ?? ARTICLE_SETTINGS.recipe;
+    const classWeights = parseClassWeights(v['class-weights']);
     const options = {
       data,
       recipe,
@@ -138,6 +184,11 @@ runCli(
       augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
       fill: v.fill ?? prior?.fill ?? RECIPES[recipe].fill,
       seed: v.seed ?? prior?.seed ?? 0,
+      lrSchedule: v['lr-schedule'] ?? prior?.lrSchedule ?? 'constant',
+      lrStepEpochs: v['lr-step'] ?? prior?.lrStepEpochs ?? DEFAULT_LR_STEP_EPOCHS,
+      classWeights: classWeights === undefined ? (prior?.classWeights ?? null) : classWeights,
+      earlyStopping: v['early-stopping'] ?? null,
+      save: v.save ?? 'last',
       limit: v.limit ?? null,
       validationSplit: v['val-split'] ?? null,
       out: v.out ?? v.resume ?? 'model',
@@ -164,6 +215,11 @@ runCli(
       seed: options.seed,
     });
     if (!v.quiet) for (const note of dataset.notes) console.warn(`note: ${note}`);
+    if (Array.isArray(options.classWeights) && options.classWeights.length !== dataset.classes.length)
+      throw new UsageError(
+        `--class-weights: ${options.classWeights.length} weights for ${dataset.classes.length} classes ` +
+          `(${dataset.classes.join(', ')})`,
+      );
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
     if (weights.synthetic)

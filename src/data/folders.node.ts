@@ -39,6 +39,17 @@ export function kindOf(path: string): 'file' | 'folder' | 'other' {
   }
 }
 
+/** Why an entry is neither a file nor a folder: a link loop, a broken link, or its kind. */
+function whyOther(path: string): string {
+  try {
+    statSync(path);
+    return 'not a file or folder';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ELOOP' ? 'a symbolic link loop' : code === 'ENOENT' ? 'a broken link' : reason(e);
+  }
+}
+
 /** The entries of a folder, hidden ones left out; names that are not valid UTF-8 are noted and left out. */
 function entries(dir: string, notes: string[]): string[] {
   const names: string[] = [];
@@ -142,6 +153,10 @@ export function readImageFolders(root: string, limit = Infinity, options: Folder
         const kind = kindOf(path);
         if (kind === 'folder') {
           nested++;
+          continue;
+        }
+        if (kind === 'other') {
+          notes.push(`${path}: skipped, ${whyOther(path)}`);
           continue;
         }
         let image: boolean;

@@ -88,12 +88,21 @@ export class Adam {
   constructor(
     private gpu: Gpu,
     readonly params: Tensor[],
-    readonly options: AdamOptions = {},
+    private options: AdamOptions = {},
   ) {
     this.moments = params.map((p) => ({
       m: gpu.upload(new Float32Array(p.size), p.shape),
       v: gpu.upload(new Float32Array(p.size), p.shape),
     }));
+  }
+
+  /** The learning rate of the next steps (a schedule changes it between epochs). */
+  get lr(): number {
+    return this.options.lr ?? ADAM_DEFAULTS.lr;
+  }
+
+  set lr(lr: number) {
+    this.options = { ...this.options, lr };
   }
 
   /** Moments and step count, for saving (e.g. to resume training). */

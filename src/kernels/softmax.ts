@@ -48,13 +48,32 @@ export type CrossEntropyFlavor = 'pytorch' | 'keras';
 /** K.epsilon() in Keras 2.2.2: the clip of probabilities in its cross-entropy. */
 export const KERAS_EPSILON = 1e-7;
 
-/** Softmax cross-entropy of logits [rows, cols] against u32 labels [rows]. */
+/**
+ * Per-row factors of a class-weighted loss: the loss is sum_r scale[r] * loss[r]. PyTorch's
+ * CrossEntropyLoss(weight=w) divides by the batch's total weight; Keras 2.2.2's class_weight
+ * multiplies each sample's loss and takes the plain mean (training.py, weighted_masked_objective).
+ */
+export function classWeightedRowScale(
+  labels: ArrayLike<number>,
+  classWeights: ArrayLike<number>,
+  flavor: CrossEntropyFlavor,
+): Float32Array {
+  const w = Array.from(labels, (y) => classWeights[y]);
+  const norm = flavor === 'keras' ? w.length : w.reduce((a, b) => a + b, 0);
+  return Float32Array.from(w, (x) => x / norm);
+}
+
+/**
+ * Softmax cross-entropy of logits [rows, cols] against u32 labels [rows]: the mean over the
+ * rows, or with `rowScale` [rows] (see classWeightedRowScale) the scaled sum.
+ */
 export async function softmaxCrossEntropy(
   gpu: Gpu,
   logits: Tensor,
   labels: Tensor,
   out?: Partial<CrossEntropyResult>,
   flavor: CrossEntropyFlavor = 'pytorch',
+  rowScale?: Tensor,
 ): Promise<CrossEntropyResult> {
   const kernel = 'softmax_cross_entropy';
   const [rows, cols] = rowsCols(kernel, logits);
@@ -64,22 +83,23 @@ export async function softmaxCrossEntropy(
   const grad = out?.grad ?? gpu.tensor([rows, cols]);
   expectShape(kernel, 'loss', loss, [1]);
   expectShape(kernel, 'grad', grad, [rows, cols]);
+  if (rowScale) expectShape(kernel, 'row scale', rowScale, [rows]);
   const rowLoss = gpu.tensor([rows]);
   const params = SoftmaxParams.pack({ rows, cols, nan_bits: NAN_BITS });
   const [rowsPipeline, meanPipeline] = await Promise.all([
     gpu.pipeline({
       kernel,
       code: SOFTMAX_SHADER,
-      entryPoint: 'xent_rows',
+      entryPoint: rowScale ? 'xent_rows_weighted' : 'xent_rows',
       constants: { KERAS_CLIP: flavor === 'keras' ? KERAS_EPSILON : 0 },
     }),
-    gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: 'xent_mean' }),
+    gpu.pipeline({ kernel, code: SOFTMAX_SHADER, entryPoint: rowScale ? 'xent_sum' : 'xent_mean' }),
   ]);
   gpu.dispatch({
     kernel: `${kernel}:rows`,
     pipeline: rowsPipeline,
     params,
-    buffers: [logits, labels, rowLoss, grad],
+    buffers: rowScale ? [logits, labels, rowLoss, grad, rowScale] : [logits, labels, rowLoss, grad],
     workgroups: [Math.ceil(rows / 64)],
   });
   gpu.dispatch({ kernel: `${kernel}:mean`, pipeline: meanPipeline, params, buffers: [rowLoss, loss], workgroups: [1] });

@@ -15,6 +15,8 @@ import type { ResNet } from '../model/resnet.js';
 import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
+import { classWeightedRowScale } from '../kernels/softmax.js';
+import { EarlyStopping, type LrSchedule, scheduledLr } from './controls.js';
 import { backboneFeatures, plainFeatures } from './features.js';
 import type { EpochRecord, ValidationRecord } from './model-format.js';
 import type { Recipe } from './recipe.js';
@@ -51,7 +53,16 @@ export interface FitSettings {
   augment: AugmentMode;
   fill: FillMode;
   seed: number;
+  /** Adam's base learning rate, which `lrSchedule` changes per epoch over this run's epochs. */
+  lr: number;
+  lrSchedule: LrSchedule;
+  lrStepEpochs: number;
+  /** Per-class weights of the training loss (validation loss stays unweighted), or null. */
+  classWeights: readonly number[] | null;
+  /** Stop once validation loss has not improved for this many epochs (null: never). */
+  earlyStopping: number | null;
   signal?: AbortSignal;
+  onEpochStart?: (epoch: number, lastEpoch: number) => void;
   onBatch?: (report: BatchReport) => void;
   /** After each epoch, with the running statistics the epoch left (pytorch recipe) or null. */
   onEpoch?: (record: EpochRecord, runningStatistics: TensorMap | null) => void | Promise<void>;
@@ -145,11 +156,19 @@ export async function fitHead(
   train: LabelledImages,
   validation: LabelledImages | null,
   s: FitSettings,
-): Promise<{ history: EpochRecord[]; runningStatistics: TensorMap | null }> {
+): Promise<{ history: EpochRecord[]; runningStatistics: TensorMap | null; stoppedEarly: EarlyStopping | null }> {
   const classes = head.shape.classes;
   checkLabels('training data', train, classes);
   if (!train.images.length) throw new InputError('training data: no images');
   if (validation) checkLabels('validation data', validation, classes);
+  if (s.classWeights && (s.classWeights.length !== classes || !s.classWeights.every((w) => w >= 0 && w < Infinity)))
+    throw new InputError(
+      `class weights: need ${classes} finite non-negative numbers, got [${s.classWeights.join(', ')}]`,
+    );
+  const hasValidation = !!validation && validation.images.length > 0;
+  if (s.earlyStopping !== null && !hasValidation)
+    throw new InputError('early stopping watches the validation loss: give validation data');
+  const stopper = s.earlyStopping !== null ? new EarlyStopping(s.earlyStopping) : null;
   const progress = s.progress ?? (() => silent);
   const { recipe, batchSize } = s;
   const preprocessing = weights.preprocessing;
@@ -176,8 +195,12 @@ export async function fitHead(
             progress('train features', train.images.length),
           )
         : null;
-    for (let epoch = s.firstEpoch; epoch < s.firstEpoch + s.epochs; epoch++) {
+    const lastEpoch = s.firstEpoch + s.epochs - 1;
+    for (let epoch = s.firstEpoch; epoch <= lastEpoch; epoch++) {
       if (s.signal?.aborted) throw new FitAbortedError(history.length);
+      s.onEpochStart?.(epoch, lastEpoch);
+      const lr = scheduledLr(s.lrSchedule, s.lr, epoch - s.firstEpoch, s.epochs, s.lrStepEpochs);
+      head.optimizer.lr = lr;
       const start = performance.now();
       const random = seededRandom((s.seed * 1000003 + epoch) >>> 0);
       const order = Array.from(train.images.keys());
@@ -210,10 +233,13 @@ export async function fitHead(
           );
         }
         const y = gpu.upload(labels, [batch.length]);
-        const { loss, logits } = await head.trainStep(x, y);
+        const rowScale = s.classWeights
+          ? gpu.upload(classWeightedRowScale(labels, s.classWeights, recipe.loss), [batch.length])
+          : undefined;
+        const { loss, logits } = await head.trainStep(x, y, rowScale);
         const l = (await loss.read())[0];
         const z = await logits.read();
-        for (const t of [x, y, loss, logits]) t.release();
+        for (const t of [x, y, loss, logits, rowScale]) t?.release();
         lossSum += l * batch.length;
         batch.forEach((_, k) => {
           if (argmax(z.subarray(k * classes, (k + 1) * classes)) === labels[k]) correct++;
@@ -250,11 +276,14 @@ export async function fitHead(
         validation: valStats,
         seconds,
         imagesPerSecond: seen / seconds,
+        lr,
       };
       history.push(record);
       await s.onEpoch?.(record, running);
+      if (stopper && valStats && stopper.update(epoch, valStats.loss) && epoch < lastEpoch)
+        return { history, runningStatistics: running, stoppedEarly: stopper };
     }
-    return { history, runningStatistics: running };
+    return { history, runningStatistics: running, stoppedEarly: null };
   } finally {
     model.destroy();
     trainModel?.destroy();

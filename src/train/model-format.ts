@@ -11,6 +11,7 @@ import type { BackboneWeights } from '../model/backbone.js';
 import { RESNETS, parameterShapes, plan, resnetSpec } from '../model/architecture.js';
 import { withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
+import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, type LrSchedule } from './controls.js';
 import { RECIPES, RECIPE_NAMES, type RecipeName, recipeMismatch } from './recipe.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -45,6 +46,8 @@ export interface EpochRecord {
   validation: ValidationRecord | null;
   seconds: number;
   imagesPerSecond: number;
+  /** Adam's learning rate in this epoch (older files lack it). */
+  lr?: number;
 }
 
 export interface TrainingSettings {
@@ -58,6 +61,15 @@ export interface TrainingSettings {
   /** The share of each class held out for validation (no validation folder), or null. */
   validationSplit: number | null;
   data: string;
+  /** The learning rate per epoch of a run: constant, cosine annealing, or x0.1 every lrStepEpochs. */
+  lrSchedule: LrSchedule;
+  lrStepEpochs: number;
+  /** Patience of early stopping on validation loss, or null (none). */
+  earlyStopping: number | null;
+  /** Which epoch the model holds after a run: the best on validation loss, or the last. */
+  save: 'best' | 'last';
+  /** Per-class weights of the training loss ('auto' balances the classes), or null. */
+  classWeights: number[] | null;
 }
 
 export interface ModelJson {
@@ -113,6 +125,11 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     limit: nullable(positiveInteger),
     validationSplit: optional(nullable(number({ above: 0, below: 1 })), null),
     data: string(),
+    lrSchedule: optional(oneOf(LR_SCHEDULES), 'constant'),
+    lrStepEpochs: optional(positiveInteger, DEFAULT_LR_STEP_EPOCHS),
+    earlyStopping: optional(nullable(positiveInteger), null),
+    save: optional(oneOf(['best', 'last']), 'last'),
+    classWeights: optional(nullable(array(number({ min: 0 }))), null),
   }),
   history: array(
     object<EpochRecord>({
@@ -127,6 +144,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
       ),
       seconds: number({ min: 0 }),
       imagesPerSecond: number({ min: 0 }),
+      lr: optional<number | undefined>(number({ above: 0 }), undefined),
     }),
   ),
 });

@@ -71,6 +71,16 @@ describe('dataset folders', () => {
     const d = readImageFolders(dir);
     expect(d.classes).toEqual(['alien', 'predator', 'yeti']);
     expect(d.splits.train.map((s) => s.file.slice(dir.length))).toContain('/train/alien/linked.jpg');
+    // A link loop and a broken link are said, not silently dropped; a link to a parent is a nested folder.
+    const alien = join(dir, 'train', 'alien');
+    symlinkSync(join(alien, 'loop.jpg'), join(alien, 'loop.jpg'));
+    symlinkSync(join(root, 'gone.jpg'), join(alien, 'gone.jpg'));
+    symlinkSync(alien, join(alien, 'again'));
+    expect(readImageFolders(dir).notes).toEqual([
+      `${join(alien, 'gone.jpg')}: skipped, a broken link`,
+      `${join(alien, 'loop.jpg')}: skipped, a symbolic link loop`,
+      `${alien}: 1 nested folder(s) skipped (images must sit directly in the class folder)`,
+    ]);
   });
 
   it('says which nested folders it skipped, also when they leave a class empty', () => {
