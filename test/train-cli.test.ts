@@ -163,7 +163,27 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html.match(/data:image\/png;base64,/g)).toHaveLength(6);
-    expect(html).toContain(p.predictions[0].caption);
+    // Captions are text, the image named by its path inside the folder given.
+    expect(html).toContain(`<figcaption><b>alien/0.jpg</b><br>${p.predictions[0].caption}</figcaption>`);
+    // The training record: its settings and the last validation's confusion matrix.
+    expect(html).toMatch(/<dt>learning rate<\/dt><dd>0\.001, step \(x0\.1 every 2 epochs\)<\/dd>/);
+    expect(html).toContain('<h3>Validation after epoch 3</h3><table class="confusion">');
+
+    // evaluate.js on the same folder: the same accuracy, per-class metrics, the mistakes.
+    const ev = node(
+      'evaluate',
+      ...['--model', out, '--data', pred, '--json', join(dir, 'e.json'), '--report', join(dir, 'e.html')],
+    );
+    expect(ev.status, ev.stderr).toBe(1);
+    expect(ev.stderr).toMatch(/error: \S*broken\.jpg: corrupt or unsupported JPEG/);
+    const e = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    expect(e.accuracy).toBe(p.accuracy);
+    expect(e.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(6);
+    expect(e.perClass.map((m: { support: number }) => m.support)).toEqual([3, 3]);
+    expect(e.mistakes).toHaveLength(6 - e.correct);
+    expect(ev.stdout).toContain(`accuracy: ${e.accuracy.toFixed(4)} (${e.correct} of 6 images)`);
+    expect(ev.stdout).toMatch(/^alien +\d\.\d{4} +\d\.\d{4} +\d\.\d{4} +3$/m);
+    expect(readFileSync(join(dir, 'e.html'), 'utf8')).toContain('<table class="confusion">');
 
     // A quoted glob, a missing file and --top 1: the most probable class alone.
     const top = node('predict', '--model', out, '--top', '1', `${pred}/*/0.jpg`, join(dir, 'nothing.jpg'));

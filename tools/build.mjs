@@ -27,6 +27,7 @@ const entryPoints = {
   'bench-page': 'bench/page.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
+  evaluate: 'src/cli/evaluate.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
   // The library's Node entry (package.json's exports).

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 const COMMANDS: Record<string, string> = {
   train: "train the head on a dataset folder (the article's job)",
   predict: 'class probabilities of images under a trained model',
+  evaluate: 'accuracy, per-class metrics, confusion matrix and mistakes on labelled images',
   embed: 'ResNet features of images (or ImageNet logits)',
   'convert-weights': 'a .pth or .h5 checkpoint to safetensors',
   'fetch-weights': 'download the pretrained backbone weights',

@@ -2,19 +2,17 @@
 import { basename, dirname } from 'node:path';
 import { expandImageInputs } from '../data/inputs.node.js';
 import { InputError } from '../errors.js';
-import type { RgbImage } from '../image/format.js';
-import { Progress } from '../train/progress.node.js';
 import { caption } from '../train/predict.js';
 import { Gpu } from '../gpu/context.js';
-import { readImage } from '../image/files.node.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
 import { Backbone } from '../api/backbone.js';
-import { Classifier, type Prediction } from '../api/classifier.js';
+import { Classifier } from '../api/classifier.js';
 import { loadModel } from '../train/model-files.node.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
+import { predictAll, readEach } from './images.js';
 import { MAX_PIXELS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
@@ -50,9 +48,6 @@ const COMMAND = {
   },
 } as const;
 
-/** Images per predict call, so that the progress bar moves on large folders. */
-const PREDICT_CHUNK = 64;
-
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -61,30 +56,22 @@ runCli(
     const saved = loadModel(dir);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
     const inputs = expandImageInputs(positionals);
-    const failures = [...inputs.missing];
     for (const line of inputs.missing) console.error(`error: ${line}`);
-    const read: { file: string; image: RgbImage }[] = [];
-    for (const file of inputs.files) {
-      try {
-        read.push({ file, image: readImage(file, v['max-pixels']) });
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        console.error(`error: ${e.message}`);
-        failures.push(e.message);
-      }
-    }
+    const { read, failures: unread } = readEach(
+      inputs.files.map((file, i) => ({ file, name: inputs.names[i] })),
+      v['max-pixels'],
+    );
+    const failures = [...inputs.missing, ...unread];
     if (!read.length) throw new InputError(`no image to predict (${failures.length} failed)`);
     gpu = await Gpu.create({ log: false });
     // The library's Classifier, as a program embedding it would use it.
     const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
     const classes = saved.json.classes;
-    const progress = new Progress('predict', read.length, { quiet: v.quiet });
-    const predictions: Prediction[] = [];
-    for (let s = 0; s < read.length; s += PREDICT_CHUNK) {
-      predictions.push(...(await classifier.predict(read.slice(s, s + PREDICT_CHUNK).map((r) => r.image))));
-      progress.update(predictions.length);
-    }
-    progress.finish();
+    const predictions = await predictAll(
+      classifier,
+      read.map((r) => r.image),
+      v.quiet,
+    );
     const results = read.map(({ file }, i) => ({
       file,
       caption: predictions[i].caption,
@@ -107,7 +94,7 @@ runCli(
     const accuracy = correct === null ? null : correct / results.length;
     if (accuracy !== null)
       console.log(`accuracy: ${accuracy.toFixed(4)} (${correct} of ${results.length} images in class folders)`);
-    const captioned = results.map((r, i) => ({ image: read[i].image, lines: [basename(r.file), r.caption] }));
+    const captioned = results.map((r, i) => ({ image: read[i].image, lines: [read[i].name, r.caption] }));
     if (v.json)
       writeFileAtomic(
         v.json,

@@ -88,6 +88,100 @@ export interface FolderOptions {
 }
 
 /**
+ * The images of one class folder (first `limit` in name order), labelled `label`; nested
+ * folders, links that lead nowhere and unreadable files (with skipBad) are noted.
+ */
+function readClassFolder(
+  dir: string,
+  label: number,
+  limit: number,
+  options: FolderOptions,
+  notes: string[],
+): { samples: Sample[]; skipped: number } {
+  const samples: Sample[] = [];
+  let skipped = 0;
+  let nested = 0;
+  for (const f of entries(dir, notes).sort(compareFileNames)) {
+    if (samples.length >= limit) break;
+    const path = join(dir, f);
+    const kind = kindOf(path);
+    if (kind === 'folder') {
+      nested++;
+      continue;
+    }
+    if (kind === 'other') {
+      notes.push(`${path}: skipped, ${whyOther(path)}`);
+      continue;
+    }
+    let image: boolean;
+    try {
+      image = isImage(path);
+    } catch (e) {
+      const why = `${path}: cannot read (${reason(e)})`;
+      if (!options.skipBad) throw new DataError(`${why} (use --skip-bad-images to skip such files)`);
+      notes.push(`${why}: skipped`);
+      continue;
+    }
+    if (!image) {
+      skipped++;
+      continue;
+    }
+    samples.push({ file: path, label });
+  }
+  if (nested) notes.push(`${dir}: ${nested} nested folder(s) skipped (images must sit directly in the class folder)`);
+  if (!samples.length) {
+    const also = nested ? `; ${nested} nested folder(s) skipped` : '';
+    throw new DataError(`${dir}: no JPEG or PNG images${also}`);
+  }
+  return { samples, skipped };
+}
+
+/** A labelled set of images in class folders, for evaluation. */
+export interface LabelledFolder {
+  /** The folder the class folders were read from. */
+  root: string;
+  samples: Sample[];
+  skipped: number;
+  notes: string[];
+}
+
+/**
+ * ROOT/<class>/* for a model's `classes` (labels are indices into them; a folder that is not
+ * one of them is an error). A dataset folder (ROOT/train and ROOT/validation) gives its
+ * validation/ split. Classes without a folder are allowed; at least one must have images.
+ */
+export function readLabelledFolder(
+  root: string,
+  classes: readonly string[],
+  options: FolderOptions = {},
+): LabelledFolder {
+  if (kindOf(root) !== 'folder')
+    throw new DataError(`${root}: ${kindOf(root) === 'file' ? 'not a folder' : 'no such folder'}`);
+  const notes: string[] = [];
+  const isDataset = ['train', 'validation'].every((s) => kindOf(join(root, s)) === 'folder');
+  const dir = isDataset ? join(root, 'validation') : root;
+  if (isDataset) notes.push(`${root}: a dataset folder, so its validation/ split is evaluated`);
+  const all = entries(dir, notes);
+  const folders = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort(compareClassNames);
+  const files = all.length - folders.length;
+  if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
+  if (!folders.length) throw new DataError(`${dir}: no class folders (expected ${dir}/<class>/<images>)`);
+  const unknown = folders.filter((f) => !classes.includes(f));
+  if (unknown.length)
+    throw new DataError(
+      `${join(dir, unknown[0])}: '${unknown[0]}' is not one of the model's classes (${classes.join(', ')})`,
+    );
+  const samples: Sample[] = [];
+  let skipped = 0;
+  for (const name of folders) {
+    const found = readClassFolder(join(dir, name), classes.indexOf(name), Infinity, options, notes);
+    samples.push(...found.samples);
+    skipped += found.skipped;
+  }
+  return { root: dir, samples, skipped, notes };
+}
+
+/**
  * `limit` keeps at most that many images per class per split (first in name order). Links
  * are followed; folders nested in a class folder are skipped and noted; a file that cannot be
  * read is an error naming it, or with `skipBad` noted and skipped.
@@ -143,44 +237,9 @@ export function readImageFolders(root: string, limit = Infinity, options: Folder
   for (const split of read) {
     splits[split] = [];
     classes.forEach((name, label) => {
-      const dir = join(root, split, name);
-      const names = entries(dir, notes).sort(compareFileNames);
-      let kept = 0;
-      let nested = 0;
-      for (const f of names) {
-        if (kept >= limit) break;
-        const path = join(dir, f);
-        const kind = kindOf(path);
-        if (kind === 'folder') {
-          nested++;
-          continue;
-        }
-        if (kind === 'other') {
-          notes.push(`${path}: skipped, ${whyOther(path)}`);
-          continue;
-        }
-        let image: boolean;
-        try {
-          image = kind === 'file' && isImage(path);
-        } catch (e) {
-          const why = `${path}: cannot read (${reason(e)})`;
-          if (!options.skipBad) throw new DataError(`${why} (use --skip-bad-images to skip such files)`);
-          notes.push(`${why}: skipped`);
-          continue;
-        }
-        if (!image) {
-          skipped++;
-          continue;
-        }
-        splits[split].push({ file: path, label });
-        kept++;
-      }
-      if (nested)
-        notes.push(`${dir}: ${nested} nested folder(s) skipped (images must sit directly in the class folder)`);
-      if (!kept) {
-        const also = nested ? `; ${nested} nested folder(s) skipped` : '';
-        throw new DataError(`${dir}: no JPEG or PNG images${also}`);
-      }
+      const found = readClassFolder(join(root, split, name), label, limit, options, notes);
+      splits[split].push(...found.samples);
+      skipped += found.skipped;
     });
   }
   if (splitting) {

@@ -2,12 +2,14 @@
 // order the training data is read) and quoted globs (`*`, `?`, `**`), expanded here because
 // Node 20 has no fs.glob. Hidden entries are left out; what is missing is said, not fatal.
 import { readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { isImage, kindOf } from './folders.node.js';
 import { compareFileNames } from './split.js';
 
 export interface ImageInputs {
   files: string[];
+  /** Each file's name relative to the argument that gave it (a file given by path keeps that path). */
+  names: string[];
   /** Arguments that named nothing, one line each. */
   missing: string[];
 }
@@ -64,13 +66,20 @@ function globPattern(glob: string): RegExp {
 
 export function expandImageInputs(args: readonly string[]): ImageInputs {
   const files: string[] = [];
+  const names: string[] = [];
   const missing: string[] = [];
-  // Folders and globs give their images; other files there are passed over.
-  const images = (paths: string[]) => paths.filter(looksLikeImage);
+  // Folders and globs give their images, named relative to the folder; other files there are passed over.
+  const add = (paths: string[], base: string) =>
+    paths.filter(looksLikeImage).forEach((path) => {
+      files.push(path);
+      names.push(relative(base, path).split(sep).join('/'));
+    });
   for (const arg of args) {
     const k = kindOf(arg);
-    if (k === 'file') files.push(arg);
-    else if (k === 'folder') files.push(...images(walk(arg)));
+    if (k === 'file') {
+      files.push(arg);
+      names.push(arg);
+    } else if (k === 'folder') add(walk(arg), arg);
     else if (GLOB.test(arg)) {
       const parts = arg.split('/');
       const fixed = parts.slice(
@@ -83,9 +92,9 @@ export function expandImageInputs(args: readonly string[]): ImageInputs {
         kindOf(base) === 'folder'
           ? walk(base).filter((path) => pattern.test(path.split(sep).join('/').replace(/^\.\//, '')))
           : [];
-      if (matched.length) files.push(...images(matched));
+      if (matched.length) add(matched, base);
       else missing.push(`${arg}: no file matches`);
     } else missing.push(`${arg}: no such file or folder`);
   }
-  return { files, missing };
+  return { files, names, missing };
 }

@@ -1,9 +1,11 @@
-// A self-contained HTML page: the captioned predictions (PNG data URLs) and the training
-// curves (inline SVG, loss and accuracy per epoch for train and validation) from model.json.
+// Self-contained HTML pages: predict.js's (the captioned predictions and the training record
+// of model.json: settings, loss and accuracy curves as inline SVG, the last validation's
+// confusion matrix) and evaluate.js's (metrics, the confusion matrix as a heat map, the most
+// confidently wrong images). Images are PNG data URLs; captions are real text.
+import type { Evaluation } from '../train/metrics.js';
 import type { EpochRecord, ModelJson } from '../train/model-format.js';
-import { type Captioned, encodePng, renderCell } from './grid.node.js';
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { type Captioned, encodePng, fitToCell } from './grid.node.js';
+import { TABLE_STYLE, confusionHeatMap, escapeHtml as escape, htmlTable } from './html.js';
 
 function chart(title: string, all: EpochRecord[], pick: (r: EpochRecord) => [number, number]): string {
   // Epochs without validation data (a library fit() given none) are left out of the curves.
@@ -49,19 +51,59 @@ ${legend}
 </svg>`;
 }
 
-export function renderReport(model: ModelJson, predictions: Captioned[]): string {
+/** An image with its caption lines under it, as text. */
+function figure(item: Captioned): string {
+  const png = Buffer.from(encodePng(fitToCell(item.image))).toString('base64');
+  const [name, ...rest] = item.lines.map(escape);
+  return (
+    `<figure><img alt="${escape(item.lines.join(': '))}" src="data:image/png;base64,${png}">` +
+    `<figcaption><b>${name ?? ''}</b>${rest.map((l) => `<br>${l}`).join('')}</figcaption></figure>`
+  );
+}
+
+/** The training settings model.json records, as a definition list. */
+function settings(model: ModelJson): string {
+  const t = model.training;
+  const rows: [string, string][] = [
+    ['recipe', t.recipe],
+    ['data', `${t.data}${t.validationSplit ? `, ${t.validationSplit} of each class held out for validation` : ''}`],
+    ['batch size', String(t.batchSize)],
+    [
+      'learning rate',
+      `${t.lr}, ${t.lrSchedule}${t.lrSchedule === 'step' ? ` (x0.1 every ${t.lrStepEpochs} epochs)` : ''}`,
+    ],
+    ['augmentation', `${t.augment} (fill ${t.fill})`],
+    ['class weights', t.classWeights ? model.classes.map((c, k) => `${c} ${t.classWeights![k]}`).join(', ') : 'none'],
+    ['early stopping', t.earlyStopping === null ? 'off' : `patience ${t.earlyStopping}`],
+    ['epoch kept', t.save === 'best' ? 'best validation loss' : 'last'],
+    ['seed', String(t.seed)],
+  ];
+  if (t.limit !== null) rows.push(['limit', `${t.limit} images per class and split`]);
+  return `<dl>${rows.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>`;
+}
+
+const STYLE =
+  'body{font-family:system-ui,sans-serif;margin:24px;color:#222}' +
+  'figure{display:inline-block;margin:6px;vertical-align:top;max-width:352px}' +
+  'figcaption{text-align:center;font-size:14px;overflow-wrap:anywhere;margin-top:4px}' +
+  'section{margin-bottom:28px}svg{margin-right:16px}' +
+  'dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dt{color:#555}dd{margin:0}' +
+  TABLE_STYLE;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>${STYLE}</style></head>
+<body>
+${body}
+</body></html>
+`;
+}
+
+/** The training section: summary, settings, curves and the last validation's confusion matrix. */
+function trainingSection(model: ModelJson): string {
   const h = model.history;
-  const pictures = predictions
-    .map(
-      (p) =>
-        `<figure><img alt="${escape(p.lines.join(': '))}" ` +
-        `src="data:image/png;base64,${Buffer.from(encodePng(renderCell(p))).toString('base64')}"></figure>`,
-    )
-    .join('\n');
   const last = h[h.length - 1];
-  const style =
-    'body{font-family:system-ui,sans-serif;margin:24px;color:#222}figure{display:inline-block;margin:6px}' +
-    'section{margin-bottom:28px}svg{margin-right:16px}';
   const backbone = `${escape(model.backbone.weights)}${model.backbone.synthetic ? ', synthetic weights' : ''}`;
   const lastEpoch = last?.validation
     ? `; last validation loss ${last.validation.loss.toFixed(4)}, accuracy ${last.validation.acc.toFixed(4)}`
@@ -74,16 +116,48 @@ export function renderReport(model: ModelJson, predictions: Captioned[]): string
     ? chart('loss', h, (r) => [r.train.loss, r.validation!.loss]) +
       chart('accuracy', h, (r) => [r.train.acc, r.validation!.acc])
     : '<p>No epochs recorded.</p>';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(model.classes.join(' vs. '))}: predictions</title>
-<style>${style}</style></head>
-<body>
-<h1>${escape(model.classes.join(' vs. '))}</h1>
-<p>${summary}</p>
-<section><h2>Training</h2>${curves}</section>
-<section><h2>Predictions</h2>
-${pictures}
-</section>
-</body></html>
-`;
+  const confusion = last?.validation?.confusion
+    ? `<h3>Validation after epoch ${last.epoch}</h3>${confusionHeatMap(model.classes, last.validation.confusion)}`
+    : '';
+  return `<section><h2>Training</h2><p>${summary}</p>${settings(model)}${curves}${confusion}</section>`;
+}
+
+/** predict.js --report: the captioned predictions and the model's training record. */
+export function renderReport(model: ModelJson, predictions: Captioned[]): string {
+  const title = model.classes.join(' vs. ');
+  return page(
+    `${title}: predictions`,
+    `<h1>${escape(title)}</h1>\n${trainingSection(model)}\n` +
+      `<section><h2>Predictions</h2>\n${predictions.map(figure).join('\n')}\n</section>`,
+  );
+}
+
+/** evaluate.js --report: metrics, the confusion matrix as a heat map, the mistakes, the training record. */
+export function renderEvaluationReport(
+  model: ModelJson,
+  data: string,
+  evaluation: Evaluation,
+  mistakes: Captioned[],
+): string {
+  const e = evaluation;
+  const f = (x: number) => x.toFixed(4);
+  const title = `${model.classes.join(' vs. ')}: evaluation on ${data}`;
+  const metrics = htmlTable(
+    ['class', 'precision', 'recall', 'F1', 'images'],
+    [
+      ...e.perClass.map((m) => [m.class, f(m.precision), f(m.recall), f(m.f1), String(m.support)]),
+      ['macro average', f(e.macro.precision), f(e.macro.recall), f(e.macro.f1), String(e.images)],
+    ],
+  );
+  const wrong = mistakes.length
+    ? mistakes.map(figure).join('\n')
+    : '<p>No mistakes: every image was classified correctly.</p>';
+  const shown = mistakes.length < e.mistakes.length ? ` (the ${mistakes.length} most confident)` : '';
+  return page(
+    title,
+    `<h1>${escape(title)}</h1>\n` +
+      `<section><h2>Accuracy ${f(e.accuracy)}</h2><p>${e.correct} of ${e.images} images classified correctly.</p>` +
+      `${metrics}<h3>Confusion matrix</h3>${confusionHeatMap(model.classes, e.confusion)}</section>\n` +
+      `<section><h2>Most confidently wrong${shown}</h2>\n${wrong}\n</section>\n${trainingSection(model)}`,
+  );
 }
