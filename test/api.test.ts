@@ -186,7 +186,9 @@ describe('Backbone and Classifier', () => {
     await expect(classifier.predict([data.images[0], { width: 2 } as never])).rejects.toThrow(
       /image 1: a Object is not an image/,
     );
-    await expect(classifier.predict(new Uint8Array([1, 2, 3]))).rejects.toThrow(/image 0: not a JPEG or PNG image/);
+    await expect(classifier.predict(new Uint8Array([1, 2, 3]))).rejects.toThrow(
+      /image 0: not a JPEG, PNG, BMP, GIF or WebP image/,
+    );
     await expect(classifier.fit({ images: data.images, labels: ['dark', 'grey'] })).rejects.toThrow(LabelError);
     await expect(classifier.fit({ images: data.images, labels: ['dark', 'grey'] })).rejects.toThrow(
       /image 1: unknown label 'grey' \(classes: dark, light\)/,

@@ -159,4 +159,26 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
       /^cut\.jpg: corrupt or unsupported JPEG/,
     );
   });
+
+  it.runIf(inBrowser)('decodes BMP, GIF and WebP as PIL does (tools/make-format-fixtures.py)', async () => {
+    const pil = JSON.parse(new TextDecoder().decode(await fixture('formats/expected.json'))) as Record<
+      string,
+      { size: [number, number]; rgb: number[] }
+    >;
+    const worst: Record<string, number> = {};
+    for (const [name, want] of Object.entries(pil)) {
+      const image = await lib.decodeInBrowser(
+        new Blob([(await fixture(`formats/${name}`)) as Uint8Array<ArrayBuffer>]),
+      );
+      expect([image.width, image.height], name).toEqual(want.size);
+      worst[name] = Math.max(...want.rgb.map((v, i) => Math.abs(v - image.data[i])));
+    }
+    // Lossless formats to the bit; lossy WebP by Chromium's libwebp within a step of PIL's.
+    const { 'lossy.webp': lossy, ...lossless } = worst;
+    expect(
+      Object.values(lossless).every((d) => d === 0),
+      JSON.stringify(worst),
+    ).toBe(true);
+    expect(lossy).toBeLessThanOrEqual(1);
+  });
 });

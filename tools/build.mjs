@@ -67,6 +67,9 @@ await build({
   logLevel: 'warning',
 });
 
+// libwebp's WebAssembly, beside the bundles that decode WebP (src/image/webp.node.ts finds it there).
+copyFileSync('node_modules/@jsquash/webp/codec/dec/webp_dec.wasm', 'dist/webp_dec.wasm');
+
 // The goldens selfcheck compares against, beside it, so the installed package can run it.
 mkdirSync('dist/fixtures', { recursive: true });
 for (const f of [

@@ -34,7 +34,7 @@ import type { Backbone } from './backbone.js';
 import { host } from './host.js';
 
 /**
- * An image: decoded RGB, file bytes (JPEG or PNG), a Blob, a path (Node) or URL, or in a
+ * An image: decoded RGB, file bytes (JPEG, PNG, BMP, GIF or WebP), a Blob, a path (Node) or URL, or in a
  * browser an ImageBitmap, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, VideoFrame or
  * ImageData.
  */

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { reason } from '../files.node.js';
 import { join } from 'node:path';
-import { sniffFormat } from '../image/format.js';
+import { READABLE_FORMATS, sniffFormat } from '../image/format.js';
 import { compareClassNames, compareFileNames, splitByClass } from './split.js';
 
 export class DataError extends InputError {}
@@ -23,7 +23,7 @@ export interface Dataset {
   root: string;
   classes: string[];
   splits: Record<SplitName, Sample[]>;
-  /** Files skipped because they are not JPEG or PNG (hidden files are not counted). */
+  /** Files skipped because they are not images of a readable format (hidden files are not counted). */
   skipped: number;
   /** What else was skipped or followed, and why, one line each (nested folders, unreadable files, links). */
   notes: string[];
@@ -64,12 +64,12 @@ function entries(dir: string, notes: string[]): string[] {
   return names;
 }
 
-/** Whether a file starts like a JPEG or PNG (throws where it cannot be read). */
+/** Whether a file starts like an image of a readable format (throws where it cannot be read). */
 export function isImage(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(8);
-    const n = readSync(fd, head, 0, 8, 0);
+    const head = new Uint8Array(32);
+    const n = readSync(fd, head, 0, head.length, 0);
     return sniffFormat(head.subarray(0, n)) !== null;
   } finally {
     closeSync(fd);
@@ -131,7 +131,7 @@ function readClassFolder(
   if (nested) notes.push(`${dir}: ${nested} nested folder(s) skipped (images must sit directly in the class folder)`);
   if (!samples.length) {
     const also = nested ? `; ${nested} nested folder(s) skipped` : '';
-    throw new DataError(`${dir}: no JPEG or PNG images${also}`);
+    throw new DataError(`${dir}: no ${READABLE_FORMATS} images${also}`);
   }
   return { samples, skipped };
 }

@@ -1,25 +1,35 @@
 // Image files as Blobs, where a browser gives them (fetch, <input type=file>): JPEGs by our
-// PIL-exact decoder, other formats by the browser's own.
+// PIL-exact decoder, GIFs by omggif (as in Node), other formats (PNG, BMP, WebP) by the
+// browser's own.
 import {
   DEFAULT_MAX_PIXELS,
   PixelLimitError,
   type RgbImage,
-  checkPngPixels,
+  checkDeclaredPixels,
   rgbFromRgba,
   sniffFormat,
 } from './format.js';
+import { decodeGif } from './gif.js';
 import { decodeJpeg } from './jpeg/decode.js';
 
 /**
  * Decodes an image file: JPEGs with our decoder, which matches PIL's (and so the Node tools) to
- * the bit, anything else with the browser's own (exact for PNG).
+ * the bit, GIFs with omggif as the Node tools do, anything else with the browser's own (exact
+ * for PNG, BMP and lossless WebP).
  */
 export async function decodeInBrowser(blob: Blob, name = 'image', maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   try {
-    checkPngPixels(bytes, maxPixels);
+    checkDeclaredPixels(bytes, maxPixels);
   } catch (e) {
     throw new PixelLimitError(`${name}: ${(e as Error).message}`);
+  }
+  if (sniffFormat(bytes) === 'gif') {
+    try {
+      return decodeGif(bytes);
+    } catch (e) {
+      throw new Error(`${name}: corrupt or unsupported GIF (${(e as Error).message})`, { cause: e });
+    }
   }
   if (sniffFormat(bytes) === 'jpeg') {
     try {

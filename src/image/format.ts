@@ -15,22 +15,22 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-export type ImageFormat = 'jpeg' | 'png';
+export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif' | 'webp';
 
+/** What the tools say they read, in messages. */
+export const READABLE_FORMATS = 'JPEG, PNG, BMP, GIF or WebP';
+
+const ascii = (bytes: Uint8Array, at: number, n: number) => String.fromCharCode(...bytes.subarray(at, at + n));
+
+/** The image format of a file's first bytes (12 are enough), or null. */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (
-    bytes.length >= 8 &&
-    bytes[0] === 0x89 &&
-    bytes[1] === 0x50 &&
-    bytes[2] === 0x4e &&
-    bytes[3] === 0x47 &&
-    bytes[4] === 0x0d &&
-    bytes[5] === 0x0a &&
-    bytes[6] === 0x1a &&
-    bytes[7] === 0x0a
-  )
-    return 'png';
+  if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (bytes.length >= 6 && /^GIF8[79]a$/.test(ascii(bytes, 0, 6))) return 'gif';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'webp';
+  // BM, then (at 14) the size of a known info header: core (12), v1 to v5 (40 to 124).
+  if (bytes.length >= 18 && ascii(bytes, 0, 2) === 'BM' && [12, 40, 52, 56, 64, 108, 124].includes(bytes[14]))
+    return 'bmp';
   return null;
 }
 
@@ -60,16 +60,45 @@ export function pixelLimitProblem(width: number, height: number, maxPixels: numb
   return `${width}x${height} is ${mp(width * height)}, over the limit of ${mp(maxPixels)}`;
 }
 
-/** Refuses a PNG whose IHDR declares more than `maxPixels` pixels (JPEGs: decodeJpeg's frame check). */
-export function checkPngPixels(bytes: Uint8Array, maxPixels: number): void {
-  const size = pngSize(bytes);
+/**
+ * Refuses an image whose header declares more than `maxPixels` pixels, before decoding (JPEGs:
+ * decodeJpeg's frame check).
+ */
+export function checkDeclaredPixels(bytes: Uint8Array, maxPixels: number): void {
+  const size = declaredSize(bytes);
   const problem = size && pixelLimitProblem(size.width, size.height, maxPixels);
   if (problem) throw new PixelLimitError(problem);
 }
 
-/** The size a PNG declares in its IHDR chunk, or null if the header is not there. */
-export function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
-  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
+/** The size a PNG, BMP, GIF or WebP header declares, or null where the header is not there. */
+export function declaredSize(bytes: Uint8Array): { width: number; height: number } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
+  const has = (n: number) => bytes.length >= n;
+  switch (sniffFormat(bytes)) {
+    case 'png':
+      return has(24) && ascii(bytes, 12, 4) === 'IHDR'
+        ? { width: view.getUint32(16), height: view.getUint32(20) }
+        : null;
+    case 'gif': // the logical screen
+      return has(10) ? { width: view.getUint16(6, true), height: view.getUint16(8, true) } : null;
+    case 'bmp':
+      if (bytes[14] === 12)
+        return has(22) ? { width: view.getUint16(18, true), height: view.getUint16(20, true) } : null;
+      return has(26) ? { width: Math.abs(view.getInt32(18, true)), height: Math.abs(view.getInt32(22, true)) } : null;
+    case 'webp': {
+      if (!has(30)) return null;
+      const chunk = ascii(bytes, 12, 4);
+      const u24 = (at: number) => bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+      if (chunk === 'VP8X') return { width: u24(24) + 1, height: u24(27) + 1 };
+      if (chunk === 'VP8 ')
+        return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
+      if (chunk === 'VP8L') {
+        const bits = view.getUint32(21, true);
+        return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
 }

@@ -93,7 +93,7 @@ describe('dataset folders', () => {
     rmSync(join(dir, 'train', 'predator', '0.jpg'));
     mkdirSync(join(dir, 'train', 'predator', 'sub'));
     expect(() => readImageFolders(dir)).toThrow(
-      `${join(dir, 'train', 'predator')}: no JPEG or PNG images; 1 nested folder(s) skipped`,
+      `${join(dir, 'train', 'predator')}: no JPEG, PNG, BMP, GIF or WebP images; 1 nested folder(s) skipped`,
     );
   });
 

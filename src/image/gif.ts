@@ -1,0 +1,21 @@
+// GIF's first frame as RGB by omggif, as PIL gives it (torchvision's loader: Image.open(...)
+// .convert('RGB')): transparent pixels take their palette entry's colour, since PIL's 'P' to 'RGB'
+// conversion ignores transparency. No Node APIs: the browser bundle decodes GIFs here too, where
+// a canvas would turn transparent pixels black.
+import { GifReader } from 'omggif';
+import { type RgbImage, rgbFromRgba } from './format.js';
+
+export function decodeGif(bytes: Uint8Array): RgbImage {
+  const reader = new GifReader(bytes);
+  if (reader.numFrames() < 1) throw new Error('no frames');
+  const { width, height } = reader;
+  const rgba = new Uint8Array(width * height * 4);
+  const frame = reader.frameInfo(0);
+  if (frame.transparent_index !== null) {
+    // omggif leaves transparent pixels unwritten: they start as that palette entry.
+    const at = frame.palette_offset! + 3 * frame.transparent_index;
+    for (let i = 0; i < rgba.length; i += 4) rgba.set(bytes.subarray(at, at + 3), i);
+  }
+  reader.decodeAndBlitFrameRGBA(0, rgba);
+  return rgbFromRgba(rgba, width, height);
+}
