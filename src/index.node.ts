@@ -12,4 +12,5 @@ export { readImage } from './image/files.node.js';
 export { decodeImage } from './image/decode.node.js';
 export { readBackboneWeights } from './model/load.node.js';
 export { loadModel, saveModel } from './train/model-files.node.js';
-export { readImageFolders } from './data/folders.node.js';
+export { readImageFolders, readLabelledFolder } from './data/folders.node.js';
+export { DiskFeatureCache, defaultCacheDir } from './train/feature-cache.node.js';

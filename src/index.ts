@@ -9,12 +9,23 @@ export {
   type FitOptions,
   type ImageInput,
   type LabelledData,
+  type LabelledFeatures,
   type LabelledImage,
   type Prediction,
   toRgbImage,
 } from './api/classifier.js';
 export { type FolderDataset, type Host, host, setHost } from './api/host.js';
-export { type BatchReport, FitAbortedError, type LabelledImages, type ProgressSink, fitHead } from './train/fit.js';
+export {
+  type BatchReport,
+  type FeatureCache,
+  FitAbortedError,
+  type LabelledImages,
+  MemoryFeatureCache,
+  type ProgressSink,
+  fitHead,
+} from './train/fit.js';
+export { EarlyStopping, LR_SCHEDULES, type LrSchedule, balancedClassWeights, scheduledLr } from './train/controls.js';
+export { type Evaluation, evaluatePredictions } from './train/metrics.js';
 export { DisposedError, ImageInputError, InputError, LabelError, UnsupportedError } from './errors.js';
 export { Gpu } from './gpu/context.js';
 export {

@@ -15,7 +15,14 @@ import type { ResNet } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
 import { plainFeatures } from '../train/features.js';
 import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule, balancedClassWeights } from '../train/controls.js';
-import { type BatchReport, type LabelledImages, type ProgressSink, argmax, fitHead } from '../train/fit.js';
+import {
+  type BatchReport,
+  type FeatureCache,
+  type LabelledImages,
+  type ProgressSink,
+  argmax,
+  fitHead,
+} from '../train/fit.js';
 import {
   type EpochRecord,
   type ModelDescription,
@@ -51,6 +58,12 @@ export type ImageInput =
   | HTMLCanvasElement
   | OffscreenCanvas
   | VideoFrame;
+
+/** Backbone features [n, features] (row-major) with each row's class. */
+export interface LabelledFeatures {
+  features: Float32Array;
+  labels: readonly (string | number)[];
+}
 
 /** An image with its class: a class name, or its index in the classifier's classes. */
 export interface LabelledImage {
@@ -113,6 +126,12 @@ export interface FitOptions {
   onBatch?: (report: BatchReport) => void;
   /** After each epoch; a returned promise is awaited before the next (to save, say). */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /**
+   * Keeps backbone features of unaugmented images across fits and runs (train.js: on disk,
+   * DiskFeatureCache); used where features come from the backbone's weights as given (frozen
+   * recipe, Keras recipe's validation), never under running statistics a run updates.
+   */
+  featureCache?: FeatureCache;
   /** What model.json records as the training data (default: the folder, or 'arrays'). */
   source?: string;
   /** Progress of each phase (features, epochs), for a progress bar. */
@@ -284,6 +303,41 @@ export class Classifier {
   async fit(data: string | LabelledData, options: FitOptions = {}): Promise<EpochRecord[]> {
     this.check();
     const { train, validation, source } = await this.resolveData(data, options);
+    return this.fitResolved(train, validation, source, options);
+  }
+
+  /**
+   * Trains the head on backbone features computed elsewhere (`embed.js --shard`: unaugmented,
+   * inference mode, this backbone), for the frozen recipe without augmentation.
+   */
+  async fitFeatures(
+    train: LabelledFeatures,
+    options: Omit<FitOptions, 'validation' | 'validationSplit'> & { validation?: LabelledFeatures } = {},
+  ): Promise<EpochRecord[]> {
+    this.check();
+    if (this.settings.recipe !== 'frozen' || this.settings.augment !== 'none')
+      throw new InputError(
+        `fitFeatures: precomputed features train the frozen recipe without augmentation, ` +
+          `not ${this.settings.recipe} with augment ${this.settings.augment}`,
+      );
+    const labels = (d: LabelledFeatures, what: string) =>
+      d.labels.map((l, i) => this.classIndex(l, `${what}, row ${i}`));
+    const toImages = (d: LabelledFeatures, what: string): LabelledImages => ({
+      images: [],
+      labels: labels(d, what),
+      features: d.features,
+    });
+    const { validation: given, ...rest } = options;
+    const validation = given ? toImages(given, 'validation') : null;
+    return this.fitResolved(toImages(train, 'training data'), validation, 'features', rest);
+  }
+
+  private async fitResolved(
+    train: LabelledImages,
+    validation: LabelledImages | null,
+    source: string,
+    options: FitOptions,
+  ): Promise<EpochRecord[]> {
     this.settings = {
       ...this.settings,
       data: options.source ?? source,
@@ -293,7 +347,7 @@ export class Classifier {
     if (this.autoClassWeights)
       this.settings.classWeights = balancedClassWeights(train.labels as number[], this.classes.length);
     const { save, earlyStopping } = this.settings;
-    if ((save === 'best' || earlyStopping !== null) && !validation?.images.length)
+    if ((save === 'best' || earlyStopping !== null) && !validation?.labels.length)
       throw new InputError(
         `${save === 'best' ? "save: 'best'" : 'earlyStopping'} needs validation data to compare epochs by ` +
           '(validation or validationSplit)',
@@ -317,6 +371,7 @@ export class Classifier {
       lrStepEpochs: this.settings.lrStepEpochs,
       classWeights: this.settings.classWeights,
       earlyStopping,
+      featureCache: this.running ? undefined : options.featureCache,
       signal: options.signal,
       onEpochStart: options.onEpochStart,
       onBatch: options.onBatch,

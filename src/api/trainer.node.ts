@@ -11,14 +11,15 @@ import type { Gpu } from '../gpu/context.js';
 import type { FillMode } from '../kernels/augment.js';
 import { plan } from '../model/architecture.js';
 import type { BackboneWeights } from '../model/backbone.js';
-import type { LabelledImages } from '../train/fit.js';
+import { type FeatureCache, type LabelledImages, MemoryFeatureCache } from '../train/fit.js';
 import { saveModelFiles } from '../train/model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
 import { Progress } from '../train/progress.node.js';
 import type { RecipeName } from '../train/recipe.js';
 import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule } from '../train/controls.js';
 import { Backbone } from './backbone.js';
-import { Classifier } from './classifier.js';
+import { Classifier, type FitOptions } from './classifier.js';
+import type { MergedFeatures } from '../train/shards.node.js';
 
 /** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
 export const ARTICLE_SETTINGS = {
@@ -66,6 +67,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Appends one JSON object per batch and per epoch to this file (--log-jsonl). */
   logJsonl?: string;
+  /** Keeps unaugmented images' backbone features across runs (--cache; null: --no-cache). */
+  featureCache?: FeatureCache | null;
 }
 
 /** The head's largest weight must fit one storage binding: said before any work, naming --hidden. */
@@ -81,27 +84,15 @@ function checkHeadFits(gpu: Gpu, shape: HeadShape): void {
   }
 }
 
-export async function train(
-  gpu: Gpu,
-  weights: BackboneWeights,
+const logOf = (o: TrainOptions) => o.log ?? ((line: string) => console.log(line));
+
+/** Decodes the dataset's images on worker threads, under a progress bar. */
+async function decodeDataset(
   dataset: Dataset,
   o: TrainOptions,
-): Promise<EpochRecord[]> {
-  const log = o.log ?? ((line: string) => console.log(line));
-  checkHeadFits(
-    gpu,
-    o.resume?.json.head ?? {
-      features: plan(weights.spec).featureSize,
-      hidden: o.hidden,
-      classes: dataset.classes.length,
-    },
-  );
+): Promise<{ train: LabelledImages; validation: LabelledImages }> {
   const files = [...dataset.splits.train, ...dataset.splits.validation];
   const decodeProgress = new Progress('decode', files.length, { quiet: o.quiet });
-  if (o.logJsonl) writeFileSync(o.logJsonl, '');
-  const logEvent = (event: object) => {
-    if (o.logJsonl) appendFileSync(o.logJsonl, `${JSON.stringify(event)}\n`);
-  };
   const decoded = await decodeAll(
     files.map((s) => s.file),
     { skipBad: o.skipBadImages, maxPixels: o.maxPixels, onProgress: (d) => decodeProgress.update(d) },
@@ -113,12 +104,15 @@ export async function train(
     if (!kept.length) throw new DataError(`${o.data}: no readable images in a split`);
     return { images: kept.map((x) => x.img!), labels: kept.map((x) => x.s.label) };
   };
-  const train = splitOf(dataset.splits.train, 0);
-  const validation = splitOf(dataset.splits.validation, dataset.splits.train.length);
+  return {
+    train: splitOf(dataset.splits.train, 0),
+    validation: splitOf(dataset.splits.validation, dataset.splits.train.length),
+  };
+}
 
-  // The library's Classifier is the one path: train.js adds decoding, progress bars and saving.
-  const backbone = await Backbone.load(weights, { gpu });
-  const settings = {
+/** The Classifier settings of train.js's options. */
+function classifierSettings(o: TrainOptions) {
+  return {
     lr: o.lr,
     seed: o.seed,
     batchSize: o.batchSize,
@@ -130,56 +124,125 @@ export async function train(
     earlyStopping: o.earlyStopping,
     save: o.save,
   };
+}
+
+export async function train(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  dataset: Dataset,
+  o: TrainOptions,
+): Promise<EpochRecord[]> {
+  checkHeadFits(
+    gpu,
+    o.resume?.json.head ?? {
+      features: plan(weights.spec).featureSize,
+      hidden: o.hidden,
+      classes: dataset.classes.length,
+    },
+  );
+  const { train, validation } = await decodeDataset(dataset, o);
+
+  // The library's Classifier is the one path: train.js adds decoding, progress bars and saving.
+  const backbone = await Backbone.load(weights, { gpu });
+  const settings = classifierSettings(o);
   let classifier: Classifier | null = null;
   try {
     classifier = o.resume
       ? Classifier.fromSaved(backbone, o.resume, o.out, settings)
       : Classifier.create(backbone, dataset.classes, { ...settings, recipe: o.recipe, hidden: o.hidden });
-    const model = classifier;
-    let bestLoss = Infinity;
-    await model.fit(train, {
+    await classifier.fit(train, {
+      ...runCallbacks(classifier, o),
       epochs: o.epochs,
       validation,
       source: o.data,
       limit: o.limit ?? undefined,
       validationSplit: o.validationSplit ?? undefined,
-      progress: (label, total) => new Progress(label, total, { quiet: o.quiet }),
-      onEpochStart: (epoch, last) => {
-        if (!o.quiet) log(`Epoch ${epoch}/${last}`);
-      },
-      onBatch: (report) => logEvent({ event: 'batch', ...report }),
-      onEpoch: async (record) => {
-        const { epoch, train: t, validation: v } = record;
-        const lr = o.lrSchedule === 'constant' ? '' : `, lr ${record.lr!.toPrecision(3)}`;
-        log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}${lr}`);
-        log(
-          `epoch ${epoch}: validation loss: ${v!.loss.toFixed(4)}, acc: ${v!.acc.toFixed(4)}   ` +
-            `(${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
-        );
-        logEvent({ event: 'epoch', ...record });
-        // --save best: the folder changes only when validation loss reaches a new low.
-        if (o.save === 'last' || v!.loss < bestLoss) {
-          bestLoss = Math.min(bestLoss, v!.loss);
-          const { modelJson, head } = await model.toBytes(o.out);
-          saveModelFiles(o.out, modelJson, head);
-        }
-        o.onEpoch?.(record);
-      },
+      featureCache: o.featureCache ?? undefined,
     });
-    const stopped = model.stoppedEarly;
-    if (stopped)
-      log(
-        `early stopping: validation loss has not improved for ${o.earlyStopping} epoch(s) since epoch ` +
-          `${stopped.bestEpoch}; stopped after epoch ${stopped.epoch}`,
-      );
-    const last = model.history.at(-1);
-    if (o.save === 'best' && last)
-      log(`kept epoch ${last.epoch}, the lowest validation loss (${last.validation!.loss.toFixed(4)})`);
-    return [...model.history];
+    return finishRun(classifier, o);
   } finally {
     classifier?.dispose();
     backbone.dispose();
   }
+}
+
+/** train.js --features DIR: a new head on merged feature shards (frozen recipe, no augmentation). */
+export async function trainOnFeatures(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  merged: MergedFeatures,
+  o: TrainOptions,
+): Promise<EpochRecord[]> {
+  checkHeadFits(gpu, { features: plan(weights.spec).featureSize, hidden: o.hidden, classes: merged.classes.length });
+  const backbone = await Backbone.load(weights, { gpu });
+  let classifier: Classifier | null = null;
+  try {
+    classifier = Classifier.create(backbone, merged.classes, {
+      ...classifierSettings(o),
+      recipe: 'frozen',
+      augment: 'none',
+      hidden: o.hidden,
+    });
+    await classifier.fitFeatures(merged.train, {
+      ...runCallbacks(classifier, o),
+      epochs: o.epochs,
+      validation: merged.validation,
+      source: o.data,
+    });
+    return finishRun(classifier, o);
+  } finally {
+    classifier?.dispose();
+    backbone.dispose();
+  }
+}
+
+/** What a train.js run does around fit(): epoch headings and lines, the JSONL log, saving. */
+function runCallbacks(model: Classifier, o: TrainOptions): FitOptions {
+  const log = logOf(o);
+  if (o.logJsonl) writeFileSync(o.logJsonl, '');
+  const logEvent = (event: object) => {
+    if (o.logJsonl) appendFileSync(o.logJsonl, `${JSON.stringify(event)}\n`);
+  };
+  let bestLoss = Infinity;
+  return {
+    progress: (label, total) => new Progress(label, total, { quiet: o.quiet }),
+    onEpochStart: (epoch, last) => {
+      if (!o.quiet) log(`Epoch ${epoch}/${last}`);
+    },
+    onBatch: (report) => logEvent({ event: 'batch', ...report }),
+    onEpoch: async (record) => {
+      const { epoch, train: t, validation: v } = record;
+      const lr = o.lrSchedule === 'constant' ? '' : `, lr ${record.lr!.toPrecision(3)}`;
+      log(`epoch ${epoch}: train loss: ${t.loss.toFixed(4)}, acc: ${t.acc.toFixed(4)}${lr}`);
+      log(
+        `epoch ${epoch}: validation loss: ${v!.loss.toFixed(4)}, acc: ${v!.acc.toFixed(4)}   ` +
+          `(${record.seconds.toFixed(1)} s, ${record.imagesPerSecond.toFixed(2)} images/s)`,
+      );
+      logEvent({ event: 'epoch', ...record });
+      // --save best: the folder changes only when validation loss reaches a new low.
+      if (o.save === 'last' || v!.loss < bestLoss) {
+        bestLoss = Math.min(bestLoss, v!.loss);
+        const { modelJson, head } = await model.toBytes(o.out);
+        saveModelFiles(o.out, modelJson, head);
+      }
+      o.onEpoch?.(record);
+    },
+  };
+}
+
+/** The lines after a run: early stopping, the epoch kept. */
+function finishRun(model: Classifier, o: TrainOptions): EpochRecord[] {
+  const log = logOf(o);
+  const stopped = model.stoppedEarly;
+  if (stopped)
+    log(
+      `early stopping: validation loss has not improved for ${o.earlyStopping} epoch(s) since epoch ` +
+        `${stopped.bestEpoch}; stopped after epoch ${stopped.epoch}`,
+    );
+  const last = model.history.at(-1);
+  if (o.save === 'best' && last)
+    log(`kept epoch ${last.epoch}, the lowest validation loss (${last.validation!.loss.toFixed(4)})`);
+  return [...model.history];
 }
 
 /** Checks that a saved model can be resumed on this data and these backbone weights. */
@@ -190,4 +253,121 @@ export function checkResume(saved: SavedModel, dataset: Dataset, weights: Backbo
     );
   }
   checkBackbone(saved, weights, dir);
+}
+
+/** One point of a sweep: the head settings that --lr, --hidden and --batch-size list. */
+export interface SweepPoint {
+  lr: number;
+  hidden: number;
+  batchSize: number;
+}
+
+export interface SweepResult extends SweepPoint {
+  /** Epochs run (fewer than asked where early stopping stopped the point). */
+  epochs: number;
+  /** The epoch the point's model holds (--save) and its validation. */
+  epoch: number;
+  validation: { loss: number; acc: number };
+  seconds: number;
+}
+
+/** Every combination of the listed values, in the order lr, hidden, batch size. */
+export function sweepPoints(lr: number[], hidden: number[], batchSize: number[]): SweepPoint[] {
+  return lr.flatMap((l) => hidden.flatMap((h) => batchSize.map((b) => ({ lr: l, hidden: h, batchSize: b }))));
+}
+
+/** Why a sweep cannot run on cached features with these settings, or null. */
+export function sweepProblem(o: Pick<TrainOptions, 'recipe' | 'augment' | 'resume'>): string | null {
+  if (o.resume) return 'a sweep trains new heads: leave out --resume';
+  if (o.recipe !== 'frozen' || o.augment !== 'none')
+    return 'a sweep trains heads on cached backbone features: use --recipe frozen --augment none';
+  return null;
+}
+
+/**
+ * Trains a new head per point on the same data (features from the backbone once, then from the
+ * cache), prints a row per point, and saves the point with the lowest validation loss to o.out.
+ */
+export async function sweep(
+  gpu: Gpu,
+  weights: BackboneWeights,
+  dataset: Dataset,
+  o: TrainOptions,
+  points: readonly SweepPoint[],
+): Promise<SweepResult[]> {
+  const problem = sweepProblem(o);
+  if (problem) throw new InputError(problem);
+  const log = logOf(o);
+  const features = plan(weights.spec).featureSize;
+  for (const p of points) checkHeadFits(gpu, { features, hidden: p.hidden, classes: dataset.classes.length });
+  const { train, validation } = await decodeDataset(dataset, o);
+  const backbone = await Backbone.load(weights, { gpu });
+  // Without a disk cache the sweep still computes features once, in memory.
+  const cache = o.featureCache ?? new MemoryFeatureCache();
+  const results: SweepResult[] = [];
+  let best: { loss: number; model: Classifier } | null = null;
+  log(sweepTable([]));
+  try {
+    for (const [i, p] of points.entries()) {
+      const model = Classifier.create(backbone, dataset.classes, {
+        ...classifierSettings(o),
+        ...p,
+        recipe: o.recipe,
+      });
+      const start = performance.now();
+      const added = await model.fit(train, {
+        epochs: o.epochs,
+        validation,
+        source: o.data,
+        limit: o.limit ?? undefined,
+        validationSplit: o.validationSplit ?? undefined,
+        featureCache: cache,
+        // Feature progress for the first point only: the others read the cache.
+        progress: (label, total) =>
+          new Progress(label, total, { quiet: o.quiet || i > 0 || label.startsWith('epoch') }),
+      });
+      const kept = model.history.at(-1)!;
+      const result: SweepResult = {
+        ...p,
+        epochs: added.length,
+        epoch: kept.epoch,
+        validation: { loss: kept.validation!.loss, acc: kept.validation!.acc },
+        seconds: (performance.now() - start) / 1000,
+      };
+      results.push(result);
+      log(sweepTable([result]).split('\n')[1]);
+      if (!best || result.validation.loss < best.loss) {
+        best?.model.dispose();
+        best = { loss: result.validation.loss, model };
+      } else model.dispose();
+    }
+    const { modelJson, head } = await best!.model.toBytes(o.out);
+    saveModelFiles(o.out, modelJson, head);
+    const b = results.find((r) => r.validation.loss === best!.loss)!;
+    log(
+      `best: --lr ${b.lr} --hidden ${b.hidden} --batch-size ${b.batchSize} ` +
+        `(validation loss ${b.validation.loss.toFixed(4)})`,
+    );
+    return results;
+  } finally {
+    best?.model.dispose();
+    backbone.dispose();
+  }
+}
+
+/** A sweep's results as text: a header, then one row per point (an empty list gives the header). */
+export function sweepTable(results: readonly SweepResult[]): string {
+  const cells = (r: SweepResult) => [
+    String(r.lr),
+    String(r.hidden),
+    String(r.batchSize),
+    `${r.epoch}/${r.epochs}`,
+    r.validation.loss.toFixed(4),
+    r.validation.acc.toFixed(4),
+    r.seconds.toFixed(2),
+  ];
+  const header = ['lr', 'hidden', 'batch', 'epoch', 'val loss', 'val acc', 'seconds'];
+  const widths = [10, 7, 6, 7, 9, 8, 8];
+  const row = (c: string[]) => c.map((x, k) => x.padStart(widths[k])).join(' ');
+  return [row(header), ...results.map((r) => row(cells(r)))].join('\n');
 }

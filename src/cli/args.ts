@@ -18,6 +18,8 @@ export type OptionSpec =
       min?: number;
       above?: number;
       below?: number;
+      /** Comma-separated values (a sweep): the value is an array. */
+      list?: true;
     }
   | { type: 'flag'; description: string };
 
@@ -27,13 +29,15 @@ type ValueOf<S> = S extends { type: 'flag' }
     ? S extends { default: string }
       ? C
       : C | undefined
-    : S extends { type: 'integer' | 'number' }
-      ? S extends { default: number }
-        ? number
-        : number | undefined
-      : S extends { default: string }
-        ? string
-        : string | undefined;
+    : S extends { type: 'integer' | 'number'; list: true }
+      ? number[] | undefined
+      : S extends { type: 'integer' | 'number' }
+        ? S extends { default: number }
+          ? number
+          : number | undefined
+        : S extends { default: string }
+          ? string
+          : string | undefined;
 
 export type Values<O extends Record<string, OptionSpec>> = { [K in keyof O]: ValueOf<O[K]> };
 
@@ -52,7 +56,7 @@ const placeholder = (s: OptionSpec) =>
     ? ''
     : s.type === 'choice'
       ? ` ${s.choices.join('|')}`
-      : ` ${s.value ?? (s.type === 'string' ? 'TEXT' : 'N')}`;
+      : ` ${s.value ?? (s.type === 'string' ? 'TEXT' : 'N')}${'list' in s && s.list ? '[,...]' : ''}`;
 
 function helpText<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
   const pos = spec.positionals ? ` ${spec.positionals.name}` : '';
@@ -81,6 +85,11 @@ function convert(name: string, s: OptionSpec, raw: string | boolean | undefined)
     if (!s.choices.includes(text)) throw new UsageError(`--${name}: '${text}' is not one of ${s.choices.join(', ')}`);
     return text;
   }
+  if (s.list) return text.split(',').map((item) => toNumber(name, s, item.trim()));
+  return toNumber(name, s, text);
+}
+
+function toNumber(name: string, s: OptionSpec & { type: 'integer' | 'number' }, text: string): number {
   const n = Number(text);
   // Decimal notation only: Number() would also take '0x2', '0b1' and ' 2 '.
   const decimal = s.type === 'integer' ? /^[-+]?\d+$/ : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;

@@ -8,8 +8,15 @@ import { loadBackbone } from '../model/backbone.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { softmax } from '../kernels/softmax.js';
 import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
-import { writeFileAtomic } from '../files.node.js';
-import { parseCommand } from './args.js';
+import { checkWritable, writeFileAtomic } from '../files.node.js';
+import { UsageError, parseCommand, required } from './args.js';
+import { relative } from 'node:path';
+import { decodeAll } from '../data/decode-all.node.js';
+import { readImageFolders } from '../data/folders.node.js';
+import type { RgbImage } from '../image/format.js';
+import { featuresOf } from '../train/fit.js';
+import { Progress } from '../train/progress.node.js';
+import { parseShard, shardSamples, writeFeatureShard } from '../train/shards.node.js';
 import { MAX_PIXELS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
@@ -17,9 +24,36 @@ const COMMAND = {
   command: 'node dist/embed.js',
   summary:
     'ResNet features (2048 per image for ResNet-50) and, where the weights carry the ImageNet classifier, the ' +
-    "top-5 ImageNet classes of each image, preprocessed like torchvision's evaluation transform.",
-  positionals: { name: 'IMAGE...', min: 1 },
+    "top-5 ImageNet classes of each image, preprocessed like torchvision's evaluation transform. With --data, " +
+    'the features of one shard of a dataset folder for train.js --features (many machines, one shard each).',
+  positionals: { name: 'IMAGE...', min: 0 },
   options: {
+    data: {
+      type: 'string',
+      value: 'DIR',
+      description: 'a dataset folder (train/<class>/*, validation/<class>/*) to embed in shards, instead of IMAGE...',
+    },
+    shard: {
+      type: 'string',
+      value: 'I/N',
+      default: '0/1',
+      description: 'which contiguous block of the dataset (0-based I of N) this run embeds',
+    },
+    'features-out': {
+      type: 'string',
+      value: 'FILE',
+      description: 'with --data: write the shard (safetensors: features, labels, file names) here',
+    },
+    limit: { type: 'integer', min: 1, value: 'N', description: 'with --data: at most N images per class and split' },
+    'val-split': {
+      type: 'number',
+      above: 0,
+      below: 1,
+      value: 'FRACTION',
+      description: 'with --data and no validation/: hold out this share of each class (as train.js --val-split)',
+    },
+    seed: { type: 'integer', min: 0, default: 0, description: 'the --val-split seed (as train.js --seed)' },
+    quiet: { type: 'flag', description: 'no progress lines' },
     'max-pixels': MAX_PIXELS_OPTION,
     weights: {
       type: 'string',
@@ -36,10 +70,58 @@ const COMMAND = {
   },
 } as const;
 
+/** Images per backbone call when embedding a dataset shard (train.js's default batch). */
+const EMBED_BATCH = 32;
+
 let gpu: Gpu | undefined;
 runCli(
   async () => {
     const { values, positionals } = parseCommand(COMMAND);
+    if (values.data !== undefined) {
+      if (positionals.length) throw new UsageError('give IMAGE... or --data DIR, not both');
+      const out = required('features-out', values['features-out']);
+      const shard = parseShard(values.shard);
+      const dataset = readImageFolders(values.data, values.limit ?? Infinity, {
+        validationSplit: values['val-split'],
+        seed: values.seed,
+      });
+      checkWritable(out);
+      const weights = readBackboneWeights(values.weights);
+      const { samples, splits, start } = shardSamples(dataset, shard);
+      const progress = new Progress('decode', samples.length, { quiet: values.quiet });
+      const decoded = await decodeAll(
+        samples.map((s) => s.file),
+        { skipBad: false, maxPixels: values['max-pixels'], onProgress: (d) => progress.update(d) },
+      );
+      progress.finish();
+      gpu = await Gpu.create({ log: false });
+      const model = loadBackbone(gpu, weights);
+      const features = await featuresOf(
+        gpu,
+        model,
+        decoded.images as RgbImage[],
+        EMBED_BATCH,
+        weights.preprocessing,
+        new Progress('features', samples.length, { quiet: values.quiet }),
+      );
+      writeFeatureShard(
+        out,
+        dataset,
+        weights,
+        shard,
+        {
+          features,
+          labels: Int32Array.from(samples, (s) => s.label),
+          splits: Uint8Array.from(splits),
+          files: samples.map((s) => relative(dataset.root, s.file)),
+          start,
+        },
+        model.plan.featureSize,
+      );
+      console.log(`${out}: shard ${values.shard}, ${samples.length} of the dataset's images`);
+      return;
+    }
+    if (!positionals.length) throw new UsageError('IMAGE...: none given (or --data DIR) (see --help)');
     // Decode everything first: a bad image fails before any GPU work. Each image is prepared
     // as the weights declare (torchvision's transform, or Keras's load_img and caffe).
     const weights = readBackboneWeights(values.weights);

@@ -1,11 +1,21 @@
-// node dist/train.js --data DIR [options]: the training job (see --help).
+// node dist/train.js --data DIR [options]: the training job (see --help); --features DIR trains on shards.
 import { existsSync } from 'node:fs';
 import { readImageFolders } from '../data/folders.node.js';
 import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
-import { ARTICLE_SETTINGS, checkResume, train } from '../api/trainer.node.js';
+import {
+  ARTICLE_SETTINGS,
+  checkResume,
+  sweep,
+  sweepPoints,
+  sweepProblem,
+  train,
+  trainOnFeatures,
+} from '../api/trainer.node.js';
+import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
+import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
 import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
 import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES } from '../train/controls.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
@@ -36,6 +46,13 @@ const COMMAND = {
       value: 'DIR',
       description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
     },
+    features: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'train a new head on the feature shards embed.js --data ... --shard I/N --features-out DIR/I.safetensors ' +
+        'wrote (every shard of one set), instead of --data: the frozen recipe without augmentation',
+    },
     'val-split': {
       type: 'number',
       value: 'FRACTION',
@@ -49,13 +66,40 @@ const COMMAND = {
     'batch-size': {
       type: 'integer',
       min: 1,
-      description: "images per training step (default: 32, or the resumed run's)",
+      list: true,
+      description: "images per training step (default: 32, or the resumed run's); a list runs a sweep",
     },
-    lr: { type: 'number', above: 0, description: "Adam learning rate (default: 1e-3, or the resumed run's)" },
+    lr: {
+      type: 'number',
+      above: 0,
+      list: true,
+      description:
+        "Adam learning rate (default: 1e-3, or the resumed run's); comma-separated values for --lr, --hidden and " +
+        '--batch-size run a sweep over every combination on cached features (--recipe frozen --augment none), ' +
+        'print a table of validation results (--json writes it) and save the best to OUT',
+    },
     hidden: {
       type: 'integer',
       min: 1,
-      description: `width of the head's hidden ReLU layer, for a new model (default: ${ARTICLE_SETTINGS.hidden})`,
+      list: true,
+      description:
+        `width of the head's hidden ReLU layer, for a new model (default: ${ARTICLE_SETTINGS.hidden}); ` +
+        'a list runs a sweep',
+    },
+    cache: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'where backbone features of unaugmented images are kept across runs, by backbone, preprocessing and ' +
+        `image content (default: ${defaultCacheDir()})`,
+    },
+    'no-cache': { type: 'flag', description: 'neither read nor write the feature cache' },
+    'cache-size': {
+      type: 'integer',
+      min: 1,
+      default: DEFAULT_CACHE_MIB,
+      value: 'MIB',
+      description: 'the most the feature cache keeps; the least recently used features go first',
     },
     augment: {
       type: 'choice',
@@ -143,6 +187,74 @@ const COMMAND = {
   },
 } as const;
 
+type TrainValues = ReturnType<typeof parseCommand<typeof COMMAND.options>>['values'];
+
+/** train.js --features DIR: a new head on merged feature shards. */
+async function trainFromShards(v: TrainValues): Promise<void> {
+  const dir = v.features!;
+  for (const [flag, given] of [
+    ['--data', v.data],
+    ['--resume', v.resume],
+    ['--val-split', v['val-split']],
+    ['--limit', v.limit],
+  ] as const)
+    if (given !== undefined)
+      throw new UsageError(`${flag}: not with --features (the shards hold the data and its split)`);
+  if ((v.recipe ?? 'frozen') !== 'frozen' || (v.augment ?? 'none') !== 'none')
+    throw new UsageError('--features: precomputed features train the frozen recipe without augmentation');
+  if ([v.lr, v.hidden, v['batch-size']].some((list) => (list?.length ?? 0) > 1))
+    throw new UsageError('--features: sweeps run on --data with the feature cache');
+  const merged = readFeatureShards(dir);
+  const weights = readBackboneWeights(v.weights ?? merged.weights);
+  checkShardBackbone(merged, weights, dir);
+  const classWeights = parseClassWeights(v['class-weights']);
+  if (Array.isArray(classWeights) && classWeights.length !== merged.classes.length)
+    throw new UsageError(`--class-weights: ${classWeights.length} weights for ${merged.classes.length} classes`);
+  const out = v.out ?? 'model';
+  const release = lockModelFolder(out);
+  if (v.json) checkWritable(v.json);
+  const counts = (labels: number[]) => merged.classes.map((c, k) => `${labels.filter((l) => l === k).length} ${c}`);
+  console.log(
+    `features: ${dir}: ${merged.files.length} images of ${merged.data}: ` +
+      `train ${counts(merged.train.labels).join(', ')}; ` +
+      `validation ${counts(merged.validation.labels).join(', ')}`,
+  );
+  const records: EpochRecord[] = [];
+  gpu = await Gpu.create();
+  const start = performance.now();
+  await trainOnFeatures(gpu, weights, merged, {
+    data: dir,
+    recipe: 'frozen',
+    epochs: v.epochs,
+    batchSize: v['batch-size']?.[0] ?? ARTICLE_SETTINGS.batchSize,
+    lr: v.lr?.[0] ?? ARTICLE_SETTINGS.lr,
+    hidden: v.hidden?.[0] ?? ARTICLE_SETTINGS.hidden,
+    augment: 'none',
+    fill: RECIPES.frozen.fill,
+    seed: v.seed ?? 0,
+    lrSchedule: v['lr-schedule'] ?? 'constant',
+    lrStepEpochs: v['lr-step'] ?? DEFAULT_LR_STEP_EPOCHS,
+    classWeights: classWeights ?? null,
+    earlyStopping: v['early-stopping'] ?? null,
+    save: v.save ?? 'last',
+    limit: null,
+    validationSplit: null,
+    out,
+    skipBadImages: false,
+    resume: null,
+    quiet: v.quiet,
+    logJsonl: v['log-jsonl'],
+    onEpoch: (r) => {
+      records.push(r);
+      if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
+    },
+  });
+  console.log(
+    `saved ${out}/model.json and ${out}/head.safetensors (${((performance.now() - start) / 1000).toFixed(1)} s in all)`,
+  );
+  release();
+}
+
 /** --class-weights: 'auto', 'none' (null), or one number per class; undefined when not given. */
 function parseClassWeights(text: string | undefined): 'auto' | number[] | null | undefined {
   if (text === undefined || text === 'auto') return text;
@@ -157,12 +269,16 @@ let gpu: Gpu | undefined;
 runCli(
   async () => {
     const { values: v } = parseCommand(COMMAND);
+    if (v.features !== undefined) return trainFromShards(v);
     const data = required('data', v.data);
     const saved = v.resume ? loadModel(v.resume) : null;
     const prior = saved?.json.training;
-    if (saved && v.hidden !== undefined && v.hidden !== saved.json.head.hidden) {
+    const sweeping = [v.lr, v.hidden, v['batch-size']].some((list) => (list?.length ?? 0) > 1);
+    const only = (list: number[] | undefined) => list?.[0];
+    const hiddenGiven = only(v.hidden);
+    if (saved && hiddenGiven !== undefined && hiddenGiven !== saved.json.head.hidden) {
       throw new UsageError(
-        `--hidden ${v.hidden}: the resumed model's head has ${saved.json.head.hidden} hidden units; ` +
+        `--hidden ${hiddenGiven}: the resumed model's head has ${saved.json.head.hidden} hidden units; ` +
           '--hidden applies to new models only',
       );
     }
@@ -178,9 +294,9 @@ runCli(
       data,
       recipe,
       epochs: v.epochs,
-      batchSize: v['batch-size'] ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
-      lr: v.lr ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
-      hidden: v.hidden ?? ARTICLE_SETTINGS.hidden,
+      batchSize: only(v['batch-size']) ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
+      lr: only(v.lr) ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
+      hidden: hiddenGiven ?? ARTICLE_SETTINGS.hidden,
       augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
       fill: v.fill ?? prior?.fill ?? RECIPES[recipe].fill,
       seed: v.seed ?? prior?.seed ?? 0,
@@ -197,7 +313,12 @@ runCli(
       resume: saved,
       quiet: v.quiet,
       logJsonl: v['log-jsonl'],
+      featureCache: v['no-cache']
+        ? null
+        : new DiskFeatureCache(v.cache ?? defaultCacheDir(), { maxBytes: v['cache-size'] * 2 ** 20 }),
     };
+    const problem = sweeping ? sweepProblem(options) : null;
+    if (problem) throw new UsageError(`${problem} (--lr, --hidden or --batch-size lists several values)`);
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
       throw new UsageError(
@@ -240,13 +361,23 @@ runCli(
     });
     gpu = await Gpu.create();
     const start = performance.now();
-    await train(gpu, weights, dataset, {
-      ...options,
-      onEpoch: (r) => {
-        records.push(r);
-        if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
-      },
-    });
+    if (sweeping) {
+      const points = sweepPoints(
+        v.lr ?? [options.lr],
+        v.hidden ?? [options.hidden],
+        v['batch-size'] ?? [options.batchSize],
+      );
+      console.log(`sweep: ${points.length} settings, ${options.epochs} epoch(s) each`);
+      const results = await sweep(gpu, weights, dataset, options, points);
+      if (v.json) writeFileAtomic(v.json, `${JSON.stringify(results, null, 2)}\n`);
+    } else
+      await train(gpu, weights, dataset, {
+        ...options,
+        onEpoch: (r) => {
+          records.push(r);
+          if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
+        },
+      });
     console.log(
       `saved ${options.out}/model.json and ${options.out}/head.safetensors ` +
         `(${((performance.now() - start) / 1000).toFixed(1)} s in all)`,

@@ -12,6 +12,7 @@ import type { Preprocessing } from '../image/preprocess.js';
 import type { FillMode } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
+import { type ResNetSpec, plan } from '../model/architecture.js';
 import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
@@ -25,7 +26,14 @@ import type { Recipe } from './recipe.js';
 export interface LabelledImages {
   images: readonly RgbImage[];
   labels: readonly number[];
+  /**
+   * Their unaugmented backbone features [n, features], computed elsewhere (embed.js --shard):
+   * then `images` may be empty, and only unaugmented training without batch statistics applies.
+   */
+  features?: Float32Array;
 }
+
+const countOf = (data: LabelledImages) => (data.features ? data.labels.length : data.images.length);
 
 /** A phase's progress (the Node tools draw a bar; the library reports through callbacks). */
 export interface ProgressSink {
@@ -61,6 +69,8 @@ export interface FitSettings {
   classWeights: readonly number[] | null;
   /** Stop once validation loss has not improved for this many epochs (null: never). */
   earlyStopping: number | null;
+  /** Keeps the features of unaugmented images across runs (the inference-mode backbone only). */
+  featureCache?: FeatureCache;
   signal?: AbortSignal;
   onEpochStart?: (epoch: number, lastEpoch: number) => void;
   onBatch?: (report: BatchReport) => void;
@@ -86,25 +96,81 @@ export function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-/** Features of every image without augmentation, kept on the CPU. */
+/**
+ * Backbone features of unaugmented images kept across runs (train.js: on disk). `identity`
+ * names what the features depend on besides the image (featureIdentity).
+ */
+export interface FeatureCache {
+  /** The stored features of each image, or null where there are none (or they are unusable). */
+  get(identity: string, images: readonly RgbImage[], features: number): Promise<(Float32Array | null)[]>;
+  put(identity: string, images: readonly RgbImage[], rows: readonly Float32Array[]): Promise<void>;
+}
+
+/** Features kept in memory for the life of the object (a sweep without a disk cache). */
+export class MemoryFeatureCache implements FeatureCache {
+  private readonly rows = new Map<string, Map<RgbImage, Float32Array>>();
+
+  async get(identity: string, images: readonly RgbImage[]): Promise<(Float32Array | null)[]> {
+    const kept = this.rows.get(identity);
+    return images.map((image) => kept?.get(image) ?? null);
+  }
+
+  async put(identity: string, images: readonly RgbImage[], rows: readonly Float32Array[]): Promise<void> {
+    const kept = this.rows.get(identity) ?? new Map<RgbImage, Float32Array>();
+    this.rows.set(identity, kept);
+    images.forEach((image, i) => kept.set(image, rows[i]));
+  }
+}
+
+/** What inference-mode features depend on besides the image: backbone, preprocessing, adapter. */
+export function featureIdentity(gpu: Gpu, weights: BackboneWeights): string {
+  const a = gpu.adapter;
+  return [
+    weights.spec.name,
+    weights.sha256,
+    JSON.stringify(weights.preprocessing),
+    `${a.vendor}/${a.architecture}/${a.description}`,
+  ].join('|');
+}
+
+/** Features of every image without augmentation, kept on the CPU; `cache` supplies and keeps them. */
 export async function featuresOf(
   gpu: Gpu,
-  model: ResNet,
+  model: ResNet | (() => ResNet),
   images: readonly RgbImage[],
   batchSize: number,
   preprocessing: Preprocessing,
   progress: ProgressSink = silent,
+  cache?: { store: FeatureCache; identity: string; spec: ResNetSpec },
 ): Promise<Float32Array> {
-  const F = model.plan.featureSize;
+  // A model given as a function is built only when some image is not in the cache.
+  const backbone = () => (typeof model === 'function' ? model() : model);
+  const F = cache ? plan(cache.spec).featureSize : backbone().plan.featureSize;
   const out = new Float32Array(images.length * F);
-  for (let s = 0; s < images.length; s += batchSize) {
-    const batch = images.slice(s, s + batchSize);
-    const f = await plainFeatures(gpu, model, batch, preprocessing);
-    out.set(await f.read(), s * F);
+  const stored = cache ? await cache.store.get(cache.identity, images, F) : images.map(() => null);
+  stored.forEach((row, i) => row && out.set(row, i * F));
+  // The backbone runs on the images the cache lacks; each image's features do not depend on its batch.
+  const missing = images.flatMap((_, i) => (stored[i] ? [] : [i]));
+  const cached = images.length - missing.length;
+  let done = cached;
+  progress.update(done);
+  for (let s = 0; s < missing.length; s += batchSize) {
+    const indices = missing.slice(s, s + batchSize);
+    const batch = indices.map((i) => images[i]);
+    const f = await plainFeatures(gpu, backbone(), batch, preprocessing);
+    const rows = await f.read();
     f.release();
-    progress.update(s + batch.length);
+    indices.forEach((i, k) => out.set(rows.subarray(k * F, (k + 1) * F), i * F));
+    if (cache)
+      await cache.store.put(
+        cache.identity,
+        batch,
+        indices.map((_, k) => rows.slice(k * F, (k + 1) * F)),
+      );
+    done += indices.length;
+    progress.update(done);
   }
-  progress.finish();
+  progress.finish(cache ? `${cached} from the feature cache` : undefined);
   return out;
 }
 
@@ -136,8 +202,10 @@ async function evaluate(
   return { loss: loss / labels.length, acc: correct / labels.length, confusion };
 }
 
-function checkLabels(what: string, data: LabelledImages, classes: number): void {
-  if (data.images.length !== data.labels.length)
+function checkLabels(what: string, data: LabelledImages, classes: number, features: number): void {
+  if (data.features && data.features.length !== data.labels.length * features)
+    throw new InputError(`${what}: ${data.features.length} feature values for ${data.labels.length} labels`);
+  if (!data.features && data.images.length !== data.labels.length)
     throw new InputError(`${what}: ${data.images.length} images but ${data.labels.length} labels`);
   const bad = data.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
   if (bad !== undefined) throw new InputError(`${what}: label ${bad} is not a class index below ${classes}`);
@@ -158,34 +226,54 @@ export async function fitHead(
   s: FitSettings,
 ): Promise<{ history: EpochRecord[]; runningStatistics: TensorMap | null; stoppedEarly: EarlyStopping | null }> {
   const classes = head.shape.classes;
-  checkLabels('training data', train, classes);
-  if (!train.images.length) throw new InputError('training data: no images');
-  if (validation) checkLabels('validation data', validation, classes);
+  const F = plan(weights.spec).featureSize;
+  checkLabels('training data', train, classes, F);
+  if (!countOf(train)) throw new InputError('training data: no images');
+  if (validation) checkLabels('validation data', validation, classes, F);
+  if ((train.features || validation?.features) && (s.augment !== 'none' || s.recipe.batchNorm))
+    throw new InputError(
+      'precomputed features train a head only without augmentation and batch statistics ' +
+        '(the frozen recipe, augment none)',
+    );
   if (s.classWeights && (s.classWeights.length !== classes || !s.classWeights.every((w) => w >= 0 && w < Infinity)))
     throw new InputError(
       `class weights: need ${classes} finite non-negative numbers, got [${s.classWeights.join(', ')}]`,
     );
-  const hasValidation = !!validation && validation.images.length > 0;
-  if (s.earlyStopping !== null && !hasValidation)
+  const validate = validation && countOf(validation) > 0 ? validation : null;
+  if (s.earlyStopping !== null && !validate)
     throw new InputError('early stopping watches the validation loss: give validation data');
   const stopper = s.earlyStopping !== null ? new EarlyStopping(s.earlyStopping) : null;
   const progress = s.progress ?? (() => silent);
   const { recipe, batchSize } = s;
   const preprocessing = weights.preprocessing;
-  // Inference model (folded batchnorm): validation, and training under the frozen recipe.
-  let model = loadBackbone(gpu, weights);
+  // Inference model (folded batchnorm): validation, and training under the frozen recipe; built
+  // when first needed, so that a run whose features all come from the cache never loads it.
+  let inference: ResNet | null = null;
+  const model = () => (inference ??= loadBackbone(gpu, weights));
   const trainModel = recipe.batchNorm ? BatchStatsResNet.load(gpu, weights, recipe.batchNorm) : null;
-  const F = model.plan.featureSize;
   const history: EpochRecord[] = [];
   let running: TensorMap | null = null;
   try {
-    const validate = validation && validation.images.length > 0 ? validation : null;
-    const validationFeatures = (v: LabelledImages) =>
-      featuresOf(gpu, model, v.images, batchSize, preprocessing, progress('validation features', v.images.length));
+    // Features of the weights as given are cached; those under running statistics a run updates are not.
+    const cache = s.featureCache
+      ? { store: s.featureCache, identity: featureIdentity(gpu, weights), spec: weights.spec }
+      : undefined;
+    const validationFeatures = async (v: LabelledImages, cached = cache) =>
+      v.features ??
+      featuresOf(
+        gpu,
+        model,
+        v.images,
+        batchSize,
+        preprocessing,
+        progress('validation features', v.images.length),
+        cached,
+      );
     // Under the pytorch recipe validation features change every epoch; they are computed after it.
     let valFeatures = validate && !recipe.savesRunningStatistics ? await validationFeatures(validate) : null;
     const trainFeatures =
-      s.augment === 'none' && !trainModel
+      train.features ??
+      (s.augment === 'none' && !trainModel
         ? await featuresOf(
             gpu,
             model,
@@ -193,8 +281,9 @@ export async function fitHead(
             batchSize,
             preprocessing,
             progress('train features', train.images.length),
+            cache,
           )
-        : null;
+        : null);
     const lastEpoch = s.firstEpoch + s.epochs - 1;
     for (let epoch = s.firstEpoch; epoch <= lastEpoch; epoch++) {
       if (s.signal?.aborted) throw new FitAbortedError(history.length);
@@ -203,7 +292,7 @@ export async function fitHead(
       head.optimizer.lr = lr;
       const start = performance.now();
       const random = seededRandom((s.seed * 1000003 + epoch) >>> 0);
-      const order = Array.from(train.images.keys());
+      const order = Array.from(train.labels.keys());
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [order[i], order[j]] = [order[j], order[i]];
@@ -225,7 +314,7 @@ export async function fitHead(
         } else {
           x = await backboneFeatures(
             gpu,
-            trainModel ?? model,
+            trainModel ?? model(),
             batch.map((i) => train.images[i]),
             batch.map(() => randomAffine(s.augment, random)),
             s.fill,
@@ -260,9 +349,9 @@ export async function fitHead(
       // model.eval() after model.train(): validation with the running statistics training left.
       if (trainModel && recipe.savesRunningStatistics) {
         running = await trainModel.runningStatistics();
-        model.destroy();
-        model = loadBackbone(gpu, withRunningStatistics(weights, running));
-        if (validate) valFeatures = await validationFeatures(validate);
+        inference?.destroy();
+        inference = loadBackbone(gpu, withRunningStatistics(weights, running));
+        if (validate) valFeatures = await validationFeatures(validate, undefined);
       }
       const valStats =
         validate && valFeatures
@@ -285,7 +374,7 @@ export async function fitHead(
     }
     return { history, runningStatistics: running, stoppedEarly: null };
   } finally {
-    model.destroy();
+    inference?.destroy();
     trainModel?.destroy();
   }
 }
