@@ -1,7 +1,7 @@
 // Bundles every entry point into dist/ as ESM. WGSL is inlined with its #includes expanded
-// (tools/wgsl-include.mjs, the same step vitest runs); only `webgpu`
-// (a native addon) and playwright (bench:predict's page) stay external, so dist/ plus
-// node_modules/webgpu is enough to run the tools.
+// (tools/wgsl-include.mjs, the same step vitest runs); only `webgpu` (a native addon), h5wasm
+// (export.js --keras loads it on demand) and playwright (bench:predict's page) stay external,
+// so dist/ plus those in node_modules is enough to run the tools.
 // The library (src/index.ts) is also bundled for browsers as dist/browser/webgpu-transfer.js:
 // platform 'browser' makes any Node built-in that creeps into it a build error.
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -28,6 +28,7 @@ const entryPoints = {
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   evaluate: 'src/cli/evaluate.ts',
+  export: 'src/cli/export.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
   // The library's Node entry (package.json's exports).
@@ -42,7 +43,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['webgpu', 'playwright'],
+  external: ['webgpu', 'playwright', 'h5wasm'],
   plugins: [wgsl],
   outExtension: { '.js': '.js' },
   // Bundled CommonJS dependencies (pngjs, tfjs) call require(); give ESM output one.

@@ -4,7 +4,8 @@
 // order its weight_names give them, every shape checked (validateWeights). Keras kernels are
 // HWIO (Dense: [in, out]); ours are torchvision's OIHW ([out, in]).
 import type { HostTensor, TensorMap } from '../weights/host-tensor.js';
-import type { KerasLayer, KerasWeightFile } from '../weights/h5.js';
+import type { KerasLayer, KerasLayout, KerasWeightFile } from '../weights/h5.js';
+import { oihwToHwio } from './prepare.js';
 import { WeightFileError } from '../weights/safetensors.js';
 import { type ResNetSpec, plan, resnetSpec } from './architecture.js';
 import { validateWeights } from './weights.js';
@@ -119,4 +120,46 @@ export function kerasToTensors(file: KerasWeightFile, path: string): { spec: Res
   }
   validateWeights(tensors, plan(spec), path);
   return { spec, tensors };
+}
+
+/**
+ * The inverse of kerasToTensors: a Keras file's layers (from its layout) filled from our
+ * tensors, each weight in the file's own name, order and shape (kernels back to HWIO, Dense to
+ * [in, out]). Exact: only transposes. Used to write a backbone out as Keras holds it.
+ */
+export function kerasLayersFromTensors(
+  layout: KerasLayout,
+  spec: ResNetSpec,
+  tensors: TensorMap,
+  path: string,
+): KerasLayer[] {
+  const target =
+    spec.name === 'keras_resnet50' ? keras22Target : spec.name === 'tf_keras_resnet50' ? tfKerasTarget : null;
+  if (!target) throw new WeightFileError(`${path}: ${spec.name} has no Keras layer names`);
+  return layout.layers.map((layer) => {
+    if (!layer.weights.length) return { name: layer.name, weights: [] };
+    const t = target(layer.name);
+    if (!t) throw new WeightFileError(`${path}: unexpected layer '${layer.name}' with weights for ${spec.name}`);
+    const ours = (field: string) => {
+      const tensor = tensors.get(`${t.name}.${field}`);
+      if (!tensor) throw new WeightFileError(`${path}: no ${t.name}.${field} for layer '${layer.name}'`);
+      return tensor;
+    };
+    const weights = layer.weights.map((w, i) => {
+      let tensor: HostTensor;
+      if (t.kind === 'bn') tensor = ours(BN_FIELDS[i]);
+      else if (i === 1) tensor = ours('bias');
+      else {
+        const kernel = ours('weight');
+        tensor =
+          t.kind === 'fc'
+            ? transpose2d(kernel)
+            : { dtype: 'float32', shape: w.shape, data: oihwToHwio(kernel.data as Float32Array, kernel.shape) };
+      }
+      if (tensor.shape.join() !== w.shape.join())
+        throw new WeightFileError(`${path}: layer '${layer.name}': ${w.name} is [${w.shape}], ours [${tensor.shape}]`);
+      return { name: w.name, tensor };
+    });
+    return { name: layer.name, weights };
+  });
 }

@@ -38,10 +38,26 @@ interface H5Node {
   get?: (path: string) => H5Node | null;
 }
 
-const text = (v: unknown) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v));
+// Fixed-length HDF5 strings come with their NUL padding.
+const text = (v: unknown) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)).replace(/\0+$/, '');
+
+/** A Keras weight file's layers and weight names and shapes, without reading the weights. */
+export interface KerasLayout {
+  layers: { name: string; weights: { name: string; shape: number[] }[] }[];
+  attributes: Record<string, string>;
+}
 
 /** The layers and weights of a Keras HDF5 weight file (a `model_weights` group, as model.save writes, is entered). */
 export function readKerasH5(bytes: Uint8Array, path: string): KerasWeightFile {
+  return walkKerasH5(bytes, path, true) as KerasWeightFile;
+}
+
+/** The layer names, weight names and shapes of a Keras HDF5 weight file: fast, no weight is read. */
+export function readKerasLayout(bytes: Uint8Array, path: string): KerasLayout {
+  return walkKerasH5(bytes, path, false) as KerasLayout;
+}
+
+function walkKerasH5(bytes: Uint8Array, path: string, values: boolean): KerasWeightFile | KerasLayout {
   const fail = (why: string): never => {
     throw new WeightFileError(`${path}: ${why}`);
   };
@@ -70,16 +86,22 @@ export function readKerasH5(bytes: Uint8Array, path: string): KerasWeightFile {
   for (const [k, v] of Object.entries(root.attrs)) if (k !== 'layer_names') attributes[k] = text(v);
   const names = root.attrs.layer_names;
   if (!Array.isArray(names)) return fail("'layer_names' is not a list of names");
-  const layers: KerasLayer[] = [];
+  const layers: (KerasLayer | KerasLayout['layers'][number])[] = [];
   for (const layerName of names.map(text)) {
     const group = at(root, layerName);
     if (!group) return fail(`layer '${layerName}' is named in layer_names but has no group`);
     const weightNames = group.attrs.weight_names ?? [];
     if (!Array.isArray(weightNames)) return fail(`layer '${layerName}': 'weight_names' is not a list of names`);
-    const weights: KerasWeight[] = [];
+    const weights: (KerasWeight | { name: string; shape: number[] })[] = [];
     for (const weightName of weightNames.map(text)) {
       const d = at(group, weightName);
-      if (!d || !d.shape || d.value === undefined)
+      if (!d || !d.shape)
+        return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
+      if (!values) {
+        weights.push({ name: weightName, shape: [...d.shape] });
+        continue;
+      }
+      if (d.value === undefined)
         return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
       const dtype = String(d.dtype);
       if (!/^[<>]f[248]$/.test(dtype))
@@ -95,7 +117,7 @@ export function readKerasH5(bytes: Uint8Array, path: string): KerasWeightFile {
         return fail(`layer '${layerName}': weight '${weightName}' holds ${data.length} values for shape [${d.shape}]`);
       weights.push({ name: weightName, tensor: { dtype: 'float32', shape: [...d.shape], data } });
     }
-    layers.push({ name: layerName, weights });
+    layers.push({ name: layerName, weights } as KerasLayer);
   }
-  return { layers, attributes };
+  return { layers, attributes } as KerasWeightFile;
 }
