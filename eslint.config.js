@@ -26,6 +26,7 @@ const LAYERS = {
   check: ['gpu', 'kernels', 'model', 'autograd', 'reference', 'image', 'weights', 'util'],
   train: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'util'],
   render: ['train', 'image', 'util'],
+  export: ['model', 'autograd', 'train', 'weights', 'util'],
   api: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'util'],
   browser: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'api', 'util'],
 };
