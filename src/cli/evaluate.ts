@@ -13,7 +13,7 @@ import { loadModel } from '../train/model-files.node.js';
 import { relative } from 'node:path';
 import { parseCommand, required } from './args.js';
 import { predictAll, readEach } from './images.js';
-import { MAX_PIXELS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -26,11 +26,7 @@ const COMMAND = {
   options: {
     model: { type: 'string', value: 'DIR', description: 'the trained model folder (required)' },
     data: { type: 'string', value: 'DIR', description: 'a folder of class folders (required)' },
-    weights: {
-      type: 'string',
-      value: 'FILE|random:SEED',
-      description: 'backbone weights (default: the ones the model was trained on)',
-    },
+    weights: MODEL_WEIGHTS_OPTION,
     mistakes: {
       type: 'integer',
       min: 0,

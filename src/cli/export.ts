@@ -9,6 +9,7 @@ import { backboneForModel } from '../train/model-format.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel } from '../train/model-files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
+import { MODEL_WEIGHTS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -19,11 +20,7 @@ const COMMAND = {
     'head as one ONNX model that outputs class probabilities.',
   options: {
     model: { type: 'string', value: 'DIR', description: 'the trained model folder (required)' },
-    weights: {
-      type: 'string',
-      value: 'FILE|random:SEED',
-      description: 'backbone weights (default: the ones the model was trained on)',
-    },
+    weights: MODEL_WEIGHTS_OPTION,
     torch: {
       type: 'string',
       value: 'FILE.pth',

@@ -7,3 +7,10 @@ export const MAX_PIXELS_OPTION = {
   default: DEFAULT_MAX_PIXELS,
   description: 'refuse images declaring more pixels than this, before decoding them (decompression bombs)',
 } as const;
+
+/** --weights of the tools that use a trained model. */
+export const MODEL_WEIGHTS_OPTION = {
+  type: 'string',
+  value: 'FILE|random:SEED',
+  description: 'backbone weights (default: the ones the model was trained on)',
+} as const;

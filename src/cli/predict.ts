@@ -13,7 +13,7 @@ import { loadModel } from '../train/model-files.node.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
 import { predictAll, readEach } from './images.js';
-import { MAX_PIXELS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -33,11 +33,7 @@ const COMMAND = {
       value: 'DIR',
       description: 'the trained model folder (model.json, head.safetensors) (required)',
     },
-    weights: {
-      type: 'string',
-      value: 'FILE|random:SEED',
-      description: 'backbone weights (default: the ones the model was trained on)',
-    },
+    weights: MODEL_WEIGHTS_OPTION,
     json: { type: 'string', value: 'FILE', description: 'write the probabilities as JSON' },
     grid: { type: 'string', value: 'FILE.png', description: 'draw the images side by side with their captions' },
     report: {
