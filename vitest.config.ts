@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { BROWSER_SUITES } from './test/browser-suites.mjs';
@@ -16,6 +18,9 @@ if (!haveChromium) {
     `vitest: no Chromium at ${chromium}, so the browser project is left out (set CHROMIUM or apt-get install chromium)`,
   );
 }
+
+// The tools' feature cache (~/.cache/webgpu-transfer) stays out of tests: each run gets its own.
+process.env.WEBGPU_TRANSFER_CACHE = mkdtempSync(join(tmpdir(), 'webgpu-transfer-test-cache-'));
 
 export default defineConfig({
   plugins: [

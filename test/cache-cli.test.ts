@@ -42,6 +42,29 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
     expect(again.stderr).toContain(`warning: feature cache ${damaged}: truncated (100 bytes); ignored and rebuilt`);
     expect(readFileSync(damaged)).toEqual(whole);
     expect(history(join(dir, 'd.json'))).toEqual(history(join(dir, 'c.json')));
+    // The pytorch recipe's validation features move with its running statistics: never cached.
+    const moving = join(dir, 'moving');
+    const pytorch = spawnSync(
+      process.execPath,
+      [
+        'dist/train.js',
+        '--data',
+        DATA,
+        '--limit',
+        '1',
+        '--weights',
+        'random:3',
+        '--augment',
+        'none',
+        '--epochs',
+        '1',
+        '--out',
+        `${moving}-model`,
+      ],
+      { encoding: 'utf8', env: { ...env, WEBGPU_TRANSFER_CACHE: moving } },
+    );
+    expect(pytorch.status, pytorch.stderr).toBe(0);
+    expect(existsSync(moving)).toBe(false);
   }, 300_000);
 
   it('sweeps --lr and --hidden on cached features: a table, JSON, and the best model saved', () => {

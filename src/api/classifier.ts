@@ -357,7 +357,8 @@ export class Classifier {
     // The cached inference model goes: training changes the running statistics it folds.
     this.dropPredictionModel();
     const added: EpochRecord[] = [];
-    let best: { loss: number; epochs: number; snapshot: HeadSnapshot } | null = null;
+    // save: 'best': the snapshot of the epoch with the lowest validation loss so far.
+    const kept: { best: { loss: number; epochs: number; snapshot: HeadSnapshot } | null } = { best: null };
     const { stoppedEarly } = await fitHead(this.backbone.gpu, weights, this.head, train, validation, {
       recipe,
       epochs: options.epochs ?? 3,
@@ -381,18 +382,18 @@ export class Classifier {
         this.records.push(record);
         added.push(record);
         const loss = record.validation?.loss ?? Infinity;
-        if (save === 'best' && (!best || loss < best.loss))
-          best = { loss, epochs: this.records.length, snapshot: await this.snapshot() };
+        if (save === 'best' && (!kept.best || loss < kept.best.loss))
+          kept.best = { loss, epochs: this.records.length, snapshot: await this.snapshot() };
         await options.onEpoch?.(record);
       },
     });
     this.stoppedEarly = stoppedEarly ? { epoch: added.at(-1)!.epoch, bestEpoch: stoppedEarly.bestEpoch } : null;
-    const kept = best as { loss: number; epochs: number; snapshot: HeadSnapshot } | null;
-    if (kept && kept.epochs < this.records.length) {
+    const best = kept.best;
+    if (best && best.epochs < this.records.length) {
       // The best epoch's head, optimizer and running statistics; the later epochs leave the history.
-      this.head.load(kept.snapshot.weights, kept.snapshot.adam);
-      this.running = kept.snapshot.running;
-      this.records.length = kept.epochs;
+      this.head.load(best.snapshot.weights, best.snapshot.adam);
+      this.running = best.snapshot.running;
+      this.records.length = best.epochs;
       this.dropPredictionModel();
     }
     return added;

@@ -134,7 +134,6 @@ export class BatchStatsResNet {
   }
 }
 
-/** The weights with their batchnorms' running statistics replaced (for the inference model after training). */
 /** The weights' own running statistics (every batchnorm's running_mean and running_var), as float32. */
 export function runningStatisticsOf(weights: BackboneWeights): TensorMap {
   const out: TensorMap = new Map();
@@ -145,6 +144,7 @@ export function runningStatisticsOf(weights: BackboneWeights): TensorMap {
   return out;
 }
 
+/** The weights with their batchnorms' running statistics replaced (for the inference model after training). */
 export function withRunningStatistics(weights: BackboneWeights, running: TensorMap): BackboneWeights {
   const tensors: TensorMap = new Map(weights.tensors);
   for (const [name, t] of running) {

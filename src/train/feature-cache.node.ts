@@ -18,8 +18,9 @@ const HEADER_BYTES = 16; // magic (6), version u16, features u32, reserved u32
 
 export const DEFAULT_CACHE_MIB = 2048;
 
-/** $XDG_CACHE_HOME/webgpu-transfer/features, or ~/.cache/webgpu-transfer/features. */
+/** $WEBGPU_TRANSFER_CACHE, else $XDG_CACHE_HOME/webgpu-transfer/features, else ~/.cache/webgpu-transfer/features. */
 export function defaultCacheDir(): string {
+  if (process.env.WEBGPU_TRANSFER_CACHE) return process.env.WEBGPU_TRANSFER_CACHE;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'webgpu-transfer', 'features');
 }

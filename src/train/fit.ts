@@ -258,7 +258,8 @@ export async function fitHead(
     const cache = s.featureCache
       ? { store: s.featureCache, identity: featureIdentity(gpu, weights), spec: weights.spec }
       : undefined;
-    const validationFeatures = async (v: LabelledImages, cached = cache) =>
+    // `cached` is explicit: features under running statistics a run updated must never meet the cache.
+    const validationFeatures = async (v: LabelledImages, cached: typeof cache) =>
       v.features ??
       featuresOf(
         gpu,
@@ -270,7 +271,7 @@ export async function fitHead(
         cached,
       );
     // Under the pytorch recipe validation features change every epoch; they are computed after it.
-    let valFeatures = validate && !recipe.savesRunningStatistics ? await validationFeatures(validate) : null;
+    let valFeatures = validate && !recipe.savesRunningStatistics ? await validationFeatures(validate, cache) : null;
     const trainFeatures =
       train.features ??
       (s.augment === 'none' && !trainModel
@@ -351,7 +352,7 @@ export async function fitHead(
         running = await trainModel.runningStatistics();
         inference?.destroy();
         inference = loadBackbone(gpu, withRunningStatistics(weights, running));
-        if (validate) valFeatures = await validationFeatures(validate, undefined);
+        if (validate) valFeatures = await validationFeatures(validate, undefined); // updated statistics: no cache
       }
       const valStats =
         validate && valFeatures
