@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DiskFeatureCache } from '../src/train/feature-cache.node.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/train.js') && existsSync(DATA);
@@ -19,6 +20,20 @@ const train = (...args: string[]) =>
   spawnSync(process.execPath, ['dist/train.js', ...common, '--epochs', '2', ...args], { encoding: 'utf8', env });
 const history = (file: string) =>
   JSON.parse(readFileSync(file, 'utf8')).map((r: { train: object; validation: object }) => [r.train, r.validation]);
+
+describe('DiskFeatureCache', () => {
+  it('keeps at most its size, dropping the least recently used features first', async () => {
+    const store = new DiskFeatureCache(join(dir, 'small'), { maxBytes: 2 * (16 + 4 * 8) });
+    const image = (v: number) => ({ width: 1, height: 1, data: Uint8Array.of(v, v, v) });
+    const row = (v: number) => new Float32Array(8).fill(v);
+    await store.put('id', [image(1), image(2)], [row(1), row(2)]);
+    expect((await store.get('id', [image(1)], 8))[0]).toEqual(row(1)); // image 1 is now the recent one
+    await new Promise((r) => setTimeout(r, 20));
+    await store.put('id', [image(3)], [row(3)]);
+    const kept = await store.get('id', [image(1), image(2), image(3)], 8);
+    expect(kept.map((r) => r?.[0] ?? null)).toEqual([1, null, 3]);
+  });
+});
 
 describe.skipIf(!ready)('the feature cache and sweeps', () => {
   it('a second run reads the cache and trains as a run without it; a damaged file is rebuilt', () => {

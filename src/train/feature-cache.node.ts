@@ -11,7 +11,7 @@ import type { RgbImage } from '../image/format.js';
 import { stagingName } from '../files.node.js';
 import type { FeatureCache } from './fit.js';
 
-/** Raised where the features a cache file holds would be wrong to use: the layout below changed. */
+/** A feature file's header: this magic, then the layout VERSION (a new layout makes old files unusable). */
 const MAGIC = 'WTFEAT';
 const VERSION = 1;
 const HEADER_BYTES = 16; // magic (6), version u16, features u32, reserved u32
@@ -32,9 +32,9 @@ export interface DiskCacheOptions {
 }
 
 export class DiskFeatureCache implements FeatureCache {
-  hits = 0;
-  misses = 0;
   private warned = new Set<string>();
+  /** The cache's size in bytes: scanned once, at the first write, then counted as files are written. */
+  private bytes: number | null = null;
 
   constructor(
     readonly dir: string,
@@ -56,23 +56,21 @@ export class DiskFeatureCache implements FeatureCache {
       try {
         bytes = readFileSync(file);
       } catch {
-        this.misses++;
         return null;
       }
       const problem = this.problem(bytes, features);
       if (problem) {
         this.warnOnce(`warning: feature cache ${file}: ${problem}; ignored and rebuilt`);
-        this.misses++;
         return null;
       }
       const now = new Date();
       utimesSync(file, now, now); // recently used: kept longest
-      this.hits++;
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset + HEADER_BYTES, bytes.byteOffset + bytes.length));
     });
   }
 
   async put(identity: string, images: readonly RgbImage[], rows: readonly Float32Array[]): Promise<void> {
+    this.bytes ??= this.scan().reduce((a, f) => a + f.bytes, 0);
     images.forEach((image, i) => {
       const file = this.path(identity, image);
       mkdirSync(join(file, '..'), { recursive: true });
@@ -83,8 +81,10 @@ export class DiskFeatureCache implements FeatureCache {
       const tmp = stagingName(file);
       writeFileSync(tmp, Buffer.concat([header, Buffer.from(rows[i].buffer, rows[i].byteOffset, rows[i].byteLength)]));
       renameSync(tmp, file);
+      // A file rewritten in place (a damaged one) is counted twice: trimming then comes early, never late.
+      this.bytes! += HEADER_BYTES + rows[i].byteLength;
     });
-    this.trim();
+    if (this.bytes > this.options.maxBytes) this.trim();
   }
 
   private problem(bytes: Buffer, features: number): string | null {
@@ -103,8 +103,8 @@ export class DiskFeatureCache implements FeatureCache {
     (this.options.warn ?? console.warn)(line);
   }
 
-  /** Removes the least recently used files until the cache fits its limit. */
-  private trim(): void {
+  /** Every file in the cache, with its size and when it was last used. */
+  private scan(): { path: string; bytes: number; used: number }[] {
     const files: { path: string; bytes: number; used: number }[] = [];
     for (const sub of safeList(this.dir))
       for (const name of safeList(join(this.dir, sub))) {
@@ -115,13 +115,19 @@ export class DiskFeatureCache implements FeatureCache {
           // removed meanwhile by another run
         }
       }
+    return files;
+  }
+
+  /** Removes the least recently used files until the cache fits its limit. */
+  private trim(): void {
+    const files = this.scan().sort((a, b) => a.used - b.used);
     let total = files.reduce((a, f) => a + f.bytes, 0);
-    files.sort((a, b) => a.used - b.used);
     for (const f of files) {
       if (total <= this.options.maxBytes) break;
       rmSync(f.path, { force: true });
       total -= f.bytes;
     }
+    this.bytes = total;
   }
 }
 
