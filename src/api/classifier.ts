@@ -14,7 +14,12 @@ import { plan } from '../model/architecture.js';
 import type { ResNet } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
 import { plainFeatures } from '../train/features.js';
-import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule, balancedClassWeights } from '../train/controls.js';
+import {
+  DEFAULT_LR_STEP_EPOCHS,
+  type LrSchedule,
+  balancedClassWeights,
+  classWeightsProblem,
+} from '../train/controls.js';
 import {
   type BatchReport,
   type FeatureCache,
@@ -286,13 +291,8 @@ export class Classifier {
 
   private setClassWeights(weights: 'auto' | readonly number[] | null): void {
     this.autoClassWeights = weights === 'auto';
-    if (weights !== null && weights !== 'auto') {
-      if (weights.length !== this.classes.length || !weights.every((w) => Number.isFinite(w) && w >= 0))
-        throw new InputError(
-          `classWeights: need ${this.classes.length} finite non-negative numbers (one per class), ` +
-            `got [${weights.join(', ')}]`,
-        );
-    }
+    const problem = weights === null || weights === 'auto' ? null : classWeightsProblem(weights, this.classes.length);
+    if (problem) throw new InputError(`classWeights: ${problem} (one per class: ${this.classes.join(', ')})`);
     this.settings = { ...this.settings, classWeights: weights === null || weights === 'auto' ? null : [...weights] };
   }
 

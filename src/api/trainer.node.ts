@@ -305,8 +305,8 @@ export async function sweep(
   // Without a disk cache the sweep still computes features once, in memory.
   const cache = o.featureCache ?? new MemoryFeatureCache();
   const results: SweepResult[] = [];
-  let best: { loss: number; model: Classifier } | null = null;
-  log(sweepTable([]));
+  let best: { result: SweepResult; model: Classifier } | null = null;
+  log(sweepRow(SWEEP_HEADER));
   try {
     for (const [i, p] of points.entries()) {
       const model = Classifier.create(backbone, dataset.classes, {
@@ -335,15 +335,15 @@ export async function sweep(
         seconds: (performance.now() - start) / 1000,
       };
       results.push(result);
-      log(sweepTable([result]).split('\n')[1]);
-      if (!best || result.validation.loss < best.loss) {
+      log(sweepRow(sweepCells(result)));
+      if (!best || result.validation.loss < best.result.validation.loss) {
         best?.model.dispose();
-        best = { loss: result.validation.loss, model };
+        best = { result, model };
       } else model.dispose();
     }
     const { modelJson, head } = await best!.model.toBytes(o.out);
     saveModelFiles(o.out, modelJson, head);
-    const b = results.find((r) => r.validation.loss === best!.loss)!;
+    const b = best!.result;
     log(
       `best: --lr ${b.lr} --hidden ${b.hidden} --batch-size ${b.batchSize} ` +
         `(validation loss ${b.validation.loss.toFixed(4)})`,
@@ -355,9 +355,12 @@ export async function sweep(
   }
 }
 
-/** A sweep's results as text: a header, then one row per point (an empty list gives the header). */
-export function sweepTable(results: readonly SweepResult[]): string {
-  const cells = (r: SweepResult) => [
+const SWEEP_HEADER = ['lr', 'hidden', 'batch', 'epoch', 'val loss', 'val acc', 'seconds'];
+const SWEEP_WIDTHS = [10, 7, 6, 7, 9, 8, 8];
+
+/** One row of a sweep's table: the point, the epoch kept of those run, its validation, the seconds. */
+function sweepCells(r: SweepResult): string[] {
+  return [
     String(r.lr),
     String(r.hidden),
     String(r.batchSize),
@@ -366,8 +369,6 @@ export function sweepTable(results: readonly SweepResult[]): string {
     r.validation.acc.toFixed(4),
     r.seconds.toFixed(2),
   ];
-  const header = ['lr', 'hidden', 'batch', 'epoch', 'val loss', 'val acc', 'seconds'];
-  const widths = [10, 7, 6, 7, 9, 8, 8];
-  const row = (c: string[]) => c.map((x, k) => x.padStart(widths[k])).join(' ');
-  return [row(header), ...results.map((r) => row(cells(r)))].join('\n');
 }
+
+const sweepRow = (cells: string[]) => cells.map((x, k) => x.padStart(SWEEP_WIDTHS[k])).join(' ');

@@ -104,20 +104,13 @@ runCli(
         weights.preprocessing,
         new Progress('features', samples.length, { quiet: values.quiet }),
       );
-      writeFeatureShard(
-        out,
-        dataset,
-        weights,
-        shard,
-        {
-          features,
-          labels: Int32Array.from(samples, (s) => s.label),
-          splits: Uint8Array.from(splits),
-          files: samples.map((s) => relative(dataset.root, s.file)),
-          start,
-        },
-        model.plan.featureSize,
-      );
+      writeFeatureShard(out, dataset, weights, shard, {
+        features,
+        labels: Int32Array.from(samples, (s) => s.label),
+        splits: Uint8Array.from(splits),
+        files: samples.map((s) => relative(dataset.root, s.file)),
+        start,
+      });
       console.log(`${out}: shard ${values.shard}, ${samples.length} of the dataset's images`);
       return;
     }

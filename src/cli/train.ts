@@ -17,7 +17,7 @@ import {
 import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
 import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
 import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
-import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES } from '../train/controls.js';
+import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, classWeightsProblem } from '../train/controls.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION } from './options.js';
@@ -208,8 +208,7 @@ async function trainFromShards(v: TrainValues): Promise<void> {
   const weights = readBackboneWeights(v.weights ?? merged.weights);
   checkShardBackbone(merged, weights, dir);
   const classWeights = parseClassWeights(v['class-weights']);
-  if (Array.isArray(classWeights) && classWeights.length !== merged.classes.length)
-    throw new UsageError(`--class-weights: ${classWeights.length} weights for ${merged.classes.length} classes`);
+  checkClassWeightCount(classWeights, merged.classes);
   const out = v.out ?? 'model';
   const release = lockModelFolder(out);
   if (v.json) checkWritable(v.json);
@@ -219,7 +218,6 @@ async function trainFromShards(v: TrainValues): Promise<void> {
       `train ${counts(merged.train.labels).join(', ')}; ` +
       `validation ${counts(merged.validation.labels).join(', ')}`,
   );
-  const records: EpochRecord[] = [];
   gpu = await Gpu.create();
   const start = performance.now();
   await trainOnFeatures(gpu, weights, merged, {
@@ -244,15 +242,30 @@ async function trainFromShards(v: TrainValues): Promise<void> {
     resume: null,
     quiet: v.quiet,
     logJsonl: v['log-jsonl'],
-    onEpoch: (r) => {
-      records.push(r);
-      if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
-    },
+    onEpoch: recordEpochs([], v.json),
   });
-  console.log(
-    `saved ${out}/model.json and ${out}/head.safetensors (${((performance.now() - start) / 1000).toFixed(1)} s in all)`,
-  );
+  console.log(savedLine(out, start));
   release();
+}
+
+/** After each epoch: keeps its record (for Ctrl-C's message) and rewrites --json with all so far. */
+function recordEpochs(records: EpochRecord[], json: string | undefined): (record: EpochRecord) => void {
+  return (record) => {
+    records.push(record);
+    if (json) writeFileAtomic(json, `${JSON.stringify(records, null, 2)}\n`);
+  };
+}
+
+/** The run's last line. */
+function savedLine(out: string, start: number): string {
+  const seconds = (performance.now() - start) / 1000;
+  return `saved ${out}/model.json and ${out}/head.safetensors (${seconds.toFixed(1)} s in all)`;
+}
+
+/** --class-weights given as numbers must have one per class of the data. */
+function checkClassWeightCount(weights: 'auto' | number[] | null | undefined, classes: readonly string[]): void {
+  const problem = Array.isArray(weights) && classWeightsProblem(weights, classes.length);
+  if (problem) throw new UsageError(`--class-weights: ${problem} (${classes.join(', ')})`);
 }
 
 /** --class-weights: 'auto', 'none' (null), or one number per class; undefined when not given. */
@@ -336,11 +349,7 @@ runCli(
       seed: options.seed,
     });
     if (!v.quiet) for (const note of dataset.notes) console.warn(`note: ${note}`);
-    if (Array.isArray(options.classWeights) && options.classWeights.length !== dataset.classes.length)
-      throw new UsageError(
-        `--class-weights: ${options.classWeights.length} weights for ${dataset.classes.length} classes ` +
-          `(${dataset.classes.join(', ')})`,
-      );
+    checkClassWeightCount(options.classWeights, dataset.classes);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
     if (weights.synthetic)
@@ -373,15 +382,9 @@ runCli(
     } else
       await train(gpu, weights, dataset, {
         ...options,
-        onEpoch: (r) => {
-          records.push(r);
-          if (v.json) writeFileAtomic(v.json, `${JSON.stringify(records, null, 2)}\n`);
-        },
+        onEpoch: recordEpochs(records, v.json),
       });
-    console.log(
-      `saved ${options.out}/model.json and ${options.out}/head.safetensors ` +
-        `(${((performance.now() - start) / 1000).toFixed(1)} s in all)`,
-    );
+    console.log(savedLine(options.out, start));
     release();
   },
   () => gpu?.destroy(),

@@ -2,7 +2,7 @@
 // of model.json: settings, loss and accuracy curves as inline SVG, the last validation's
 // confusion matrix) and evaluate.js's (metrics, the confusion matrix as a heat map, the most
 // confidently wrong images). Images are PNG data URLs; captions are real text.
-import type { Evaluation } from '../train/metrics.js';
+import { type Evaluation, metricsRows } from '../train/metrics.js';
 import type { EpochRecord, ModelJson } from '../train/model-format.js';
 import { type Captioned, encodePng, fitToCell } from './grid.node.js';
 import { TABLE_STYLE, confusionHeatMap, escapeHtml as escape, htmlTable } from './html.js';
@@ -142,13 +142,7 @@ export function renderEvaluationReport(
   const e = evaluation;
   const f = (x: number) => x.toFixed(4);
   const title = `${model.classes.join(' vs. ')}: evaluation on ${data}`;
-  const metrics = htmlTable(
-    ['class', 'precision', 'recall', 'F1', 'images'],
-    [
-      ...e.perClass.map((m) => [m.class, f(m.precision), f(m.recall), f(m.f1), String(m.support)]),
-      ['macro average', f(e.macro.precision), f(e.macro.recall), f(e.macro.f1), String(e.images)],
-    ],
-  );
+  const metrics = htmlTable(['class', 'precision', 'recall', 'F1', 'images'], metricsRows(e));
   const wrong = mistakes.length
     ? mistakes.map(figure).join('\n')
     : '<p>No mistakes: every image was classified correctly.</p>';

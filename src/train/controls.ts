@@ -31,6 +31,13 @@ export function scheduledLr(
   }
 }
 
+/** Why `weights` are not class weights for `classes` classes (one finite, non-negative number each), or null. */
+export function classWeightsProblem(weights: readonly number[], classes: number): string | null {
+  if (weights.length !== classes) return `${weights.length} weights for ${classes} classes`;
+  const bad = weights.find((w) => !Number.isFinite(w) || w < 0);
+  return bad === undefined ? null : `${bad} is not a finite non-negative weight`;
+}
+
 /**
  * Weights that balance the classes (scikit-learn's 'balanced', what Keras and PyTorch users pass
  * as class_weight / weight): images / (classes * images of the class); 0 for a class with none.

@@ -17,7 +17,7 @@ import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.j
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
 import { classWeightedRowScale } from '../kernels/softmax.js';
-import { EarlyStopping, type LrSchedule, scheduledLr } from './controls.js';
+import { EarlyStopping, type LrSchedule, classWeightsProblem, scheduledLr } from './controls.js';
 import { backboneFeatures, plainFeatures } from './features.js';
 import type { EpochRecord, ValidationRecord } from './model-format.js';
 import type { Recipe } from './recipe.js';
@@ -235,10 +235,8 @@ export async function fitHead(
       'precomputed features train a head only without augmentation and batch statistics ' +
         '(the frozen recipe, augment none)',
     );
-  if (s.classWeights && (s.classWeights.length !== classes || !s.classWeights.every((w) => w >= 0 && w < Infinity)))
-    throw new InputError(
-      `class weights: need ${classes} finite non-negative numbers, got [${s.classWeights.join(', ')}]`,
-    );
+  const weightsProblem = s.classWeights && classWeightsProblem(s.classWeights, classes);
+  if (weightsProblem) throw new InputError(`class weights: ${weightsProblem}`);
   const validate = validation && countOf(validation) > 0 ? validation : null;
   if (s.earlyStopping !== null && !validate)
     throw new InputError('early stopping watches the validation loss: give validation data');

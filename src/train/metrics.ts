@@ -73,6 +73,15 @@ export function evaluatePredictions(
   };
 }
 
+/** The per-class rows and the macro average as the tables show them: class, precision, recall, F1, images. */
+export function metricsRows(e: Evaluation): string[][] {
+  const f = (x: number) => x.toFixed(4);
+  return [
+    ...e.perClass.map((m) => [m.class, f(m.precision), f(m.recall), f(m.f1), String(m.support)]),
+    ['macro average', f(e.macro.precision), f(e.macro.recall), f(e.macro.f1), String(e.images)],
+  ];
+}
+
 /** Rows of cells as aligned text columns (the first left-aligned, the others right-aligned). */
 export function textTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -84,11 +93,7 @@ export function textTable(rows: readonly (readonly string[])[]): string {
 /** The evaluation as the text evaluate.js prints: metrics per class, then the confusion matrix. */
 export function evaluationText(classes: readonly string[], e: Evaluation): string {
   const f = (x: number) => x.toFixed(4);
-  const metrics = textTable([
-    ['class', 'precision', 'recall', 'f1', 'images'],
-    ...e.perClass.map((m) => [m.class, f(m.precision), f(m.recall), f(m.f1), String(m.support)]),
-    ['macro average', f(e.macro.precision), f(e.macro.recall), f(e.macro.f1), String(e.images)],
-  ]);
+  const metrics = textTable([['class', 'precision', 'recall', 'f1', 'images'], ...metricsRows(e)]);
   const confusion = textTable([
     ['true \\ predicted', ...classes],
     ...e.confusion.map((row, k) => [classes[k], ...row.map(String)]),

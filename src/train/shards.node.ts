@@ -11,6 +11,7 @@ import type { Dataset, Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import { readBytes, writeFileAtomic } from '../files.node.js';
 import type { BackboneWeights } from '../model/backbone.js';
+import { plan } from '../model/architecture.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
 
 export const FEATURES_FORMAT = 'webgpu-transfer/features-v1';
@@ -68,9 +69,9 @@ export function writeFeatureShard(
   weights: BackboneWeights,
   shard: Shard,
   contents: ShardContents,
-  featureSize: number,
 ): void {
   const n = contents.labels.length;
+  const featureSize = plan(weights.spec).featureSize;
   const tensors = new Map([
     ['features', { dtype: 'float32' as const, shape: [n, featureSize], data: contents.features }],
     ['labels', { dtype: 'int32' as const, shape: [n], data: contents.labels }],
