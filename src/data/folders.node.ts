@@ -87,6 +87,16 @@ export interface FolderOptions {
   seed?: number;
 }
 
+/** The class folders in `dir`, in class order; files beside them are noted, none at all is an error. */
+function classFolders(dir: string, notes: string[], hint = ''): string[] {
+  const all = entries(dir, notes);
+  const folders = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort(compareClassNames);
+  const files = all.length - folders.length;
+  if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
+  if (!folders.length) throw new DataError(`${dir}: no class folders${hint}`);
+  return folders;
+}
+
 /**
  * The images of one class folder (first `limit` in name order), labelled `label`; nested
  * folders, links that lead nowhere and unreadable files (with skipBad) are noted.
@@ -161,11 +171,7 @@ export function readLabelledFolder(
   const isDataset = ['train', 'validation'].every((s) => kindOf(join(root, s)) === 'folder');
   const dir = isDataset ? join(root, 'validation') : root;
   if (isDataset) notes.push(`${root}: a dataset folder, so its validation/ split is evaluated`);
-  const all = entries(dir, notes);
-  const folders = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort(compareClassNames);
-  const files = all.length - folders.length;
-  if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
-  if (!folders.length) throw new DataError(`${dir}: no class folders (expected ${dir}/<class>/<images>)`);
+  const folders = classFolders(dir, notes, ` (expected ${dir}/<class>/<images>)`);
   const unknown = folders.filter((f) => !classes.includes(f));
   if (unknown.length)
     throw new DataError(
@@ -207,11 +213,7 @@ export function readImageFolders(root: string, limit = Infinity, options: Folder
       const hint = split === 'validation' ? ' (or hold out a share of train/ with --val-split FRACTION)' : '';
       throw new DataError(`${dir}: missing (expected ${root}/{train,validation}/<class>/<images>)${hint}`);
     }
-    const all = entries(dir, notes);
-    classSets[split] = all.filter((name) => kindOf(join(dir, name)) === 'folder').sort(compareClassNames);
-    const files = all.length - classSets[split].length;
-    if (files) notes.push(`${dir}: ${files} file(s) beside the class folders ignored`);
-    if (!classSets[split].length) throw new DataError(`${dir}: no class folders`);
+    classSets[split] = classFolders(dir, notes);
   }
   const classes = classSets.train;
   const normalized = new Set(classes.map((c) => c.normalize('NFC')));

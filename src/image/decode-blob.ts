@@ -24,14 +24,15 @@ export async function decodeInBrowser(blob: Blob, name = 'image', maxPixels = DE
   } catch (e) {
     throw new PixelLimitError(`${name}: ${(e as Error).message}`);
   }
-  if (sniffFormat(bytes) === 'gif') {
+  const format = sniffFormat(bytes);
+  if (format === 'gif') {
     try {
       return decodeGif(bytes);
     } catch (e) {
       throw new Error(`${name}: corrupt or unsupported GIF (${(e as Error).message})`, { cause: e });
     }
   }
-  if (sniffFormat(bytes) === 'jpeg') {
+  if (format === 'jpeg') {
     try {
       return decodeJpeg(bytes, maxPixels);
     } catch (e) {
