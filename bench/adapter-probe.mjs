@@ -1,6 +1,6 @@
-// What the adapter offers, as JSON on stdout: for Dawn's default toggles and with unsafe APIs
-// allowed, the adapter's info (subgroup sizes and subgroup-matrix configurations included),
-// features and limits; and two latencies that bound any one measured wall time (the median of
+// What the adapter offers, as JSON on stdout: for Dawn's default toggles, with unsafe APIs
+// allowed, with f16 on NVIDIA, and with both, the adapter's info (subgroup sizes and
+// subgroup-matrix configurations included), features and limits; and two latencies that bound any one measured wall time (the median of
 // 20 empty queue waits and of 20 4-byte readbacks).
 //   node bench/adapter-probe.mjs > adapter.json
 import { performance } from 'node:perf_hooks';
@@ -45,10 +45,17 @@ async function latency(adapter) {
 
 const report = { date: new Date().toISOString() };
 const instances = []; // dawn.node crashes once an instance with live objects is garbage-collected
-for (const flags of [[], ['enable-dawn-features=allow_unsafe_apis']]) {
+// Dawn withholds shader-f16 (and with it f16 subgroup matrices) from NVIDIA's Vulkan driver
+// unless vulkan_enable_f16_on_nvidia is set, as src/gpu/device.ts does.
+const PROBES = {
+  default: [],
+  allowUnsafeApis: ['enable-dawn-features=allow_unsafe_apis'],
+  f16OnNvidia: ['enable-dawn-features=vulkan_enable_f16_on_nvidia'],
+  f16OnNvidiaAndUnsafeApis: ['enable-dawn-features=vulkan_enable_f16_on_nvidia,allow_unsafe_apis'],
+};
+for (const [key, flags] of Object.entries(PROBES)) {
   instances.push(webgpu.create(flags));
   const adapter = await instances.at(-1).requestAdapter({ powerPreference: 'high-performance' });
-  const key = flags.length ? 'allowUnsafeApis' : 'default';
   if (!adapter) {
     report[key] = null;
     continue;

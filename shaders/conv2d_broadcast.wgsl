@@ -38,10 +38,10 @@ fn conv_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg
       let w_row = (kh * p.KW + kw) * p.C;
       for (var c = 0u; c < p.C; c++) {
         let w_off = (w_row + c) * k4;
-        let b0 = Wt4[w_off + c0];
-        let b1 = Wt4[w_off + c1];
+        let b0 = w4_at(w_off + c0);
+        let b1 = w4_at(w_off + c1);
         for (var g = 0u; g < 2u; g++) {
-          let a = share8(select(0.0, X[t[g].offset + c], t[g].inside));
+          let a = share8(select(0.0, x_at(t[g].offset + c), t[g].inside));
           for (var i = 0u; i < 8u; i++) {
             acc[g * 8u + i][0] = fma(vec4f(a[i]), b0, acc[g * 8u + i][0]);
             acc[g * 8u + i][1] = fma(vec4f(a[i]), b1, acc[g * 8u + i][1]);

@@ -47,10 +47,10 @@ fn conv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
       let w_row = (kh * p.KW + kw) * p.C;
       for (var c = 0u; c < p.C; c++) {
         let w_off = (w_row + c) * k4;
-        let b0 = Wt4[w_off + c0];
-        let b1 = Wt4[w_off + c1];
+        let b0 = w4_at(w_off + c0);
+        let b1 = w4_at(w_off + c1);
         for (var i = 0u; i < 8u; i++) {
-          let a = select(0.0, X[t.offset[i] + c], t.inside[i]);
+          let a = select(0.0, x_at(t.offset[i] + c), t.inside[i]);
           acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
           acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
         }
@@ -80,10 +80,10 @@ fn conv_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
       let w_row = (kh * p.KW + kw) * p.C;
       for (var c = 0u; c < p.C; c++) {
         let w_off = (w_row + c) * p.K;
-        let b0 = vec4f(Wt[w_off + kc[0]], Wt[w_off + kc[1]], Wt[w_off + kc[2]], Wt[w_off + kc[3]]);
-        let b1 = vec4f(Wt[w_off + kc[4]], Wt[w_off + kc[5]], Wt[w_off + kc[6]], Wt[w_off + kc[7]]);
+        let b0 = vec4f(w_at(w_off + kc[0]), w_at(w_off + kc[1]), w_at(w_off + kc[2]), w_at(w_off + kc[3]));
+        let b1 = vec4f(w_at(w_off + kc[4]), w_at(w_off + kc[5]), w_at(w_off + kc[6]), w_at(w_off + kc[7]));
         for (var i = 0u; i < 8u; i++) {
-          let a = select(0.0, X[t.offset[i] + c], t.inside[i]);
+          let a = select(0.0, x_at(t.offset[i] + c), t.inside[i]);
           acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
           acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
         }

@@ -43,7 +43,7 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
         let c = r % p.C;
         let khw = r / p.C;
         let at = tap(o, khw / p.KW, khw % p.KW);
-        if (at.inside) { av = X[at.offset + c]; }
+        if (at.inside) { av = x_at(at.offset + c); }
       }
       As[ar][am] = av;
       let idx = li + e * 256u;
@@ -52,7 +52,7 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
       let gk = col_tile + bn;
       let gr = r0 + br;
       var bv = 0.0;
-      if (gk < p.K && gr < R_len) { bv = Wt[gr * p.K + gk]; }
+      if (gk < p.K && gr < R_len) { bv = w_at(gr * p.K + gk); }
       Bs[br][bn] = bv;
     }
     workgroupBarrier();
@@ -77,7 +77,7 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   }
 }
 
-@group(0) @binding(1) var<storage, read> X4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> X4: array<elem4>;
 
 @compute @workgroup_size(16, 16)
 fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -103,12 +103,12 @@ fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
     if (m_ok && r < R_len) {
       let khw = r / p.C;
       let at = tap(o, khw / p.KW, khw % p.KW);
-      if (at.inside) { av = X4[(at.offset + r % p.C) / 4u]; }
+      if (at.inside) { av = vec4f(X4[(at.offset + r % p.C) / 4u]); }
     }
     for (var j = 0u; j < 4u; j++) { As128[(aq * 4u + j) * 32u + am / 4u][am % 4u] = av[j]; }
     let gr = t * 8u + bk;
     var bv = vec4f(0.0);
-    if (gk4 < K4 && gr < R_len) { bv = Wt4[gr * K4 + gk4]; }
+    if (gk4 < K4 && gr < R_len) { bv = w4_at(gr * K4 + gk4); }
     Bs128[bk * 32u + li % 32u] = bv;
     workgroupBarrier();
     tile128_multiply(lid, &acc);

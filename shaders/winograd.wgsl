@@ -11,6 +11,9 @@
 // where subgroups allow, gemm_broadcast.wgsl batched over e. Channels go in vec4s:
 // C % 4 == 0 and K % 4 == 0. Layouts: V [E][P][C], U [E][C][K], M [E][P][K], with
 // P = N * ceil(H/m) * ceil(W/m) tiles; wino_* entry points are F(2x2), wino4_* F(4x4).
+// The input X and the output are stored as `elem` (the launcher's f32 or f16); the transformed
+// tiles V and M and the weights U stay f32 either way, since F(4x4)'s transforms grow values by
+// up to 100x and its accuracy would not survive rounding them to f16.
 
 #include "common/epilogue.wgsl"
 #include "common/register_tile.wgsl"
@@ -18,7 +21,7 @@
 @group(0) @binding(0) var<uniform> p: WinogradParams;
 
 // wino_input
-@group(0) @binding(1) var<storage, read> X4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> X4: array<elem4>;
 @group(0) @binding(2) var<storage, read_write> V4: array<vec4f>;
 
 // The (m x m tile, vec4 channel group) of a transform invocation: the image n and the tile's
@@ -34,7 +37,7 @@ fn tile_of(g: vec3u, groups: u32, m: u32) -> Tile {
 
 fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
   if (ih < 0 || iw < 0 || ih >= i32(p.H) || iw >= i32(p.W)) { return vec4f(0.0); }
-  return X4[((n * p.H + u32(ih)) * p.W + u32(iw)) * (p.C / 4u) + c4];
+  return vec4f(X4[((n * p.H + u32(ih)) * p.W + u32(iw)) * (p.C / 4u) + c4]);
 }
 
 @compute @workgroup_size(64)

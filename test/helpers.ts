@@ -23,9 +23,9 @@ export function rng(seed = SEED): () => number {
 
 export { randomArray } from '../src/util/random.js';
 
-/** An output tensor filled with NaN, so any element a kernel fails to write shows up. */
-export function poisoned(gpu: Gpu, shape: readonly number[]): Tensor {
-  const t = gpu.tensor(shape);
+/** An output tensor (f32 or f16) filled with NaN, so any element a kernel fails to write shows up. */
+export function poisoned(gpu: Gpu, shape: readonly number[], dtype: 'f32' | 'f16' = 'f32'): Tensor {
+  const t = gpu.tensor(shape, dtype);
   t.write(new Float32Array(t.size).fill(NaN));
   return t;
 }

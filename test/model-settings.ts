@@ -30,6 +30,7 @@ export function modelSettings(
       earlyStopping: null,
       save: 'last',
       classWeights: null,
+      precision: 'f32',
     },
     history: [],
   };

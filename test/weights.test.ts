@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { plan, resnetSpec } from '../src/model/architecture.js';
 import { syntheticWeights } from '../src/model/synthetic.js';
 import { validateWeights } from '../src/model/weights.js';
-import { halfToFloat, toFloat32 } from '../src/weights/host-tensor.js';
+import { toFloat32 } from '../src/weights/host-tensor.js';
+import { halfToFloat } from '../src/util/half.js';
 import { readPth } from '../src/weights/pth.js';
 import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
 

@@ -2,6 +2,7 @@
 // the host, its inference model (batchnorm folded) on the GPU, built on first use and kept.
 import { DisposedError, InputError } from '../errors.js';
 import { Gpu } from '../gpu/context.js';
+import type { Precision } from '../gpu/shader.js';
 import { type BackboneWeights, backboneFromBytes, loadBackbone, syntheticBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { host } from './host.js';
@@ -17,7 +18,8 @@ export interface BackboneOptions {
 }
 
 export class Backbone {
-  private inference: ResNet | null = null;
+  /** The inference models built so far, one per precision. */
+  private readonly inference = new Map<Precision, ResNet>();
   private disposed = false;
 
   private constructor(
@@ -38,19 +40,23 @@ export class Backbone {
     return this.device;
   }
 
-  /** The inference-mode model of these weights on the GPU, built once. */
-  model(): ResNet {
+  /** The inference-mode model of these weights on the GPU at `precision` (default f32), built once. */
+  model(precision: Precision = 'f32'): ResNet {
     this.check();
-    this.inference ??= loadBackbone(this.device, this.weights);
-    return this.inference;
+    let model = this.inference.get(precision);
+    if (!model) {
+      model = loadBackbone(this.device, this.weights, precision);
+      this.inference.set(precision, model);
+    }
+    return model;
   }
 
   /** Frees the GPU model (and the GPU, when the backbone made it). Classifiers on it must be disposed first. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.inference?.destroy();
-    this.inference = null;
+    for (const model of this.inference.values()) model.destroy();
+    this.inference.clear();
     if (this.ownsGpu) this.device.destroy();
   }
 

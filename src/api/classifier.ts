@@ -9,9 +9,10 @@ import { DisposedError, ImageInputError, InputError, LabelError } from '../error
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
 import type { FillMode } from '../kernels/augment.js';
 import { KERAS_ADAM_DEFAULTS } from '../kernels/adam.js';
+import type { Precision } from '../gpu/shader.js';
 import { loadBackbone } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
-import type { ResNet } from '../model/resnet.js';
+import { type ResNet, devicePrecisionProblem } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
 import { plainFeatures } from '../train/features.js';
 import {
@@ -110,6 +111,12 @@ export interface ClassifierOptions {
   earlyStopping?: number | null;
   /** What a fit() leaves: the epoch with the lowest validation loss, or the last (default). */
   save?: 'best' | 'last';
+  /**
+   * How the inference-mode backbone stores activations and weights (default 'f32'): 'f16'
+   * halves the bytes (the kernels still accumulate in f32) and needs the adapter's shader-f16.
+   * Predictions use it; training uses it under the frozen recipe only (precisionProblem).
+   */
+  precision?: Precision;
 }
 
 export interface FitOptions {
@@ -169,7 +176,14 @@ const DEFAULTS = {
   lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
   earlyStopping: null,
   save: 'last',
+  precision: 'f32',
 } as const;
+
+/** Throws where this device cannot run the backbone at the settings' precision. */
+function checkDevicePrecision(backbone: Backbone, settings: TrainingSettings): void {
+  const problem = devicePrecisionProblem(backbone.gpu, settings.precision);
+  if (problem) throw new InputError(problem);
+}
 
 export class Classifier {
   /**
@@ -219,7 +233,9 @@ export class Classifier {
       earlyStopping: o.earlyStopping,
       save: o.save,
       classWeights: null,
+      precision: o.precision,
     };
+    checkDevicePrecision(backbone, settings);
     const classifier = new Classifier(backbone, [...classes], head, settings, [], null);
     classifier.setClassWeights(o.classWeights ?? null);
     return classifier;
@@ -240,6 +256,7 @@ export class Classifier {
     const { classWeights, ...rest } = overrides;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const settings: TrainingSettings = { ...json.training, ...defined };
+    checkDevicePrecision(backbone, settings);
     const head = new Head(
       backbone.gpu,
       json.head,
@@ -372,6 +389,7 @@ export class Classifier {
       lrStepEpochs: this.settings.lrStepEpochs,
       classWeights: this.settings.classWeights,
       earlyStopping,
+      precision: this.settings.precision,
       featureCache: this.running ? undefined : options.featureCache,
       signal: options.signal,
       onEpochStart: options.onEpochStart,
@@ -474,10 +492,12 @@ export class Classifier {
 
   /** The inference model predictions run: the backbone's own, or one folding the running statistics training left. */
   private model(): ResNet {
-    if (!this.running) return this.backbone.model();
+    const precision = this.settings.precision;
+    if (!this.running) return this.backbone.model(precision);
     this.predictionModel ??= loadBackbone(
       this.backbone.gpu,
       withRunningStatistics(this.backbone.weights, this.running),
+      precision,
     );
     return this.predictionModel;
   }

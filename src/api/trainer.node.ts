@@ -17,6 +17,7 @@ import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '..
 import { Progress } from '../train/progress.node.js';
 import type { RecipeName } from '../train/recipe.js';
 import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule } from '../train/controls.js';
+import type { Precision } from '../gpu/shader.js';
 import { Backbone } from './backbone.js';
 import { Classifier, type FitOptions } from './classifier.js';
 import type { MergedFeatures } from '../train/shards.node.js';
@@ -34,6 +35,7 @@ export const ARTICLE_SETTINGS = {
   classWeights: null,
   earlyStopping: null,
   save: 'last',
+  precision: 'f32',
 } as const;
 
 export interface TrainOptions {
@@ -54,6 +56,8 @@ export interface TrainOptions {
   earlyStopping: number | null;
   /** Which epoch the model folder holds at the end. */
   save: 'best' | 'last';
+  /** How the inference-mode backbone stores activations (f16 under the frozen recipe only). */
+  precision: Precision;
   /** The share of train/ held out per class when the data has no validation/ (already split in `dataset`). */
   validationSplit: number | null;
   out: string;
@@ -123,6 +127,7 @@ function classifierSettings(o: TrainOptions) {
     classWeights: o.classWeights,
     earlyStopping: o.earlyStopping,
     save: o.save,
+    precision: o.precision,
   };
 }
 

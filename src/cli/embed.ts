@@ -4,7 +4,9 @@ import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
 import { preprocess } from '../image/preprocess.js';
-import { loadBackbone } from '../model/backbone.js';
+import type { Precision } from '../gpu/shader.js';
+import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
+import { type ResNet, devicePrecisionProblem } from '../model/resnet.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { softmax } from '../kernels/softmax.js';
 import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
@@ -17,7 +19,7 @@ import type { RgbImage } from '../image/format.js';
 import { featuresOf } from '../train/fit.js';
 import { Progress } from '../train/progress.node.js';
 import { parseShard, shardSamples, writeFeatureShard } from '../train/shards.node.js';
-import { MAX_PIXELS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -53,6 +55,7 @@ const COMMAND = {
       description: 'with --data and no validation/: hold out this share of each class (as train.js --val-split)',
     },
     seed: { type: 'integer', min: 0, default: 0, description: 'the --val-split seed (as train.js --seed)' },
+    precision: { ...PRECISION_OPTION, default: 'f32' },
     quiet: { type: 'flag', description: 'no progress lines' },
     'max-pixels': MAX_PIXELS_OPTION,
     weights: {
@@ -72,6 +75,13 @@ const COMMAND = {
 
 /** Images per backbone call when embedding a dataset shard (train.js's default batch). */
 const EMBED_BATCH = 32;
+
+/** The backbone at --precision, refused in one line where the adapter cannot run it. */
+function loadModel(gpu: Gpu, weights: BackboneWeights, precision: Precision): ResNet {
+  const problem = devicePrecisionProblem(gpu, precision);
+  if (problem) throw new UsageError(`--precision ${precision}: ${problem}`);
+  return loadBackbone(gpu, weights, precision);
+}
 
 let gpu: Gpu | undefined;
 runCli(
@@ -95,7 +105,7 @@ runCli(
       );
       progress.finish();
       gpu = await Gpu.create({ log: false });
-      const model = loadBackbone(gpu, weights);
+      const model = loadModel(gpu, weights, values.precision);
       const features = await featuresOf(
         gpu,
         model,
@@ -104,13 +114,20 @@ runCli(
         weights.preprocessing,
         new Progress('features', samples.length, { quiet: values.quiet }),
       );
-      writeFeatureShard(out, dataset, weights, shard, {
-        features,
-        labels: Int32Array.from(samples, (s) => s.label),
-        splits: Uint8Array.from(splits),
-        files: samples.map((s) => relative(dataset.root, s.file)),
-        start,
-      });
+      writeFeatureShard(
+        out,
+        dataset,
+        weights,
+        shard,
+        {
+          features,
+          labels: Int32Array.from(samples, (s) => s.label),
+          splits: Uint8Array.from(splits),
+          files: samples.map((s) => relative(dataset.root, s.file)),
+          start,
+        },
+        values.precision,
+      );
       console.log(`${out}: shard ${values.shard}, ${samples.length} of the dataset's images`);
       return;
     }
@@ -125,7 +142,7 @@ runCli(
       inputs.set(preprocess(readImage(file, values['max-pixels']), p.size, p).input, i * perImage),
     );
     gpu = await Gpu.create({ log: !values.json });
-    const model = loadBackbone(gpu, weights);
+    const model = loadModel(gpu, weights, values.precision);
     if (weights.synthetic)
       console.warn(`warning: ${values.weights}: synthetic random weights, the outputs mean nothing`);
     const logits = values.logits || (!values.json && model.hasClassifier);

@@ -13,7 +13,7 @@ import { loadModel } from '../train/model-files.node.js';
 import { relative } from 'node:path';
 import { parseCommand, required } from './args.js';
 import { predictAll, readEach } from './images.js';
-import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -27,6 +27,7 @@ const COMMAND = {
     model: { type: 'string', value: 'DIR', description: 'the trained model folder (required)' },
     data: { type: 'string', value: 'DIR', description: 'a folder of class folders (required)' },
     weights: MODEL_WEIGHTS_OPTION,
+    precision: { ...PRECISION_OPTION, description: `${PRECISION_OPTION.description} (default: the model's)` },
     mistakes: {
       type: 'integer',
       min: 0,
@@ -66,7 +67,9 @@ runCli(
     );
     if (!read.length) throw new InputError(`${data}: no image could be read (${failures.length} failed)`);
     gpu = await Gpu.create({ log: false });
-    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
+    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, {
+      precision: v.precision,
+    });
     const predictions = await predictAll(
       classifier,
       read.map((r) => r.image),

@@ -13,7 +13,7 @@ import { loadModel } from '../train/model-files.node.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
 import { predictAll, readEach } from './images.js';
-import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const COMMAND = {
@@ -34,6 +34,7 @@ const COMMAND = {
       description: 'the trained model folder (model.json, head.safetensors) (required)',
     },
     weights: MODEL_WEIGHTS_OPTION,
+    precision: { ...PRECISION_OPTION, description: `${PRECISION_OPTION.description} (default: the model's)` },
     json: { type: 'string', value: 'FILE', description: 'write the probabilities as JSON' },
     grid: { type: 'string', value: 'FILE.png', description: 'draw the images side by side with their captions' },
     report: {
@@ -61,7 +62,9 @@ runCli(
     if (!read.length) throw new InputError(`no image to predict (${failures.length} failed)`);
     gpu = await Gpu.create({ log: false });
     // The library's Classifier, as a program embedding it would use it.
-    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir);
+    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, {
+      precision: v.precision,
+    });
     const classes = saved.json.classes;
     const predictions = await predictAll(
       classifier,

@@ -16,11 +16,11 @@ import {
 } from '../api/trainer.node.js';
 import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
 import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
-import { RECIPES, RECIPE_NAMES } from '../train/recipe.js';
+import { RECIPES, RECIPE_NAMES, precisionProblem } from '../train/recipe.js';
 import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, classWeightsProblem } from '../train/controls.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
-import { MAX_PIXELS_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
 const DEFAULT_WEIGHTS = 'weights/resnet50.safetensors';
@@ -45,6 +45,11 @@ const COMMAND = {
       type: 'string',
       value: 'DIR',
       description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
+    },
+    precision: {
+      ...PRECISION_OPTION,
+      description:
+        `${PRECISION_OPTION.description}; f16 trains the frozen recipe only ` + "(default: f32, or the resumed run's)",
     },
     features: {
       type: 'string',
@@ -235,6 +240,8 @@ async function trainFromShards(v: TrainValues): Promise<void> {
     classWeights: classWeights ?? null,
     earlyStopping: v['early-stopping'] ?? null,
     save: v.save ?? 'last',
+    // The precision embed.js computed the shards' features at.
+    precision: merged.precision,
     limit: null,
     validationSplit: null,
     out,
@@ -318,6 +325,7 @@ runCli(
       classWeights: classWeights === undefined ? (prior?.classWeights ?? null) : classWeights,
       earlyStopping: v['early-stopping'] ?? null,
       save: v.save ?? 'last',
+      precision: v.precision ?? prior?.precision ?? ARTICLE_SETTINGS.precision,
       limit: v.limit ?? null,
       validationSplit: v['val-split'] ?? null,
       out: v.out ?? v.resume ?? 'model',
@@ -332,6 +340,8 @@ runCli(
     };
     const problem = sweeping ? sweepProblem(options) : null;
     if (problem) throw new UsageError(`${problem} (--lr, --hidden or --batch-size lists several values)`);
+    const precisionTrouble = precisionProblem(RECIPES[recipe], options.precision);
+    if (precisionTrouble) throw new UsageError(`--precision ${options.precision}: ${precisionTrouble}`);
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
       throw new UsageError(

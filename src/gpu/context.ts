@@ -4,7 +4,7 @@ import { type AdapterDescription, type DeviceOptions, requestDevice } from './de
 import { type PipelineSpec, PipelineCache } from './pipelines.js';
 import { BufferPool } from './pool.js';
 import { elementCount } from '../util/shapes.js';
-import { type DType, Tensor } from './tensor.js';
+import { type DType, Tensor, bytesOf } from './tensor.js';
 
 export interface Dispatch {
   kernel: string;
@@ -50,6 +50,8 @@ export class Gpu {
   readonly pipelines: PipelineCache;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
+  /** Whether the device has 'shader-f16': f16 tensors and the kernels' f16 storage path. */
+  readonly hasF16: boolean;
   private recorded: Recorded[] = [];
   private pendingUniforms: GPUBuffer[] = [];
   private pendingReleases: Tensor[] = [];
@@ -68,6 +70,7 @@ export class Gpu {
     this.pipelines = new PipelineCache(device);
     this.pool = new BufferPool(device);
     this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasF16 = device.features.has('shader-f16');
     device.lost.then((info) => {
       if (!this.destroyed) this.fatal = new Error(`GPU device lost (${info.reason}): ${info.message}`);
     });
@@ -98,7 +101,8 @@ export class Gpu {
 
   tensor(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
     this.check();
-    const bytes = elementCount(shape) * 4;
+    if (dtype === 'f16' && !this.hasF16) throw new Error(`tensor [${shape}]: f16 needs the adapter's shader-f16`);
+    const bytes = bytesOf(elementCount(shape), dtype);
     if (bytes > this.device.limits.maxBufferSize) {
       throw new Error(
         `tensor [${shape}] needs ${bytes} bytes, over the adapter's maxBufferSize ${this.device.limits.maxBufferSize}`,
@@ -107,8 +111,14 @@ export class Gpu {
     return new Tensor(this, shape, dtype, this.pool.acquire(bytes, STORAGE, label));
   }
 
-  upload(data: Float32Array | Uint32Array, shape: readonly number[] = [data.length], label?: string): Tensor {
-    const t = this.tensor(shape, data instanceof Uint32Array ? 'u32' : 'f32', label);
+  /** A tensor holding `data`: u32 for a Uint32Array, else `dtype` (f32, or f16 rounding each value). */
+  upload(
+    data: Float32Array | Uint32Array,
+    shape: readonly number[] = [data.length],
+    label?: string,
+    dtype: 'f32' | 'f16' = 'f32',
+  ): Tensor {
+    const t = this.tensor(shape, data instanceof Uint32Array ? 'u32' : dtype, label);
     t.write(data);
     return t;
   }

@@ -49,8 +49,13 @@ async function getGpu(): Promise<GPU> {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
   // Dawn rounds timestamps down to 2^16 ns by default (a browser's guard against timing
-  // attacks); in Node they time single dispatches, so they are kept exact.
-  const gpu = webgpu.create(['disable-dawn-features=timestamp_quantization']);
+  // attacks); in Node they time single dispatches, so they are kept exact. Dawn also withholds
+  // shader-f16 from NVIDIA's Vulkan driver for driver bugs (crbug.com/42251215); in Node the
+  // feature is offered, only f16 runs use it, and the self-check tests those kernels there.
+  const gpu = webgpu.create([
+    'disable-dawn-features=timestamp_quantization',
+    'enable-dawn-features=vulkan_enable_f16_on_nvidia',
+  ]);
   // Share the instance as navigator.gpu, as in a browser (TF.js's backend looks there too).
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (!g.navigator)

@@ -11,23 +11,48 @@ export interface WgslSource {
 }
 
 /**
- * The shader with the launcher's struct declarations appended (WGSL declarations may follow
- * their use), so the struct a shader reads and the packer its launcher writes are one thing.
+ * The storage type of a kernel's activations and weights: every value is loaded into f32 and
+ * computed in f32 either way; f16 halves the bytes moved (and needs 'shader-f16').
+ */
+export type Precision = 'f32' | 'f16';
+export const PRECISIONS: readonly Precision[] = ['f32', 'f16'];
+
+/** The aliases shaders declare their stored values with, `elem` and `elem4`, at a precision. */
+function precisionAliases(precision: Precision): string {
+  return `alias elem = ${precision};\nalias elem4 = vec4<${precision}>;\n`;
+}
+
+/**
+ * The shader with the launcher's struct declarations and the storage aliases of `precision`
+ * appended (WGSL declarations may follow their use), so the struct a shader reads and the
+ * packer its launcher writes are one thing; f16 puts `enable f16;` first.
  */
 export function withStructs(
   source: WgslSource,
   structs: readonly StructLayout<Record<string, WgslType>>[],
+  precision: Precision = 'f32',
 ): WgslSource {
   const own = source.code.match(/^\s*struct\s+(\w+)/gm)?.map((s) => s.trim().split(/\s+/)[1]) ?? [];
   const clash = structs.find((s) => own.includes(s.name));
   if (clash) throw new Error(`${source.file} declares struct ${clash.name} itself; its launcher declares it`);
-  let line = source.code.split('\n').length;
-  const map = [...source.map];
-  let code = source.code;
-  for (const s of structs) {
-    map.push([line, `struct ${s.name} (declared by its launcher)`, 1]);
-    code += s.wgsl;
-    line += s.wgsl.split('\n').length - 1;
+  const directive = precision === 'f16' ? 'enable f16;\n' : '';
+  const shift = directive ? 1 : 0;
+  const map: (readonly [number, string, number])[] = source.map.map(([first, file, line]) => [
+    first + shift,
+    file,
+    line,
+  ]);
+  if (directive) map.unshift([1, 'enable f16 (added by its launcher)', 1]);
+  let code = directive + source.code;
+  let line = code.split('\n').length;
+  const appended = [
+    ...structs.map((s) => [`struct ${s.name} (declared by its launcher)`, s.wgsl] as const),
+    [`${precision} storage aliases (added by its launcher)`, precisionAliases(precision)] as const,
+  ];
+  for (const [what, text] of appended) {
+    map.push([line, what, 1]);
+    code += text;
+    line += text.split('\n').length - 1;
   }
   return { file: source.file, code, map };
 }

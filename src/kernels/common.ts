@@ -1,6 +1,7 @@
 // Helpers shared by the kernel launchers: variants, placeholders, shape checks, launch grids.
 import type { Dispatch, Gpu } from '../gpu/context.js';
-import type { WgslSource } from '../gpu/shader.js';
+import type { StructLayout, WgslType } from '../gpu/layout.js';
+import { type Precision, type WgslSource, withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 
 /**
@@ -132,6 +133,33 @@ export function placeholder(gpu: Gpu): Tensor {
     placeholders.set(gpu, t);
   }
   return t;
+}
+
+/** A launcher's shader composed at each storage precision (f16 compiles only where the device has shader-f16). */
+export function atPrecisions(
+  source: WgslSource,
+  structs: readonly StructLayout<Record<string, WgslType>>[],
+): Record<Precision, WgslSource> {
+  return { f32: withStructs(source, structs, 'f32'), f16: withStructs(source, structs, 'f16') };
+}
+
+/**
+ * The storage precision of a kernel's activations and weights: every tensor given f32, or
+ * every one f16 (on a device with shader-f16); throws naming the odd one out.
+ */
+export function storagePrecision(kernel: string, tensors: Record<string, Tensor | undefined>): Precision {
+  const given = Object.entries(tensors).filter((e): e is [string, Tensor] => e[1] !== undefined);
+  const precision = given[0][1].dtype;
+  if (precision !== 'f32' && precision !== 'f16')
+    throw new Error(`${kernel}: ${given[0][0]} is ${precision}, not f32 or f16`);
+  const odd = given.find(([, t]) => t.dtype !== precision);
+  if (odd) throw new Error(`${kernel}: ${odd[0]} is ${odd[1].dtype} but ${given[0][0]} is ${precision}`);
+  return precision;
+}
+
+/** Throws unless `t` holds `dtype` values. */
+export function expectDtype(kernel: string, what: string, t: Tensor, dtype: Tensor['dtype']): void {
+  if (t.dtype !== dtype) throw new Error(`${kernel}: ${what} is ${t.dtype}, expected ${dtype}`);
 }
 
 export function expectShape(kernel: string, what: string, t: Tensor, shape: readonly number[]): void {

@@ -5,11 +5,13 @@ import conv2dRegisterSource from '../../shaders/conv2d_register.wgsl';
 import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
-import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import {
   type Variant,
   WINDOW_FIELDS,
+  atPrecisions,
+  expectDtype,
+  storagePrecision,
   launch,
   launchRegister,
   broadcastWorkgroup,
@@ -25,12 +27,17 @@ import { outputSize } from '../util/shapes.js';
 /** The uniforms of every conv variant (shaders/common/conv_input.wgsl reads them). */
 export const ConvParams = wgslStruct('ConvParams', { ...WINDOW_FIELDS, K: 'u32', M: 'u32' });
 
+/** Each variant's shader at each storage precision (CONV2D_SHADERS.tiled.f16, ...). */
 export const CONV2D_SHADERS = {
-  register: withStructs(conv2dRegisterSource, [ConvParams]),
-  broadcast: withStructs(conv2dBroadcastSource, [ConvParams]),
-  tiled: withStructs(conv2dTiledSource, [ConvParams]),
+  register: atPrecisions(conv2dRegisterSource, [ConvParams]),
+  broadcast: atPrecisions(conv2dBroadcastSource, [ConvParams]),
+  tiled: atPrecisions(conv2dTiledSource, [ConvParams]),
 } as const;
 
+/**
+ * Input, weights, residual and output are all f32 or all f16 (the storage precision; the
+ * kernels accumulate in f32 either way); the bias is f32.
+ */
 export interface Conv2dOptions {
   stride?: number;
   pad?: number;
@@ -77,9 +84,11 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
   const [, OH, OW] = outShape;
   if (OH < 1 || OW < 1) throw new Error(`${kernel}: ${KH}x${KW} kernel with pad ${pad} does not fit a ${H}x${W} input`);
   if (options.bias) expectShape(kernel, 'bias', options.bias, [K]);
+  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
   if (options.residual) expectShape(kernel, 'residual', options.residual, outShape);
-  const out = options.out ?? gpu.tensor(outShape);
+  const out = options.out ?? gpu.tensor(outShape, x.dtype);
   expectShape(kernel, 'output', out, outShape);
+  const precision = storagePrecision(kernel, { input: x, weight: w, residual: options.residual, output: out });
   const M = N * OH * OW;
   const params = ConvParams.pack({ N, H, W, C, OH, OW, K, KH, KW, stride, pad, M });
   const constants = epilogueConstants(options);
@@ -93,7 +102,7 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
     const workgroups = rowBlocks(gpu, Math.ceil(K / tile), Math.ceil(M / tile));
     await launch(gpu, {
       kernel: tile === 128 ? 'conv2d/tiled128' : 'conv2d/tiled',
-      code: CONV2D_SHADERS.tiled,
+      code: CONV2D_SHADERS.tiled[precision],
       entryPoint: tile === 128 ? 'conv_tiled128' : 'conv_tiled',
       constants,
       params,
@@ -103,7 +112,7 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
   } else if (variant === 'broadcast') {
     const wg = broadcastWorkgroup(gpu, Math.ceil(K / 8));
     const workgroups = rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 16));
-    const code = CONV2D_SHADERS.broadcast;
+    const code = CONV2D_SHADERS.broadcast[precision];
     await launch(gpu, {
       kernel: 'conv2d/broadcast',
       code,
@@ -115,7 +124,7 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
     });
   } else {
     const entryPoint = K % 4 === 0 ? 'conv_vec4' : 'conv_scalar';
-    const code = CONV2D_SHADERS.register;
+    const code = CONV2D_SHADERS.register[precision];
     await launchRegister(gpu, {
       kernel: 'conv2d/register',
       code,

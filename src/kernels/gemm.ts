@@ -14,6 +14,7 @@ import {
   broadcastWorkgroup,
   chooseVariant,
   epilogueConstants,
+  expectDtype,
   expectShape,
   placeholder,
   rowBlocks,
@@ -71,6 +72,12 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   if (options.residual) expectShape(kernel, 'residual', options.residual, [M, N]);
   const out = options.out ?? gpu.tensor([M, N]);
   expectShape(kernel, 'output', out, [M, N]);
+  for (const [what, t] of [
+    ['A', a],
+    ['B', b],
+    ['output', out],
+  ] as const)
+    expectDtype(kernel, what, t, 'f32');
   const params = GemmParams.pack({
     M,
     N,

@@ -1,14 +1,22 @@
-// Pooling launchers: max pooling (any window, stride, padding) and global average pooling.
+// Pooling launchers: max pooling (any window, stride, padding) and global average pooling,
+// over f32 or f16 activations (the storage precision); global average pooling outputs f32.
 import poolSource from '../../shaders/pool.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
-import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { WINDOW_FIELDS, elementwiseGrid, expectShape, launch } from './common.js';
+import {
+  WINDOW_FIELDS,
+  atPrecisions,
+  elementwiseGrid,
+  expectDtype,
+  expectShape,
+  launch,
+  storagePrecision,
+} from './common.js';
 import { outputSize } from '../util/shapes.js';
 
 export const PoolParams = wgslStruct('PoolParams', { ...WINDOW_FIELDS, total: 'u32', row_pitch: 'u32' });
-export const POOL_SHADER = withStructs(poolSource, [PoolParams]);
+export const POOL_SHADERS = atPrecisions(poolSource, [PoolParams]);
 
 async function runPool(
   gpu: Gpu,
@@ -19,11 +27,16 @@ async function runPool(
   out?: Tensor,
 ): Promise<Tensor> {
   const [N, H, W, C] = x.shape;
-  const y = out ?? gpu.tensor(outShape);
+  const precision = storagePrecision(entryPoint, { input: x });
+  // The mean is stored in f32 whatever the input's precision.
+  const y = out ?? gpu.tensor(outShape, entryPoint === 'global_avg_pool' ? 'f32' : precision);
   expectShape(entryPoint, 'output', y, outShape);
+  if (entryPoint === 'max_pool') storagePrecision(entryPoint, { input: x, output: y });
+  else expectDtype(entryPoint, 'output', y, 'f32');
   const { workgroups, rowPitch } = elementwiseGrid(gpu, y.size);
   const params = PoolParams.pack({ N, H, W, C, ...window, total: y.size, row_pitch: rowPitch });
-  await launch(gpu, { kernel: entryPoint, code: POOL_SHADER, entryPoint, params, buffers: [x, y], workgroups });
+  const code = POOL_SHADERS[precision];
+  await launch(gpu, { kernel: entryPoint, code, entryPoint, params, buffers: [x, y], workgroups });
   return y;
 }
 

@@ -1,12 +1,23 @@
 // Launcher for shaders/winograd.wgsl: 3x3 stride-1 pad-1 conv by Winograd F(2x2, 3x3) or
 // F(4x4, 3x3), and the weight transform U = G g G^T done once at load. The transformed
 // weights carry the tile size in their shape: [16, C, K] for F(2x2), [36, C, K] for F(4x4).
+// Input, residual and output are f32 or f16 (the storage precision); the transformed weights
+// and the two scratch tensors are f32 either way (see shaders/winograd.wgsl).
 import winogradSource from '../../shaders/winograd.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
-import { withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { chooseVariant, elementwiseGrid, epilogueConstants, expectShape, placeholder, registerGrid } from './common.js';
+import {
+  atPrecisions,
+  chooseVariant,
+  elementwiseGrid,
+  epilogueConstants,
+  expectDtype,
+  expectShape,
+  placeholder,
+  registerGrid,
+  storagePrecision,
+} from './common.js';
 import { batchedGemm } from './gemm.js';
 
 export const WinogradParams = wgslStruct('WinogradParams', {
@@ -20,7 +31,7 @@ export const WinogradParams = wgslStruct('WinogradParams', {
   P: 'u32',
   row_pitch: 'u32',
 });
-export const WINOGRAD_SHADER = withStructs(winogradSource, [WinogradParams]);
+export const WINOGRAD_SHADERS = atPrecisions(winogradSource, [WinogradParams]);
 
 export type WinogradTile = 2 | 4;
 
@@ -96,8 +107,12 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   if (options.bias) expectShape(kernel, 'bias', options.bias, [K]);
   const outShape = [N, H, W, K];
   if (options.residual) expectShape(kernel, 'residual', options.residual, outShape);
-  const out = options.out ?? gpu.tensor(outShape);
+  const out = options.out ?? gpu.tensor(outShape, x.dtype);
   expectShape(kernel, 'output', out, outShape);
+  expectDtype(kernel, 'weights', u, 'f32');
+  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
+  const precision = storagePrecision(kernel, { input: x, residual: options.residual, output: out });
+  const code = WINOGRAD_SHADERS[precision];
   const TH = Math.ceil(H / tile),
     TW = Math.ceil(W / tile),
     P = N * TH * TW;
@@ -118,22 +133,20 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   // The GEMM pass as a function that records its dispatch, once its pipeline is ready.
   const gemmPass: Promise<() => void> = broadcast
     ? batchedGemm(gpu, [positions, P, K, C]).then((record) => () => record(V, u, M))
-    : gpu
-        .pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: 'wino_gemm', constants: { WG: wg } })
-        .then((pipeline) => () => {
-          gpu.dispatch({
-            kernel: `${kernel}:gemm`,
-            pipeline,
-            params: inGrid.params,
-            buffers: [V, u, M],
-            workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions],
-          });
+    : gpu.pipeline({ kernel, code, entryPoint: 'wino_gemm', constants: { WG: wg } }).then((pipeline) => () => {
+        gpu.dispatch({
+          kernel: `${kernel}:gemm`,
+          pipeline,
+          params: inGrid.params,
+          buffers: [V, u, M],
+          workgroups: [Math.ceil(K / (8 * wg)), rowBlocks, positions],
         });
+      });
   // Every pipeline is ready before the first dispatch is recorded.
   const [input, recordGemm, output] = await Promise.all([
-    gpu.pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
+    gpu.pipeline({ kernel, code, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
     gemmPass,
-    gpu.pipeline({ kernel, code: WINOGRAD_SHADER, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
+    gpu.pipeline({ kernel, code, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
   ]);
   gpu.dispatch({
     kernel: `${kernel}:input`,

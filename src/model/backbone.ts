@@ -1,6 +1,7 @@
 // From weights to a ResNet on the GPU: the architecture comes from our metadata or is
 // recognised from the tensor shapes. No Node APIs (browsers use this too; model/load.node.ts reads files).
 import type { Gpu } from '../gpu/context.js';
+import type { Precision } from '../gpu/shader.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { kerasToTensors } from './keras.js';
 import { type WeightFile, floatTensors, parseWeightFile } from '../weights/parse.js';
@@ -118,8 +119,9 @@ export function syntheticBackbone(seed: number, architecture = 'resnet50'): Back
   };
 }
 
-export function loadBackbone(gpu: Gpu, weights: BackboneWeights): ResNet {
-  return ResNet.load(gpu, weights);
+/** The inference-mode ResNet of these weights on the GPU, its activations stored at `precision`. */
+export function loadBackbone(gpu: Gpu, weights: BackboneWeights, precision: Precision = 'f32'): ResNet {
+  return ResNet.load(gpu, weights, precision);
 }
 
 /** Backbone weights from a weight file's bytes (safetensors, torchvision .pth, Keras .h5), validated. */

@@ -1,8 +1,12 @@
 // ResNet forward pass on our kernels: NHWC activations, batchnorm folded into each conv at
 // load (conv + bias + optional shortcut + ReLU is one dispatch), global average pooling,
-// and the ImageNet classifier as a GEMM when the weights carry it.
+// and the ImageNet classifier as a GEMM when the weights carry it. At precision 'f16' the
+// activations and conv weights are stored as f16 (every kernel accumulates in f32); biases,
+// Winograd's transformed weights, the features and the logits stay f32.
 import type { Gpu } from '../gpu/context.js';
+import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
+import { toF16 } from '../kernels/cast.js';
 import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
@@ -32,14 +36,23 @@ function winogradTile(c: ConvBn): WinogradTile | null {
   return fits ? 4 : null;
 }
 
-/** Uploads a conv's HWIO weights (transformed for Winograd where it is faster) and bias. */
-export function uploadConv(gpu: Gpu, c: ConvBn, hwio: Float32Array, bias: Float32Array | null): GpuConv {
+/**
+ * Uploads a conv's HWIO weights (transformed for Winograd where it is faster; those stay f32)
+ * at the storage precision, and its bias (f32).
+ */
+export function uploadConv(
+  gpu: Gpu,
+  c: ConvBn,
+  hwio: Float32Array,
+  bias: Float32Array | null,
+  precision: Precision = 'f32',
+): GpuConv {
   const tile = winogradTile(c);
   return {
     spec: c,
     weight: tile
       ? gpu.upload(winogradWeights(hwio, c.inC, c.outC, tile), [winogradPositions(tile), c.inC, c.outC], c.conv)
-      : gpu.upload(hwio, [c.kernel, c.kernel, c.inC, c.outC], c.conv),
+      : gpu.upload(hwio, [c.kernel, c.kernel, c.inC, c.outC], c.conv, precision),
     bias: bias ? gpu.upload(bias, [c.outC], `${c.conv}.bias`) : null,
     winograd: tile !== null,
   };
@@ -51,6 +64,12 @@ export function runConv(gpu: Gpu, c: GpuConv, x: Tensor, relu: boolean, residual
   if (c.winograd)
     return conv3x3Winograd(gpu, x, c.weight, { bias, residual, relu, releaseScratch: (t) => t.release() });
   return conv2d(gpu, x, c.weight, { stride: c.spec.stride, pad: c.spec.pad, bias, residual, relu });
+}
+
+/** Why this device cannot run a ResNet at `precision`, or null. */
+export function devicePrecisionProblem(gpu: Gpu, precision: Precision): string | null {
+  if (precision === 'f32' || gpu.hasF16) return null;
+  return `precision f16 needs shader-f16, which this adapter (${gpu.adapter.description || gpu.adapter.vendor}) lacks`;
 }
 
 export function releaseConv(c: GpuConv): void {
@@ -123,14 +142,22 @@ export class ResNet {
     readonly plan: Plan,
     private readonly convs: Map<string, GpuConv>,
     private readonly fc: { weight: Tensor; bias: Tensor } | null,
+    /** How activations and conv weights are stored (see the top of this file). */
+    readonly precision: Precision,
   ) {}
 
-  /** Folds every batchnorm into its conv and uploads the result; the weights were validated when read (backbone.ts). */
-  static load(gpu: Gpu, { spec, tensors, classifier }: BackboneWeights): ResNet {
+  /**
+   * Folds every batchnorm into its conv and uploads the result at `precision` ('f16' needs the
+   * device's shader-f16); the weights were validated when read (backbone.ts).
+   */
+  static load(gpu: Gpu, { spec, tensors, classifier }: BackboneWeights, precision: Precision = 'f32'): ResNet {
+    const problem = devicePrecisionProblem(gpu, precision);
+    if (problem) throw new Error(problem);
     const p = makePlan(spec);
     const get = (name: string) => toFloat32(tensors.get(name)!);
     const convs = new Map<string, GpuConv>();
-    for (const [name, f] of foldedConvs(p, tensors)) convs.set(name, uploadConv(gpu, f.spec, f.weight, f.bias));
+    for (const [name, f] of foldedConvs(p, tensors))
+      convs.set(name, uploadConv(gpu, f.spec, f.weight, f.bias, precision));
     let fc = null;
     if (classifier) {
       // [classes, features] -> [features, classes] once, so the GEMM reads B row-major in vec4s.
@@ -144,7 +171,7 @@ export class ResNet {
         bias: gpu.upload(get('fc.bias'), [IMAGENET_CLASS_COUNT], 'fc.bias'),
       };
     }
-    return new ResNet(gpu, p, convs, fc);
+    return new ResNet(gpu, p, convs, fc, precision);
   }
 
   get hasClassifier(): boolean {
@@ -171,7 +198,10 @@ export class ResNet {
    * so a reused buffer is only ever written by dispatches that run after its readers.
    */
   async forward(input: Tensor, options: { logits?: boolean } = {}): Promise<ForwardResult> {
-    let x = await this.conv(input, this.plan.stem.conv, true);
+    // An f32 input enters an f16 network through one cast.
+    const stored = this.precision === 'f16' && input.dtype === 'f32' ? await toF16(this.gpu, input) : input;
+    let x = await this.conv(stored, this.plan.stem.conv, true);
+    if (stored !== input) stored.release();
     const pooled = await maxPool2d(this.gpu, x, this.plan.stemPool);
     x.release();
     x = pooled;

@@ -6,6 +6,7 @@ import type { Head } from '../autograd/head.js';
 import { type AugmentMode, randomAffine } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
+import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import type { Preprocessing } from '../image/preprocess.js';
@@ -20,7 +21,7 @@ import { classWeightedRowScale } from '../kernels/softmax.js';
 import { EarlyStopping, type LrSchedule, classWeightsProblem, scheduledLr } from './controls.js';
 import { backboneFeatures, plainFeatures } from './features.js';
 import type { EpochRecord, ValidationRecord } from './model-format.js';
-import type { Recipe } from './recipe.js';
+import { type Recipe, precisionProblem } from './recipe.js';
 
 /** Images with their class indices. */
 export interface LabelledImages {
@@ -69,6 +70,8 @@ export interface FitSettings {
   classWeights: readonly number[] | null;
   /** Stop once validation loss has not improved for this many epochs (null: never). */
   earlyStopping: number | null;
+  /** How the inference-mode backbone stores activations (f16 only where precisionProblem allows). */
+  precision: Precision;
   /** Keeps the features of unaugmented images across runs (the inference-mode backbone only). */
   featureCache?: FeatureCache;
   signal?: AbortSignal;
@@ -122,14 +125,15 @@ export class MemoryFeatureCache implements FeatureCache {
   }
 }
 
-/** What inference-mode features depend on besides the image: backbone, preprocessing, adapter. */
-export function featureIdentity(gpu: Gpu, weights: BackboneWeights): string {
+/** What inference-mode features depend on besides the image: backbone, preprocessing, adapter, precision. */
+export function featureIdentity(gpu: Gpu, weights: BackboneWeights, precision: Precision): string {
   const a = gpu.adapter;
   return [
     weights.spec.name,
     weights.sha256,
     JSON.stringify(weights.preprocessing),
     `${a.vendor}/${a.architecture}/${a.description}`,
+    precision,
   ].join('|');
 }
 
@@ -235,6 +239,8 @@ export async function fitHead(
       'precomputed features train a head only without augmentation and batch statistics ' +
         '(the frozen recipe, augment none)',
     );
+  const precisionTrouble = precisionProblem(s.recipe, s.precision);
+  if (precisionTrouble) throw new InputError(precisionTrouble);
   const weightsProblem = s.classWeights && classWeightsProblem(s.classWeights, classes);
   if (weightsProblem) throw new InputError(`class weights: ${weightsProblem}`);
   const validate = validation && countOf(validation) > 0 ? validation : null;
@@ -247,14 +253,14 @@ export async function fitHead(
   // Inference model (folded batchnorm): validation, and training under the frozen recipe; built
   // when first needed, so that a run whose features all come from the cache never loads it.
   let inference: ResNet | null = null;
-  const model = () => (inference ??= loadBackbone(gpu, weights));
+  const model = () => (inference ??= loadBackbone(gpu, weights, s.precision));
   const trainModel = recipe.batchNorm ? BatchStatsResNet.load(gpu, weights, recipe.batchNorm) : null;
   const history: EpochRecord[] = [];
   let running: TensorMap | null = null;
   try {
     // Features of the weights as given are cached; those under running statistics a run updates are not.
     const cache = s.featureCache
-      ? { store: s.featureCache, identity: featureIdentity(gpu, weights), spec: weights.spec }
+      ? { store: s.featureCache, identity: featureIdentity(gpu, weights, s.precision), spec: weights.spec }
       : undefined;
     // `cached` is explicit: features under running statistics a run updated must never meet the cache.
     const validationFeatures = async (v: LabelledImages, cached: typeof cache) =>
@@ -349,7 +355,7 @@ export async function fitHead(
       if (trainModel && recipe.savesRunningStatistics) {
         running = await trainModel.runningStatistics();
         inference?.destroy();
-        inference = loadBackbone(gpu, withRunningStatistics(weights, running));
+        inference = loadBackbone(gpu, withRunningStatistics(weights, running), s.precision);
         if (validate) valFeatures = await validationFeatures(validate, undefined); // updated statistics: no cache
       }
       const valStats =

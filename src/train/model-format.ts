@@ -6,6 +6,7 @@ import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, head
 import type { AugmentMode } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import type { Preprocessing } from '../image/preprocess.js';
+import { PRECISIONS, type Precision } from '../gpu/shader.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { RESNETS, parameterShapes, plan, resnetSpec } from '../model/architecture.js';
@@ -70,6 +71,8 @@ export interface TrainingSettings {
   save: 'best' | 'last';
   /** Per-class weights of the training loss ('auto' balances the classes), or null. */
   classWeights: number[] | null;
+  /** How the inference-mode backbone stores activations and weights (f16: half the bytes; f32 accumulation). */
+  precision: Precision;
 }
 
 export interface ModelJson {
@@ -130,6 +133,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     earlyStopping: optional(nullable(positiveInteger), null),
     save: optional(oneOf(['best', 'last']), 'last'),
     classWeights: optional(nullable(array(number({ min: 0 }))), null),
+    precision: optional(oneOf(PRECISIONS), 'f32'),
   }),
   history: array(
     object<EpochRecord>({

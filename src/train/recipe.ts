@@ -2,6 +2,7 @@
 // A recipe fixes how the frozen backbone's batchnorm behaves while the head trains, the head's
 // initialization, Adam's and the loss's flavour, the augmentation's fill, and which weights
 // (and so which preprocessing) it takes.
+import type { Precision } from '../gpu/shader.js';
 import type { CrossEntropyFlavor } from '../kernels/softmax.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { ResNetSpec } from '../model/architecture.js';
@@ -65,6 +66,19 @@ export const RECIPES: Record<RecipeName, Recipe> = {
 };
 
 /** Why weights of this architecture do not suit the recipe, or null. */
+/**
+ * Why a recipe cannot train at `precision`, or null: f16 stores the inference-mode backbone's
+ * activations (folded batchnorm), which only the frozen recipe trains through; the others
+ * train through batch statistics in f32. Any model predicts and embeds at either precision.
+ */
+export function precisionProblem(recipe: Recipe, precision: Precision): string | null {
+  if (precision === 'f32' || !recipe.batchNorm) return null;
+  return (
+    `precision f16 runs the inference-mode backbone, which the ${recipe.name} recipe does not train through ` +
+    '(it uses batch statistics, in f32): train with the frozen recipe, or predict and embed at f16'
+  );
+}
+
 export function recipeMismatch(recipe: Recipe, spec: ResNetSpec): string | null {
   if (recipe.weights === 'any') return null;
   const keras = spec.preprocessing === 'caffe';

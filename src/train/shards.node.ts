@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import type { Dataset, Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import { readBytes, writeFileAtomic } from '../files.node.js';
+import { PRECISIONS, type Precision } from '../gpu/shader.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
@@ -69,6 +70,7 @@ export function writeFeatureShard(
   weights: BackboneWeights,
   shard: Shard,
   contents: ShardContents,
+  precision: Precision = 'f32',
 ): void {
   const n = contents.labels.length;
   const featureSize = plan(weights.spec).featureSize;
@@ -90,6 +92,7 @@ export function writeFeatureShard(
     backbone: weights.sha256,
     weights: weights.source,
     preprocessing: JSON.stringify(weights.preprocessing),
+    precision,
   };
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
@@ -101,6 +104,8 @@ export interface MergedFeatures {
   /** The backbone weights' sha256 and source as the shards record them. */
   backbone: string;
   weights: string;
+  /** The backbone's storage precision when the features were computed. */
+  precision: Precision;
   train: { features: Float32Array; labels: number[] };
   validation: { features: Float32Array; labels: number[] };
   files: string[];
@@ -137,8 +142,15 @@ export function readFeatureShards(dir: string): MergedFeatures {
     return { file, m, index, count, tensors };
   });
   const first = shards[0];
+  // Shards written before precisions were recorded are f32.
+  const precisionOf = (m: Record<string, string>) => m.precision ?? 'f32';
   for (const s of shards) {
     const differs = (key: string) => s.m[key] !== first.m[key];
+    const p = precisionOf(s.m);
+    if (!(PRECISIONS as readonly string[]).includes(p))
+      throw new FeatureShardError(`${s.file}: unknown precision '${p}'`);
+    if (p !== precisionOf(first.m))
+      throw new FeatureShardError(`${s.file}: features at ${p}, but ${first.file}'s at ${precisionOf(first.m)}`);
     if (differs('backbone') || differs('preprocessing') || differs('architecture'))
       throw new FeatureShardError(
         `${s.file}: features of other backbone weights (${s.m.weights}) than ${first.file} (${first.m.weights})`,
@@ -187,6 +199,7 @@ export function readFeatureShards(dir: string): MergedFeatures {
     data: first.m.data,
     backbone: first.m.backbone,
     weights: first.m.weights,
+    precision: precisionOf(first.m) as Precision,
     train: { features: merge(parts.train.rows), labels: parts.train.labels },
     validation: { features: merge(parts.validation.rows), labels: parts.validation.labels },
     files,

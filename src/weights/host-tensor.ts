@@ -1,4 +1,5 @@
 // Tensors on the CPU as read from weight files: a dtype, a shape and the raw typed array.
+import { halfToFloat } from '../util/half.js';
 
 export type HostDType =
   'float32' | 'float16' | 'float64' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
@@ -30,16 +31,6 @@ export const BYTES_PER_ELEMENT: Record<HostDType, number> = {
 
 export function isFloat(dtype: HostDType): boolean {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16';
-}
-
-/** IEEE half to float: exact (every f16 value is an f32 value). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** Typed array over `bytes` (copied, so it is aligned and owns its memory). */
