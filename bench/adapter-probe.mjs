@@ -1,7 +1,7 @@
 // What the adapter offers, as JSON on stdout: for Dawn's default toggles, with unsafe APIs
-// allowed, with f16 on NVIDIA, and with both, the adapter's info (subgroup sizes and
-// subgroup-matrix configurations included), features and limits; and two latencies that bound any one measured wall time (the median of
-// 20 empty queue waits and of 20 4-byte readbacks).
+// allowed, with f16 on NVIDIA, and with both, the adapter's info (subgroup sizes and subgroup-
+// matrix configurations included), features and limits; and two latencies that bound any one
+// measured wall time (the median of 20 empty queue waits and of 20 4-byte readbacks).
 //   node bench/adapter-probe.mjs > adapter.json
 import { performance } from 'node:perf_hooks';
 import * as webgpu from 'webgpu';
