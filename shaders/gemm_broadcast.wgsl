@@ -37,10 +37,10 @@ fn gemm_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_in
   var acc: array<array<vec4f, 2>, 16>;
   for (var k = 0u; k < p.K; k++) {
     let b_off = b_base + k * b_pitch;
-    let b0 = B4[b_off + c0];
-    let b1 = B4[b_off + c1];
+    let b0 = vec4f(B4[b_off + c0]);
+    let b1 = vec4f(B4[b_off + c1]);
     let ak = k * p.a_col;
-    let rows = array<array<f32, 8>, 2>(share8(A[a0 + ak]), share8(A[a1 + ak]));
+    let rows = array<array<f32, 8>, 2>(share8(f32(A[a0 + ak])), share8(f32(A[a1 + ak])));
     for (var g = 0u; g < 2u; g++) {
       for (var i = 0u; i < 8u; i++) {
         acc[g * 8u + i][0] = fma(vec4f(rows[g][i]), b0, acc[g * 8u + i][0]);

@@ -29,11 +29,11 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
   var acc: array<array<vec4f, 2>, 8>;
   for (var k = 0u; k < p.K; k++) {
     let b_off = k * (p.b_row / 4u);
-    let b0 = B4[b_off + c0];
-    let b1 = B4[b_off + c1];
+    let b0 = vec4f(B4[b_off + c0]);
+    let b1 = vec4f(B4[b_off + c1]);
     let ak = k * p.a_col;
     for (var i = 0u; i < 8u; i++) {
-      let a = A[a_off[i] + ak];
+      let a = f32(A[a_off[i] + ak]);
       acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
       acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
@@ -58,11 +58,11 @@ fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
   var acc: array<array<vec4f, 2>, 8>;
   for (var k = 0u; k < p.K; k++) {
     let bk = k * p.b_row;
-    let b0 = vec4f(B[bk + b_off[0]], B[bk + b_off[1]], B[bk + b_off[2]], B[bk + b_off[3]]);
-    let b1 = vec4f(B[bk + b_off[4]], B[bk + b_off[5]], B[bk + b_off[6]], B[bk + b_off[7]]);
+    let b0 = vec4f(f32(B[bk + b_off[0]]), f32(B[bk + b_off[1]]), f32(B[bk + b_off[2]]), f32(B[bk + b_off[3]]));
+    let b1 = vec4f(f32(B[bk + b_off[4]]), f32(B[bk + b_off[5]]), f32(B[bk + b_off[6]]), f32(B[bk + b_off[7]]));
     let ak = k * p.a_col;
     for (var i = 0u; i < 8u; i++) {
-      let a = A[a_off[i] + ak];
+      let a = f32(A[a_off[i] + ak]);
       acc[i][0] = fma(vec4f(a), b0, acc[i][0]);
       acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }

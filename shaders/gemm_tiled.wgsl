@@ -20,12 +20,12 @@ var<workgroup> Bs: array<array<f32, 64>, 16>; // [k][n]
 
 // Operand values with zeros outside the matrices.
 fn load_a(m: u32, k: u32) -> f32 {
-  if (m < p.M && k < p.K) { return A[m * p.a_row + k * p.a_col]; }
+  if (m < p.M && k < p.K) { return f32(A[m * p.a_row + k * p.a_col]); }
   return 0.0;
 }
 
 fn load_b(k: u32, n: u32) -> f32 {
-  if (k < p.K && n < p.N) { return B[k * p.b_row + n * p.b_col]; }
+  if (k < p.K && n < p.N) { return f32(B[k * p.b_row + n * p.b_col]); }
   return 0.0;
 }
 

@@ -3,10 +3,11 @@
 // against float64 references on the same halves; then a whole ResNet-50 at f16 against f32.
 // Skipped where the adapter has no shader-f16 (lavapipe has it).
 import { describe, expect, it } from 'vitest';
-import { CONV_ODD_CASES, CONV_TILE128_CASES, WINOGRAD_ODD_CASES } from '../src/check/cases.js';
+import { CONV_ODD_CASES, CONV_TILE128_CASES, GEMM_CASES, WINOGRAD_ODD_CASES } from '../src/check/cases.js';
 import { toF16 } from '../src/kernels/cast.js';
 import { KERNEL_VARIANTS } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
+import { gemm } from '../src/kernels/gemm.js';
 import { globalAvgPool, maxPool2d } from '../src/kernels/pool.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
 import { loadBackbone, syntheticBackbone } from '../src/model/backbone.js';
@@ -15,6 +16,7 @@ import {
   type ConvShape,
   conv2dRef,
   convOutSize,
+  gemmRef,
   globalAvgPoolRef,
   maxPoolRef,
   relativeError,
@@ -125,6 +127,40 @@ describe.each(KERNEL_VARIANTS)('conv2d at f16 (%s)', (variant) => {
         residual: gpu.upload(d.residual, d.outShape, 'r', 'f16'),
       });
       const want = conv2dRef(d.x, d.w, s, { bias: d.bias, residual: d.residual, relu: true });
+      expect(relativeError(await out.read(), want), seedNote()).toBeLessThanOrEqual(F16_TOLERANCE);
+      out.release();
+    });
+  });
+});
+
+describe.each(KERNEL_VARIANTS)('GEMM at f16 (%s)', (variant) => {
+  skipUnsupported(ctx, variant);
+  // The two quick catalogue cases (odd sizes; N a multiple of 4 or not), one with B transposed (and the 128 tile).
+  const [plain, transposed] = GEMM_CASES.filter((c) => c.quick);
+  const cases = [
+    { ...plain, transB: false, tile: undefined },
+    { ...transposed, transB: true, tile: variant === 'tiled' ? (128 as const) : undefined },
+  ];
+  cases.forEach(({ M, N, K, transB, tile }) => {
+    it(`${M}x${N}x${K}${transB ? ', B transposed' : ''}${tile ? ', 128x128 tiles' : ''}`, async ({ skip }) => {
+      const { gpu } = ctx;
+      if (!gpu.hasF16) skip('no shader-f16 on this adapter');
+      const a = roundToHalf(randomArray(M * K, random));
+      const b = roundToHalf(randomArray(K * N, random, 1 / Math.sqrt(K)));
+      const bias = randomArray(N, random);
+      const residual = roundToHalf(randomArray(M * N, random));
+      const out = poisoned(gpu, [M, N], 'f16');
+      await gemm(gpu, gpu.upload(a, [M, K], 'A', 'f16'), gpu.upload(b, transB ? [N, K] : [K, N], 'B', 'f16'), {
+        transB,
+        variant,
+        tile,
+        out,
+        relu: true,
+        bias: gpu.upload(bias),
+        residual: gpu.upload(residual, [M, N], 'R', 'f16'),
+      });
+      const product = gemmRef(a, b, M, N, K, { transB, bias });
+      const want = product.map((v, i) => Math.max(v + residual[i], 0));
       expect(relativeError(await out.read(), want), seedNote()).toBeLessThanOrEqual(F16_TOLERANCE);
       out.release();
     });

@@ -89,15 +89,13 @@ describe('kernel shaders', () => {
   it('fails to compile, naming the field, when a launcher struct disagrees with its shader', async () => {
     const { gpu } = ctx;
     const fields = Object.fromEntries(GemmParams.fields.filter((f) => f.name !== 'a_col').map((f) => [f.name, f.type]));
-    const source = withStructs(
-      {
-        ...GEMM_SHADERS.register,
-        code: GEMM_SHADERS.register.code
-          .replace(/struct GemmParams \{[^}]*\}\n/, '')
-          .replace(/alias elem4? = .*\n/g, ''),
-      },
-      [],
-    );
+    // The composed shader without its struct and aliases, recomposed with a struct that lacks a_col.
+    const source = {
+      ...GEMM_SHADERS.register.f32,
+      code: GEMM_SHADERS.register.f32.code
+        .replace(/struct GemmParams \{[^}]*\}\n/, '')
+        .replace(/alias elem4? = .*\n/g, ''),
+    };
     const drifted = withStructs(source, [wgslStruct('GemmParams', fields)]);
     await expect(gpu.pipeline({ kernel: 'gemm/drifted', code: drifted, entryPoint: 'gemm_vec4' })).rejects.toThrow(
       /gemm\/drifted: WGSL compile error: shaders\/gemm_register\.wgsl:\d+:\d+: .*a_col/,

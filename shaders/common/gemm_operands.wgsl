@@ -5,6 +5,7 @@
 // C_z at Y[z*c_batch + m*N + n] through the epilogue (common/epilogue.wgsl).
 
 @group(0) @binding(0) var<uniform> p: GemmParams;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
+// A and B are stored as `elem` (f32 or f16, aliased by the launcher) and loaded into f32.
+@group(0) @binding(1) var<storage, read> A: array<elem>;
+@group(0) @binding(2) var<storage, read> B: array<elem>;
+@group(0) @binding(2) var<storage, read> B4: array<elem4>;

@@ -35,6 +35,8 @@ export function withStructs(
   const own = source.code.match(/^\s*struct\s+(\w+)/gm)?.map((s) => s.trim().split(/\s+/)[1]) ?? [];
   const clash = structs.find((s) => own.includes(s.name));
   if (clash) throw new Error(`${source.file} declares struct ${clash.name} itself; its launcher declares it`);
+  if (/^alias elem\b/m.test(source.code))
+    throw new Error(`${source.file} is composed already (it has storage aliases)`);
   const directive = precision === 'f16' ? 'enable f16;\n' : '';
   const shift = directive ? 1 : 0;
   const map: (readonly [number, string, number])[] = source.map.map(([first, file, line]) => [

@@ -1,11 +1,12 @@
-// GEMM launcher: C = op(A)·op(B) with the fused epilogue (+ bias, + residual, ReLU), f32,
-// row-major; and the batched form that the Winograd conv uses for its GEMM pass.
+// GEMM launcher: C = op(A)·op(B) with the fused epilogue (+ bias, + residual, ReLU),
+// row-major, A, B, residual and C stored as f32 or all as f16 (accumulating in f32), the bias
+// f32; and the batched form (f32) that the Winograd conv uses for its GEMM pass.
 import gemmBroadcastSource from '../../shaders/gemm_broadcast.wgsl';
 import gemmRegisterSource from '../../shaders/gemm_register.wgsl';
 import gemmTiledSource from '../../shaders/gemm_tiled.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
-import { withStructs } from '../gpu/shader.js';
+import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import {
   type Variant,
@@ -18,6 +19,8 @@ import {
   expectShape,
   placeholder,
   rowBlocks,
+  storagePrecision,
+  atPrecisions,
   supportsVariant,
   tile128Fills,
 } from './common.js';
@@ -36,10 +39,11 @@ export const GemmParams = wgslStruct('GemmParams', {
   c_batch: 'u32',
 });
 
+/** Each variant's shader at each storage precision (GEMM_SHADERS.tiled.f16, ...). */
 export const GEMM_SHADERS = {
-  register: withStructs(gemmRegisterSource, [GemmParams]),
-  broadcast: withStructs(gemmBroadcastSource, [GemmParams]),
-  tiled: withStructs(gemmTiledSource, [GemmParams]),
+  register: atPrecisions(gemmRegisterSource, [GemmParams]),
+  broadcast: atPrecisions(gemmBroadcastSource, [GemmParams]),
+  tiled: atPrecisions(gemmTiledSource, [GemmParams]),
 } as const;
 
 export interface GemmOptions {
@@ -70,14 +74,10 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   if (K !== Kb) throw new Error(`${kernel}: inner dimensions differ (${K} vs ${Kb})`);
   if (options.bias) expectShape(kernel, 'bias', options.bias, [N]);
   if (options.residual) expectShape(kernel, 'residual', options.residual, [M, N]);
-  const out = options.out ?? gpu.tensor([M, N]);
+  const out = options.out ?? gpu.tensor([M, N], a.dtype);
   expectShape(kernel, 'output', out, [M, N]);
-  for (const [what, t] of [
-    ['A', a],
-    ['B', b],
-    ['output', out],
-  ] as const)
-    expectDtype(kernel, what, t, 'f32');
+  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
+  const precision = storagePrecision(kernel, { A: a, B: b, residual: options.residual, output: out });
   const params = GemmParams.pack({
     M,
     N,
@@ -101,7 +101,7 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
     const workgroups = rowBlocks(gpu, Math.ceil(N / tile), Math.ceil(M / tile));
     await launch(gpu, {
       kernel: 'gemm/tiled',
-      code: GEMM_SHADERS.tiled,
+      code: GEMM_SHADERS.tiled[precision],
       entryPoint,
       constants,
       params,
@@ -109,11 +109,12 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
       workgroups,
     });
   } else if (variant === 'broadcast') {
-    const record = await broadcastRecorder(gpu, { batch: 1, M, N, K, transA: !!options.transA }, constants);
+    const shape = { batch: 1, M, N, K, transA: !!options.transA };
+    const record = await broadcastRecorder(gpu, shape, constants, precision);
     record(buffers);
   } else {
     const entryPoint = vec4 ? 'gemm_vec4' : 'gemm_scalar';
-    const code = GEMM_SHADERS.register;
+    const code = GEMM_SHADERS.register[precision];
     await launchRegister(gpu, {
       kernel: 'gemm/register',
       code,
@@ -145,6 +146,7 @@ async function broadcastRecorder(
   gpu: Gpu,
   s: BroadcastShape,
   constants: Record<string, number>,
+  precision: Precision = 'f32',
 ): Promise<(buffers: Tensor[]) => void> {
   const rows = Math.ceil(s.M / 16);
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
@@ -165,7 +167,7 @@ async function broadcastRecorder(
   });
   const pipeline = await gpu.pipeline({
     kernel: 'gemm/broadcast',
-    code: GEMM_SHADERS.broadcast,
+    code: GEMM_SHADERS.broadcast[precision],
     entryPoint: 'gemm_broadcast',
     constants: { ...constants, WG: wg },
   });
