@@ -3,6 +3,7 @@
 // `node dist/selfcheck.js` reports them on the GPU in use.
 import { HEAD_PARAMETERS, Head, type HeadWeights } from '../autograd/head.js';
 import type { Gpu } from '../gpu/context.js';
+import type { Precision } from '../gpu/shader.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { syntheticBackbone } from '../model/backbone.js';
 import { ResNet } from '../model/resnet.js';
@@ -36,9 +37,9 @@ export class ResNetGolden {
     this.logits = toFloat32(golden.tensors.get('logits')!);
   }
 
-  /** ResNet-50 with the golden's synthetic weights (batchnorm folded at load). */
-  model(gpu: Gpu): ResNet {
-    return ResNet.load(gpu, syntheticBackbone(Number(this.golden.metadata.weight_seed)));
+  /** ResNet-50 with the golden's synthetic weights (batchnorm folded at load), stored at `precision`. */
+  model(gpu: Gpu, precision: Precision = 'f32'): ResNet {
+    return ResNet.load(gpu, syntheticBackbone(Number(this.golden.metadata.weight_seed)), precision);
   }
 
   images(n: number): Float32Array {

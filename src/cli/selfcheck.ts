@@ -36,6 +36,7 @@ import {
   batchNormTrainRef,
 } from '../reference/cpu.js';
 import { parseSafetensors } from '../weights/safetensors.js';
+import { roundToHalf } from '../util/half.js';
 import { UsageError, parseCommand } from './args.js';
 import { runCli } from './run.js';
 
@@ -69,6 +70,11 @@ interface Check {
 }
 
 const CONVS = CONV_ODD_CASES.filter((c) => c.quick);
+
+/** An f16 kernel's output against float64 on the same halves: its rounding to a half is at most 2^-11. */
+const F16_TOLERANCE = 1e-3;
+/** ResNet-50 at f16 against float32's features: issue 17's bound. */
+const F16_RESNET_TOLERANCE = 5e-3;
 
 let gpu: Gpu | undefined;
 runCli(
@@ -170,6 +176,45 @@ runCli(
         relativeError(await y.read(), conv2dRef(x, w, s, { residual })),
         1e-5,
       );
+    }
+    if (g.hasF16) {
+      // The f16 storage path on the same halves as the float64 reference: only the output's
+      // rounding to a half differs (F16_TOLERANCE). In Node, Dawn offers shader-f16 on NVIDIA
+      // only through a toggle (it withholds it for driver bugs), so these checks matter there.
+      const halves = (n: number, scale = 1) => roundToHalf(data(n, scale));
+      for (const variant of KERNEL_VARIANTS.filter((x) => supportsVariant(g, x))) {
+        const [{ M, N, K }] = GEMM_CASES.filter((c) => c.quick);
+        const a = halves(M * K),
+          b = halves(K * N, 1 / Math.sqrt(K)),
+          bias = data(N);
+        const product = await gemm(g, g.upload(a, [M, K], 'A', 'f16'), g.upload(b, [K, N], 'B', 'f16'), {
+          bias: g.upload(bias),
+          relu: true,
+          variant,
+        });
+        const gemmWant = gemmRef(a, b, M, N, K, { bias, relu: true });
+        check(`gemm ${variant} at f16 ${M}x${N}x${K}`, relativeError(await product.read(), gemmWant), F16_TOLERANCE);
+        for (const s of [CONVS[0], CONVS[2]]) {
+          const x = halves(s.N * s.H * s.W * s.C),
+            w = halves(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
+            convBias = data(s.K);
+          const xt = g.upload(x, [s.N, s.H, s.W, s.C], 'x', 'f16');
+          const y = await conv2d(g, xt, g.upload(w, [s.kh, s.kw, s.C, s.K], 'w', 'f16'), {
+            stride: s.stride,
+            pad: s.pad,
+            bias: g.upload(convBias),
+            relu: true,
+            variant,
+          });
+          const want = conv2dRef(x, w, s, { bias: convBias, relu: true });
+          check(`conv2d ${variant} at f16 ${s.name}`, relativeError(await y.read(), want), F16_TOLERANCE);
+        }
+      }
+      const f16Model = resnetGolden.model(g, 'f16');
+      const errors = await resnetGolden.parity(f16Model, 1);
+      f16Model.destroy();
+      check('ResNet-50 at f16 against torchvision, batch 1: features', errors.features, F16_RESNET_TOLERANCE);
+      check('ResNet-50 at f16 against torchvision, batch 1: logits', errors.logits, F16_RESNET_TOLERANCE);
     }
     const pool = data(2 * 112 * 112 * 64);
     const pooled = await maxPool2d(g, g.upload(pool, [2, 112, 112, 64]), { kernel: 3, stride: 2, pad: 1 });
