@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU targets in one call on a lent GPU machine: first what the adapter offers, then the
 # self-check (every kernel variant against float64 and the PyTorch goldens: is the GPU
-# computing right?), GEMM at GEMM_SIZE^3, ResNet-50 at batch 1/8/32 beside TF.js (with a
-# per-dispatch profile), the full training run of the Keras vs. PyTorch article (decoding
+# computing right?), GEMM at GEMM_SIZE^3 and ResNet-50 at batch 1/8/32 beside TF.js, each at
+# f32 and f16 storage (with a per-dispatch profile), the full training run of the Keras vs. PyTorch article (decoding
 # included), then every kernel beside TF.js at batch 32 (both conv tiles). Each step has its
 # own time limit (their sum stays under the device tool's limit per call) and writes its JSON
 # and log; a failed step does not stop the others. Most important first, since device time is
@@ -41,7 +41,8 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=cs
   cat "$out/gpu.txt"
 step adapter "$adapter_limit" sh -c "node bench/adapter-probe.mjs > $out/adapter.json"
 step selfcheck "$selfcheck_limit" node dist/selfcheck.js --json "$out/selfcheck.json"
-step gemm "$gemm_limit" node dist/bench.js --gemm "$gemm_size" --only gemm --runs 5 --json "$out/gemm.json"
-step resnet "$resnet_limit" node dist/bench-resnet.js --batches 1,8,32 --runs 5 --profile --json "$out/resnet.json"
+step gemm "$gemm_limit" node dist/bench.js --gemm "$gemm_size" --only gemm --runs 5 --f16 --json "$out/gemm.json"
+step resnet "$resnet_limit" node dist/bench-resnet.js --batches 1,8,32 --runs 5 --profile --f16 \
+  --json "$out/resnet.json"
 step train "$train_limit" node dist/bench-train.js --data "$data" --no-peer --json "$out/train.json"
 step kernels "$kernels_limit" node dist/bench.js --batch 32 --tiles --runs 5 --json "$out/kernels.json"

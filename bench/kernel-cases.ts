@@ -2,6 +2,7 @@
 // (bench/kernels.ts) and the browser bench page (bench/browser.ts) both run them.
 import type { TfPeer } from './tf-peer.js';
 import type { Gpu } from '../src/gpu/context.js';
+import type { Precision } from '../src/gpu/shader.js';
 import type { Tensor } from '../src/gpu/tensor.js';
 import type { Variant } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
@@ -30,20 +31,27 @@ export interface CaseOptions {
   tiles?: boolean;
   /** The whole ResNet-50 forward (synthetic weights) beside TF.js's, first. */
   resnet?: boolean;
+  /**
+   * Also each case at f16 storage (GEMM, direct and Winograd F(4x4) convs, the ResNet forward),
+   * beside its f32 row, against the same TF.js (f32) peer; needs shader-f16.
+   */
+  f16?: boolean;
 }
 
 export function cases(batch: number, variant: Variant, n: number, o: CaseOptions = {}): Case[] {
   const tiles = o.tiles ?? false;
   const a = randomData(n * n, 1),
     b = randomData(n * n, 2);
-  const gemmCase = (name: string, tile?: 64 | 128): Case => ({
-    name,
+  const precisions: Precision[] = o.f16 ? ['f32', 'f16'] : ['f32'];
+  const suffix = (precision: Precision) => (precision === 'f16' ? ' f16' : '');
+  const gemmCase = (name: string, tile?: 64 | 128, precision: Precision = 'f32'): Case => ({
+    name: name + suffix(precision),
     shape: `${n}x${n}x${n}`,
     flops: 2 * n ** 3,
     ours: async (gpu) => {
-      const A = gpu.upload(a, [n, n]),
-        B = gpu.upload(b, [n, n]),
-        C = gpu.tensor([n, n]);
+      const A = gpu.upload(a, [n, n], 'A', precision),
+        B = gpu.upload(b, [n, n], 'B', precision),
+        C = gpu.tensor([n, n], precision);
       return {
         run: () => gemm(gpu, A, B, { out: C, variant, tile }),
         dispose: () => [A, B, C].forEach((t) => t.release()),
@@ -55,20 +63,20 @@ export function cases(batch: number, variant: Variant, n: number, o: CaseOptions
       return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
     },
   });
-  const list: Case[] = o.resnet ? [resnetCase(batch)] : [];
-  list.push(gemmCase('gemm'));
+  const list: Case[] = o.resnet ? precisions.map((p) => resnetCase(batch, p)) : [];
+  list.push(...precisions.map((p) => gemmCase('gemm', undefined, p)));
   // Both tiles of the tiled family beside its default, where the tiled variant runs.
   if (variant === 'tiled') list.push(gemmCase('gemm tile64', 64), gemmCase('gemm tile128', 128));
   for (const s of resnet50ConvLayers(batch)) {
     const x = randomData(batch * s.H * s.W * s.C, 3);
     const w = randomData(s.kh * s.kw * s.C * s.K, 4, 1 / Math.sqrt(s.kh * s.kw * s.C));
-    const convCase = (name: string, tile?: 64 | 128): Case => ({
-      name,
+    const convCase = (name: string, tile?: 64 | 128, precision: Precision = 'f32'): Case => ({
+      name: name + suffix(precision),
       shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kh}/${s.stride} -> ${s.K}`,
       flops: convFlops(s),
       ours: async (gpu) => {
-        const X = gpu.upload(x, [batch, s.H, s.W, s.C]),
-          W = gpu.upload(w, [s.kh, s.kw, s.C, s.K]);
+        const X = gpu.upload(x, [batch, s.H, s.W, s.C], 'X', precision),
+          W = gpu.upload(w, [s.kh, s.kw, s.C, s.K], 'W', precision);
         let Y: Tensor | undefined;
         return {
           run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant, tile })),
@@ -76,26 +84,32 @@ export function cases(batch: number, variant: Variant, n: number, o: CaseOptions
         };
       },
     });
-    list.push({
-      ...convCase(`conv ${s.name}`),
-      peer: (tf) => {
-        const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]),
-          W = tf.tf.tensor4d(w, [s.kh, s.kw, s.C, s.K]);
-        return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
-      },
-    });
+    for (const precision of precisions)
+      list.push({
+        ...convCase(`conv ${s.name}`, undefined, precision),
+        peer: (tf) => {
+          const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]),
+            W = tf.tf.tensor4d(w, [s.kh, s.kw, s.C, s.K]);
+          return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
+        },
+      });
     // Both tiles of the tiled family, whichever convTile picks by default.
     if (tiles && s.C % 4 === 0 && s.K % 4 === 0)
       list.push(convCase(`conv ${s.name} tile64`, 64), convCase(`conv ${s.name} tile128`, 128));
     if (s.kh !== 3 || s.stride !== 1) continue;
     // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
     const direct = list.find((c) => c.name === `conv ${s.name}`)!;
-    for (const tile of [2, 4] as WinogradTile[]) {
+    const winograd: [WinogradTile, Precision][] = [
+      [2, 'f32'],
+      [4, 'f32'],
+    ];
+    if (o.f16) winograd.push([4, 'f16']);
+    for (const [tile, precision] of winograd) {
       list.push({
         ...direct,
-        name: `${direct.name} winograd${tile === 2 ? '' : ' F4'}`,
+        name: `${direct.name} winograd${tile === 2 ? '' : ' F4'}${suffix(precision)}`,
         ours: async (gpu) => {
-          const X = gpu.upload(x, [batch, s.H, s.W, s.C]);
+          const X = gpu.upload(x, [batch, s.H, s.W, s.C], 'X', precision);
           const U = gpu.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]);
           let Y: Tensor | undefined;
           return {
@@ -115,15 +129,15 @@ const RESNET_WEIGHTS_SEED = 1;
 const RESNET_IMAGES_SEED = 2;
 
 /** A ResNet-50 forward to the logits, ours (the kernels the adapter gets) beside TF.js's. */
-function resnetCase(batch: number): Case {
+function resnetCase(batch: number, precision: Precision): Case {
   const size = PREPROCESSING.size;
   const images = syntheticImages(RESNET_IMAGES_SEED, batch, size);
   return {
-    name: 'resnet50 forward',
+    name: `resnet50 forward${precision === 'f16' ? ' f16' : ''}`,
     shape: `${batch}x${size}x${size}x3`,
     flops: resnet50Flops(batch, size),
     ours: async (gpu) => {
-      const model = ResNet.load(gpu, syntheticBackbone(RESNET_WEIGHTS_SEED));
+      const model = ResNet.load(gpu, syntheticBackbone(RESNET_WEIGHTS_SEED), precision);
       const input = gpu.upload(images, [batch, size, size, 3]);
       let logits: Tensor | undefined;
       return {

@@ -21,6 +21,10 @@ const COMMAND = {
     runs: { type: 'integer', min: 1, default: 3, description: 'timed runs per case (the median is reported)' },
     variant: { type: 'choice', choices: KERNEL_VARIANTS, description: "kernel variant (default: the adapter's)" },
     tiles: { type: 'flag', description: "also time each conv at both tiles of the 'tiled' variant" },
+    f16: {
+      type: 'flag',
+      description: "also time each case at f16 storage beside its f32 row (needs the adapter's shader-f16)",
+    },
     only: { type: 'string', value: 'TEXT', description: 'run only the cases whose name contains TEXT' },
     'no-peer': { type: 'flag', description: 'skip TensorFlow.js' },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
@@ -31,11 +35,14 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
   const gpu = await Gpu.create();
   const tf = v['no-peer'] ? null : await loadTfPeer();
   try {
+    // Where f16 is missing the f32 figures still come (a GPU run's time is short).
+    const f16 = v.f16 && gpu.hasF16;
+    if (v.f16 && !f16) console.warn('warning: --f16: this adapter has no shader-f16; timing f32 only');
     const variant = v.variant ?? defaultVariant(gpu);
     const { runs, batch, gemm: gemmSize } = v;
     const results = [];
     const rows: string[][] = [];
-    for (const c of cases(batch, variant, gemmSize, { tiles: v.tiles })) {
+    for (const c of cases(batch, variant, gemmSize, { tiles: v.tiles, f16 })) {
       if (v.only && !c.name.includes(v.only)) continue;
       const result = await measureCase(gpu, tf, c, runs);
       results.push(result);

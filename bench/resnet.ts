@@ -1,7 +1,8 @@
 // ResNet-50 forward throughput (images/s) at several batch sizes: ours beside TensorFlow.js
 // 4.22's WebGPU backend running the same topology (the same folded weights, NHWC, fused
 // conv + bias + ReLU) on the same adapter in the same run. Inputs are already on the GPU;
-// each timing waits for the GPU to finish. Logits are cross-checked between the two.
+// each timing waits for the GPU to finish. Logits are cross-checked between the two. With
+// --f16, ours also runs at f16 storage in the same run, beside f32.
 //   node dist/bench-resnet.js [options] (see --help)
 import { Gpu } from '../src/gpu/context.js';
 import type { Tensor } from '../src/gpu/tensor.js';
@@ -87,6 +88,10 @@ const COMMAND = {
     batches: { type: 'string', value: 'N,N,...', default: '1,8,32', description: 'batch sizes to time' },
     runs: { type: 'integer', min: 1, default: 3, description: 'timed runs per batch size (the median is reported)' },
     'no-peer': { type: 'flag', description: 'skip TensorFlow.js' },
+    f16: {
+      type: 'flag',
+      description: "also time ours at f16 storage, beside f32, logits cross-checked (needs the adapter's shader-f16)",
+    },
     profile: {
       type: 'flag',
       description: 'also time every dispatch of one forward at the largest batch (timestamp queries)',
@@ -104,11 +109,15 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
   if (batches.some((b) => !Number.isInteger(b) || b < 1))
     throw new UsageError(`--batches: '${v.batches}' is not a list of batch sizes`);
   const gpu = await Gpu.create();
+  // Where f16 is missing the f32 figures still come (a GPU run's time is short).
+  const f16 = v.f16 && gpu.hasF16;
+  if (v.f16 && !f16) console.warn('warning: --f16: this adapter has no shader-f16; timing f32 only');
   const peer = v['no-peer'] ? null : await loadTfPeer();
   try {
     const { runs } = v;
     const size = PREPROCESSING.size;
     const model = ResNet.load(gpu, syntheticBackbone(WEIGHTS_SEED));
+    const half = f16 ? ResNet.load(gpu, syntheticBackbone(WEIGHTS_SEED), 'f16') : null;
     const net = peer ? tfResNet(peer.tf, WEIGHTS_SEED) : null;
     const results = [];
     const rows: string[][] = [];
@@ -119,6 +128,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       const images = syntheticImages(IMAGES_SEED, batch, size);
       const input = gpu.upload(images, [batch, size, size, 3], 'images');
       const ours = await timeOurs(gpu, model, input, runs);
+      const oursF16 = half ? await timeOurs(gpu, half, input, runs) : null;
       if (v.profile && batch === Math.max(...batches)) profile = await profileOurs(gpu, model, input);
       input.release();
       const theirs = peer && net ? await timePeer(peer, net, images, batch, runs) : null;
@@ -130,6 +140,15 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         peer: theirs ? { name: peer!.name, ms: theirs.ms, imagesPerSecond: ips(theirs.ms) } : null,
         ratio: theirs ? theirs.ms / ours.ms : null,
         logitsRelativeDifference: diff,
+        f16: oursF16
+          ? {
+              ms: oursF16.ms,
+              imagesPerSecond: ips(oursF16.ms),
+              gpuMs: oursF16.gpuMs,
+              speedupOverF32: ours.ms / oursF16.ms,
+              logitsRelativeDifferenceFromF32: relativeError(oursF16.logits, ours.logits),
+            }
+          : null,
       };
       results.push(result);
       rows.push([
@@ -142,11 +161,22 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         theirs ? ips(theirs.ms).toFixed(2) : '-',
         result.ratio ? `${result.ratio.toFixed(2)}x` : '-',
         diff !== null ? diff.toExponential(1) : '-',
+        ...(result.f16
+          ? [
+              result.f16.ms.toFixed(0),
+              result.f16.imagesPerSecond.toFixed(2),
+              `${result.f16.speedupOverF32.toFixed(2)}x`,
+              result.f16.logitsRelativeDifferenceFromF32.toExponential(1),
+            ]
+          : []),
       ]);
       process.stderr.write(`batch ${batch} done\n`);
     }
     printTable(
-      ['batch', '', 'ours ms', 'ours GPU ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'],
+      [
+        ...['batch', '', 'ours ms', 'ours GPU ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'],
+        ...(half ? ['f16 ms', 'f16 img/s', 'f16 speedup', 'f16 logits rel diff'] : []),
+      ],
       rows,
     );
     if (profile) {
@@ -169,7 +199,9 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     if (v.json) {
       writeJsonAtomic(v.json, {
         ...resultsHeader(gpu, 'bench-resnet.js'),
-        model: `resnet50 (torchvision v1.5 topology, batchnorm folded, f32, ${size}x${size}, synthetic weights)`,
+        model:
+          `resnet50 (torchvision v1.5 topology, batchnorm folded, f32${half ? ' and f16 storage' : ''}, ` +
+          `${size}x${size}, synthetic weights)`,
         runs,
         results,
         profile,
@@ -177,6 +209,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     }
     net?.dispose();
     model.destroy();
+    half?.destroy();
   } finally {
     peer?.dispose();
     gpu.destroy();
