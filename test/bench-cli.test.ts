@@ -20,6 +20,7 @@ const TOOLS = [
   'bench',
   'bench-resnet',
   'bench-train',
+  'bench-precision',
 ];
 
 describe('tool arguments', () => {
@@ -32,6 +33,7 @@ describe('tool arguments', () => {
     ['dist/bench-resnet.js', ['--batches', '8,x'], "error: --batches: '8,x' is not a list of batch sizes"],
     ['dist/bench-train.js', ['--fast'], 'error: unknown option --fast (see --help)'],
     ['dist/bench-train.js', [], 'error: --data is required (see --help)'],
+    ['dist/bench-precision.js', [], 'error: --data is required (see --help)'],
     ['dist/selfcheck.js', ['--kernels-for', 'tpu'], "error: --kernels-for: 'tpu' is not one of gpu, cpu"],
     [
       'dist/convert-weights.js',

@@ -1,7 +1,8 @@
 // The feature cache across train.js runs and sweeps on it: a second run with other head
 // settings reads every feature from the cache and trains exactly as a run without the cache; a
 // truncated cache file is ignored with a warning and rebuilt; comma-separated --lr and --hidden
-// train one head per combination on the cached features, print a table and save the best.
+// train one head per combination on the cached features, print a table and save the best; an
+// f16 run keeps its features apart and records its precision.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,32 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
     );
     expect(pytorch.status, pytorch.stderr).toBe(0);
     expect(existsSync(moving)).toBe(false);
+  }, 300_000);
+
+  it('--precision f16: features cached apart from f32, the precision recorded; refused under pytorch', () => {
+    const out = join(dir, 'half');
+    const r = train('--cache', cache, '--precision', 'f16', '--hidden', '16', '--out', out, '--json', `${out}.json`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/train features: 4\/4 .* 0 from the feature cache/);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).training.precision).toBe('f16');
+    // The same head on f16 features as on f32 ones (c.json): nearly the same losses, the same accuracies.
+    const [half, full] = [history(`${out}.json`), history(join(dir, 'c.json'))];
+    half.forEach(([train, validation]: { loss: number; acc: number }[], i: number) => {
+      expect(train.loss).toBeCloseTo(full[i][0].loss, 3);
+      expect(validation.loss).toBeCloseTo(full[i][1].loss, 3);
+      expect([train.acc, validation.acc]).toEqual([full[i][0].acc, full[i][1].acc]);
+    });
+    const refused = spawnSync(
+      process.execPath,
+      ['dist/train.js', '--data', DATA, '--weights', 'random:3', '--precision', 'f16'],
+      { encoding: 'utf8', env },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      'error: --precision f16: precision f16 runs the inference-mode backbone, which the pytorch recipe does ' +
+        'not train through (it uses batch statistics, in f32): train with the frozen recipe, or predict and ' +
+        'embed at f16',
+    );
   }, 300_000);
 
   it('sweeps --lr and --hidden on cached features: a table, JSON, and the best model saved', () => {

@@ -1,12 +1,14 @@
 // Feature extraction in shards (embed.js --data --shard I/N --features-out): three shards run
 // as parallel processes give, merged, the unsharded run's features to the bit; train.js
-// --features trains a head on them; missing, duplicated or foreign shards are refused.
+// --features trains a head on them; missing, duplicated or foreign shards are refused, and so
+// are shards at two precisions.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSafetensors } from '../src/weights/safetensors.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/embed.js') && existsSync(DATA);
@@ -34,8 +36,10 @@ describe.skipIf(!ready)('feature shards', () => {
 
   it('three parallel shards merge to the unsharded features to the bit; train.js --features trains', async () => {
     const whole = join(dir, 'whole.safetensors');
+    const half = join(dir, 'half.safetensors');
     const runs = await Promise.all([
       run([...embedArgs, '--features-out', whole]),
+      run([...embedArgs, '--precision', 'f16', '--features-out', half]),
       ...[0, 1, 2].map((i) =>
         run([...embedArgs, '--shard', `${i}/3`, '--features-out', join(shards, `${i}.safetensors`)]),
       ),
@@ -48,6 +52,11 @@ describe.skipIf(!ready)('feature shards', () => {
       expect(merged(name).equals(Buffer.from(one.tensors.get(name)!.data.buffer)), name).toBe(true);
     expect(parts.map((p) => p.tensors.get('labels')!.shape[0])).toEqual([1, 1, 2]);
     expect(parts.flatMap((p) => JSON.parse(p.metadata.files))).toEqual(JSON.parse(one.metadata.files));
+    // At f16 storage: recorded, and the features near f32's.
+    const f16 = features(half);
+    expect([one.metadata.precision, f16.metadata.precision]).toEqual(['f32', 'f16']);
+    const rows = (s: typeof one) => s.tensors.get('features')!.data as Float32Array;
+    expect(relativeError(rows(f16), rows(one))).toBeLessThanOrEqual(5e-3);
 
     const out = join(dir, 'model');
     const trained = node('dist/train.js', '--features', shards, '--epochs', '2', '--batch-size', '2', '--out', out);
@@ -74,6 +83,16 @@ describe.skipIf(!ready)('feature shards', () => {
     copyFileSync(join(shards, '2.safetensors'), join(partial, 'copy.safetensors'));
     expect(error(node('dist/train.js', '--features', partial))).toBe(
       `error: ${join(partial, 'copy.safetensors')}: shard 2/3 again (also ${join(partial, '2.safetensors')})`,
+    );
+    // Shard 1 as if embedded at f16, beside shards 0 and 2 at f32.
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    for (const i of [0, 2]) copyFileSync(join(shards, `${i}.safetensors`), join(mixed, `${i}.safetensors`));
+    const shard1 = features(join(shards, '1.safetensors'));
+    const f16Shard = serializeSafetensors(shard1.tensors, { ...shard1.metadata, precision: 'f16' });
+    writeFileSync(join(mixed, '1.safetensors'), f16Shard);
+    expect(error(node('dist/train.js', '--features', mixed))).toBe(
+      `error: ${join(mixed, '1.safetensors')}: features at f16, but ${join(mixed, '0.safetensors')}'s at f32`,
     );
     expect(error(node('dist/train.js', '--features', shards, '--weights', 'random:5'))).toMatch(
       /: features of backbone weights random:4 \(sha256 synthetic:4\.\.\.\), not of random:5$/,

@@ -24,6 +24,7 @@ const entryPoints = {
   'bench-resnet': 'bench/resnet.ts',
   'bench-train': 'bench/train.ts',
   'bench-predict': 'bench/predict.ts',
+  'bench-precision': 'bench/precision.ts',
   'bench-page': 'bench/page.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
