@@ -12,6 +12,8 @@ import { gemm } from '../src/kernels/gemm.js';
 import { globalAvgPool, maxPool2d } from '../src/kernels/pool.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
 import { ResNetGolden } from '../src/check/goldens.js';
+import { plan, resnetSpec } from '../src/model/architecture.js';
+import { checkFeatures, uploadConv } from '../src/model/resnet.js';
 import { argmax } from '../src/train/fit.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
 import {
@@ -217,6 +219,22 @@ describe('pooling at f16', () => {
 });
 
 describe('ResNet-50 at f16', () => {
+  it('refuses features that overflowed, saying why at f16', () => {
+    expect(() => checkFeatures(Float32Array.of(1, 2), 'f16')).not.toThrow();
+    expect(() => checkFeatures(Float32Array.of(1, Infinity), 'f16')).toThrow(
+      /^backbone features are not finite \(Infinity at 1\): at f16 an activation passed 65504; run at f32$/,
+    );
+    expect(() => checkFeatures(Float32Array.of(NaN), 'f32')).toThrow(/^backbone features are not finite \(NaN at 0\)$/);
+  });
+
+  it('refuses folded weights past the largest half, naming the conv', () => {
+    const stem = plan(resnetSpec('resnet50')).stem;
+    const weights = new Float32Array(7 * 7 * 3 * 64).fill(1e5);
+    expect(() => uploadConv(ctx.gpu, stem, weights, null, 'f16')).toThrow(
+      /^conv1: folded weights reach 1\.00e\+5, past f16's 65504: run at f32$/,
+    );
+  });
+
   it("gives torchvision's features within 5e-3 relative L2, and its ImageNet class", async ({ skip }) => {
     const { gpu } = ctx;
     if (!gpu.hasF16) skip('no shader-f16 on this adapter');

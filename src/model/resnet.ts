@@ -7,6 +7,7 @@ import type { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { toF16 } from '../kernels/cast.js';
+import { F16_MAX } from '../util/half.js';
 import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
 import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
@@ -48,6 +49,12 @@ export function uploadConv(
   precision: Precision = 'f32',
 ): GpuConv {
   const tile = winogradTile(c);
+  if (precision === 'f16' && !tile) {
+    let largest = 0;
+    for (const v of hwio) largest = Math.max(largest, Math.abs(v));
+    if (largest > F16_MAX)
+      throw new Error(`${c.conv}: folded weights reach ${largest.toPrecision(3)}, past f16's ${F16_MAX}: run at f32`);
+  }
   return {
     spec: c,
     weight: tile
@@ -70,6 +77,18 @@ export function runConv(gpu: Gpu, c: GpuConv, x: Tensor, relu: boolean, residual
 export function devicePrecisionProblem(gpu: Gpu, precision: Precision): string | null {
   if (precision === 'f32' || gpu.hasF16) return null;
   return `precision f16 needs shader-f16, which this adapter (${gpu.adapter.description || gpu.adapter.vendor}) lacks`;
+}
+
+/**
+ * Throws where features are not all finite: at f16 an activation past the largest half
+ * (65504) overflows to infinity, which the features then carry.
+ */
+export function checkFeatures(features: Float32Array, precision: Precision): void {
+  for (let i = 0; i < features.length; i++) {
+    if (Number.isFinite(features[i])) continue;
+    const hint = precision === 'f16' ? ': at f16 an activation passed 65504; run at f32' : '';
+    throw new Error(`backbone features are not finite (${features[i]} at ${i})${hint}`);
+  }
 }
 
 export function releaseConv(c: GpuConv): void {
@@ -254,7 +273,9 @@ export class ResNet {
         'images',
       );
       const out = await this.forward(input);
-      features.set(await out.features.read(), start * F);
+      const rows = await out.features.read();
+      checkFeatures(rows, this.precision);
+      features.set(rows, start * F);
       if (logits && out.logits) logits.set(await out.logits.read(), start * IMAGENET_CLASS_COUNT);
       input.release();
       out.features.release();

@@ -12,7 +12,7 @@ import type { RgbImage } from '../image/format.js';
 import type { Preprocessing } from '../image/preprocess.js';
 import type { FillMode } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
-import type { ResNet } from '../model/resnet.js';
+import { type ResNet, checkFeatures } from '../model/resnet.js';
 import { type ResNetSpec, plan } from '../model/architecture.js';
 import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
@@ -161,9 +161,11 @@ export async function featuresOf(
   for (let s = 0; s < missing.length; s += batchSize) {
     const indices = missing.slice(s, s + batchSize);
     const batch = indices.map((i) => images[i]);
-    const f = await plainFeatures(gpu, backbone(), batch, preprocessing);
+    const model = backbone();
+    const f = await plainFeatures(gpu, model, batch, preprocessing);
     const rows = await f.read();
     f.release();
+    checkFeatures(rows, model.precision);
     indices.forEach((i, k) => out.set(rows.subarray(k * F, (k + 1) * F), i * F));
     if (cache)
       await cache.store.put(

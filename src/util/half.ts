@@ -1,6 +1,9 @@
 // IEEE 754 half precision (binary16) on the host: the f16 storage path converts weights on
 // upload and reads f16 tensors back through these.
 
+/** The largest finite half. */
+export const F16_MAX = 65504;
+
 /** Half to float: exact (every f16 value is an f32 value). */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
