@@ -3,6 +3,7 @@
 // declares is followed, not guessed: the root's `layer_names` in order, each layer group's
 // `weight_names` in order, each weight at that path inside the layer's group.
 import * as jsfive from 'jsfive';
+import { readChunkedFloats } from './h5-chunks.js';
 import type { HostTensor } from './host-tensor.js';
 import { WeightFileError } from './safetensors.js';
 
@@ -101,17 +102,19 @@ function walkKerasH5(bytes: Uint8Array, path: string, values: boolean): KerasWei
         weights.push({ name: weightName, shape: [...d.shape] });
         continue;
       }
-      if (d.value === undefined)
-        return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
       const dtype = String(d.dtype);
       if (!/^[<>]f[248]$/.test(dtype))
         return fail(`layer '${layerName}': weight '${weightName}' has dtype ${dtype}, not float`);
-      let data: Float32Array;
+      let value: ArrayLike<number> | undefined;
       try {
-        data = Float32Array.from(d.value);
+        // jsfive's `value` assembles the data anew on every read: it is read once.
+        value = readChunkedFloats(d) ?? d.value;
       } catch (e) {
-        return fail(`layer '${layerName}': weight '${weightName}' cannot be read (${(e as Error).message})`);
+        return fail(`layer '${layerName}': weight '${weightName}' cannot be read (${(e as Error).message ?? e})`);
       }
+      if (value === undefined)
+        return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
+      const data = value instanceof Float32Array ? value : Float32Array.from(value);
       const count = d.shape.reduce((a, b) => a * b, 1);
       if (data.length !== count)
         return fail(`layer '${layerName}': weight '${weightName}' holds ${data.length} values for shape [${d.shape}]`);
