@@ -4,9 +4,7 @@ import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { Gpu } from '../gpu/context.js';
 import { readImage } from '../image/files.node.js';
 import { preprocess } from '../image/preprocess.js';
-import type { Precision } from '../gpu/shader.js';
-import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
-import { type ResNet, devicePrecisionProblem } from '../model/resnet.js';
+import { loadBackbone } from '../model/backbone.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { softmax } from '../kernels/softmax.js';
 import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
@@ -76,13 +74,6 @@ const COMMAND = {
 /** Images per backbone call when embedding a dataset shard (train.js's default batch). */
 const EMBED_BATCH = 32;
 
-/** The backbone at --precision, refused in one line where the adapter cannot run it. */
-function loadModel(gpu: Gpu, weights: BackboneWeights, precision: Precision): ResNet {
-  const problem = devicePrecisionProblem(gpu, precision);
-  if (problem) throw new UsageError(`--precision ${precision}: ${problem}`);
-  return loadBackbone(gpu, weights, precision);
-}
-
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -105,7 +96,7 @@ runCli(
       );
       progress.finish();
       gpu = await Gpu.create({ log: false });
-      const model = loadModel(gpu, weights, values.precision);
+      const model = loadBackbone(gpu, weights, values.precision);
       const features = await featuresOf(
         gpu,
         model,
@@ -142,7 +133,7 @@ runCli(
       inputs.set(preprocess(readImage(file, values['max-pixels']), p.size, p).input, i * perImage),
     );
     gpu = await Gpu.create({ log: !values.json });
-    const model = loadModel(gpu, weights, values.precision);
+    const model = loadBackbone(gpu, weights, values.precision);
     if (weights.synthetic)
       console.warn(`warning: ${values.weights}: synthetic random weights, the outputs mean nothing`);
     const logits = values.logits || (!values.json && model.hasClassifier);

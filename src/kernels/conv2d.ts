@@ -83,8 +83,10 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
   const outShape = conv2dOutputShape(x.shape, w.shape, stride, pad);
   const [, OH, OW] = outShape;
   if (OH < 1 || OW < 1) throw new Error(`${kernel}: ${KH}x${KW} kernel with pad ${pad} does not fit a ${H}x${W} input`);
-  if (options.bias) expectShape(kernel, 'bias', options.bias, [K]);
-  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
+  if (options.bias) {
+    expectShape(kernel, 'bias', options.bias, [K]);
+    expectDtype(kernel, 'bias', options.bias, 'f32');
+  }
   if (options.residual) expectShape(kernel, 'residual', options.residual, outShape);
   const out = options.out ?? gpu.tensor(outShape, x.dtype);
   expectShape(kernel, 'output', out, outShape);

@@ -72,11 +72,13 @@ export async function gemm(gpu: Gpu, a: Tensor, b: Tensor, options: GemmOptions 
   const [M, K] = options.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [Kb, N] = options.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (K !== Kb) throw new Error(`${kernel}: inner dimensions differ (${K} vs ${Kb})`);
-  if (options.bias) expectShape(kernel, 'bias', options.bias, [N]);
+  if (options.bias) {
+    expectShape(kernel, 'bias', options.bias, [N]);
+    expectDtype(kernel, 'bias', options.bias, 'f32');
+  }
   if (options.residual) expectShape(kernel, 'residual', options.residual, [M, N]);
   const out = options.out ?? gpu.tensor([M, N], a.dtype);
   expectShape(kernel, 'output', out, [M, N]);
-  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
   const precision = storagePrecision(kernel, { A: a, B: b, residual: options.residual, output: out });
   const params = GemmParams.pack({
     M,

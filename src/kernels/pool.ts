@@ -28,11 +28,11 @@ async function runPool(
 ): Promise<Tensor> {
   const [N, H, W, C] = x.shape;
   const precision = storagePrecision(entryPoint, { input: x });
-  // The mean is stored in f32 whatever the input's precision.
-  const y = out ?? gpu.tensor(outShape, entryPoint === 'global_avg_pool' ? 'f32' : precision);
+  // The mean is stored in f32 whatever the input's precision; the maximum at the input's.
+  const outDtype = entryPoint === 'global_avg_pool' ? 'f32' : precision;
+  const y = out ?? gpu.tensor(outShape, outDtype);
   expectShape(entryPoint, 'output', y, outShape);
-  if (entryPoint === 'max_pool') storagePrecision(entryPoint, { input: x, output: y });
-  else expectDtype(entryPoint, 'output', y, 'f32');
+  expectDtype(entryPoint, 'output', y, outDtype);
   const { workgroups, rowPitch } = elementwiseGrid(gpu, y.size);
   const params = PoolParams.pack({ N, H, W, C, ...window, total: y.size, row_pitch: rowPitch });
   const code = POOL_SHADERS[precision];

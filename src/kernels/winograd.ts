@@ -104,13 +104,15 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   const positions = winogradPositions(tile);
   const K = u.shape[2];
   if (C % 4 || K % 4) throw new Error(`${kernel}: channels must be multiples of 4 (C=${C}, K=${K})`);
-  if (options.bias) expectShape(kernel, 'bias', options.bias, [K]);
+  if (options.bias) {
+    expectShape(kernel, 'bias', options.bias, [K]);
+    expectDtype(kernel, 'bias', options.bias, 'f32');
+  }
   const outShape = [N, H, W, K];
   if (options.residual) expectShape(kernel, 'residual', options.residual, outShape);
   const out = options.out ?? gpu.tensor(outShape, x.dtype);
   expectShape(kernel, 'output', out, outShape);
   expectDtype(kernel, 'weights', u, 'f32');
-  if (options.bias) expectDtype(kernel, 'bias', options.bias, 'f32');
   const precision = storagePrecision(kernel, { input: x, residual: options.residual, output: out });
   const code = WINOGRAD_SHADERS[precision];
   const TH = Math.ceil(H / tile),

@@ -3,6 +3,7 @@
 // and the ImageNet classifier as a GEMM when the weights carry it. At precision 'f16' the
 // activations and conv weights are stored as f16 (every kernel accumulates in f32); biases,
 // Winograd's transformed weights, the features and the logits stay f32.
+import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
@@ -86,7 +87,7 @@ export function devicePrecisionProblem(gpu: Gpu, precision: Precision): string |
 export function checkFeatures(features: Float32Array, precision: Precision): void {
   for (let i = 0; i < features.length; i++) {
     if (Number.isFinite(features[i])) continue;
-    const hint = precision === 'f16' ? ': at f16 an activation passed 65504; run at f32' : '';
+    const hint = precision === 'f16' ? `: at f16 an activation passed ${F16_MAX}; run at f32` : '';
     throw new Error(`backbone features are not finite (${features[i]} at ${i})${hint}`);
   }
 }
@@ -171,7 +172,7 @@ export class ResNet {
    */
   static load(gpu: Gpu, { spec, tensors, classifier }: BackboneWeights, precision: Precision = 'f32'): ResNet {
     const problem = devicePrecisionProblem(gpu, precision);
-    if (problem) throw new Error(problem);
+    if (problem) throw new InputError(problem);
     const p = makePlan(spec);
     const get = (name: string) => toFloat32(tensors.get(name)!);
     const convs = new Map<string, GpuConv>();

@@ -65,7 +65,6 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   },
 };
 
-/** Why weights of this architecture do not suit the recipe, or null. */
 /**
  * Why a recipe cannot train at `precision`, or null: f16 stores the inference-mode backbone's
  * activations (folded batchnorm), which only the frozen recipe trains through; the others
@@ -79,6 +78,7 @@ export function precisionProblem(recipe: Recipe, precision: Precision): string |
   );
 }
 
+/** Why weights of this architecture do not suit the recipe, or null. */
 export function recipeMismatch(recipe: Recipe, spec: ResNetSpec): string | null {
   if (recipe.weights === 'any') return null;
   const keras = spec.preprocessing === 'caffe';
