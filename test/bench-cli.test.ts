@@ -3,11 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TOOL_ENV } from './tools.js';
 
 const run = (entry: string, ...args: string[]) =>
   spawnSync(process.execPath, [entry, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 
 const TOOLS = [

@@ -9,16 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiskFeatureCache } from '../src/train/feature-cache.node.js';
+import { TOOL_ENV } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/train.js') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 const dir = mkdtempSync(join(tmpdir(), 'cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cache = join(dir, 'cache');
 const common = ['--data', DATA, '--limit', '2', '--weights', 'random:3', '--recipe', 'frozen', '--augment', 'none'];
 const train = (...args: string[]) =>
-  spawnSync(process.execPath, ['dist/train.js', ...common, '--epochs', '2', ...args], { encoding: 'utf8', env });
+  spawnSync(process.execPath, ['dist/train.js', ...common, '--epochs', '2', ...args], {
+    encoding: 'utf8',
+    env: TOOL_ENV,
+  });
 const history = (file: string) =>
   JSON.parse(readFileSync(file, 'utf8')).map((r: { train: object; validation: object }) => [r.train, r.validation]);
 
@@ -77,7 +80,7 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
         '--out',
         `${moving}-model`,
       ],
-      { encoding: 'utf8', env: { ...env, WEBGPU_TRANSFER_CACHE: moving } },
+      { encoding: 'utf8', env: { ...TOOL_ENV, WEBGPU_TRANSFER_CACHE: moving } },
     );
     expect(pytorch.status, pytorch.stderr).toBe(0);
     expect(existsSync(moving)).toBe(false);
@@ -99,7 +102,7 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
     const refused = spawnSync(
       process.execPath,
       ['dist/train.js', '--data', DATA, '--weights', 'random:3', '--precision', 'f16'],
-      { encoding: 'utf8', env },
+      { encoding: 'utf8', env: TOOL_ENV },
     );
     expect(refused.status).toBe(2);
     expect(refused.stderr.trim()).toBe(
@@ -138,7 +141,7 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
     const refused = spawnSync(
       process.execPath,
       ['dist/train.js', '--data', DATA, '--weights', 'random:3', '--lr', '1e-3,1e-2'],
-      { encoding: 'utf8', env },
+      { encoding: 'utf8', env: TOOL_ENV },
     );
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(

@@ -5,13 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TOOL_ENV } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator/validation';
 const ready = existsSync('dist/embed.js') && existsSync(DATA);
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['dist/embed.js', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 
 describe.skipIf(!ready)('node dist/embed.js', () => {

@@ -17,13 +17,11 @@ import { readKerasH5, readKerasLayout } from '../src/weights/h5.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { readPth } from '../src/weights/pth.js';
 import { useGpu } from './helpers.js';
+import { runTool } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const KERAS = 'test/fixtures/keras-resnet50.h5';
 const ready = existsSync('dist/export.js') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-const node = (script: string, ...args: string[]) =>
-  spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
 const python = (...args: string[]) => spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
 const hasPython = (modules: string) => existsSync('/usr/bin/python3') && python('-c', `import ${modules}`).status === 0;
 const IMAGES = [`${DATA}/validation/alien/2.jpg`, `${DATA}/validation/predator/5.jpg`];
@@ -76,9 +74,17 @@ describe.skipIf(!ready)('export.js', () => {
       classifier.dispose();
       backbone.dispose();
     }
-    const t = node('export', '--model', torchModel, '--torch', join(dir, 'm.pth'), '--onnx', join(dir, 'torch.onnx'));
+    const t = runTool(
+      'export',
+      '--model',
+      torchModel,
+      '--torch',
+      join(dir, 'm.pth'),
+      '--onnx',
+      join(dir, 'torch.onnx'),
+    );
     expect(t.status, t.stderr).toBe(0);
-    const k = node('export', '--model', kerasModel, '--keras', join(dir, 'm.h5'), '--onnx', join(dir, 'keras.onnx'));
+    const k = runTool('export', '--model', kerasModel, '--keras', join(dir, 'm.h5'), '--onnx', join(dir, 'keras.onnx'));
     expect(k.status, k.stderr).toBe(0);
   }, 300_000);
 
@@ -162,17 +168,17 @@ describe.skipIf(!ready)('export.js', () => {
       return r.stderr.trim().split('\n').at(-1)!;
     };
     const nowhere = join(dir, 'missing', 'm.pth');
-    expect(error(node('export', '--model', torchModel, '--torch', nowhere))).toMatch(
+    expect(error(runTool('export', '--model', torchModel, '--torch', nowhere))).toMatch(
       new RegExp(`^error: ${nowhere}: cannot write \\(`),
     );
     expect(existsSync(join(dir, 'missing'))).toBe(false);
-    expect(error(node('export', '--model', torchModel, '--keras', join(dir, 'x.h5')))).toMatch(
+    expect(error(runTool('export', '--model', torchModel, '--keras', join(dir, 'x.h5')))).toMatch(
       /--keras writes the article's Keras model, whose backbone is a Keras ResNet50 \.h5 file/,
     );
     expect(existsSync(join(dir, 'x.h5'))).toBe(false);
-    expect(error(node('export', '--model', kerasModel, '--torch', join(dir, 'x.pth')))).toMatch(
+    expect(error(runTool('export', '--model', kerasModel, '--torch', join(dir, 'x.pth')))).toMatch(
       /has no torchvision state_dict; export it with --keras/,
     );
-    expect(error(node('export', '--model', torchModel))).toMatch(/nothing to export/);
+    expect(error(runTool('export', '--model', torchModel))).toMatch(/nothing to export/);
   });
 });

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_ENV } from './tools.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DATA = resolve('../shared/datasets/alien-vs-predator');
 const ready = existsSync('dist/index.js') && existsSync('dist/types/index.d.ts') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 
 function run(command: string, args: string[], cwd: string, timeout = 300_000) {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout });
+  const r = spawnSync(command, args, { cwd, env: TOOL_ENV, encoding: 'utf8', timeout });
   return { ...r, output: `${r.stdout}\n${r.stderr}` };
 }
 

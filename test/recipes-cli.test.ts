@@ -1,7 +1,6 @@
 // The recipes end to end on a few images of the article's dataset: what each saves, that
 // predict reproduces the validation figures training saved (the pytorch recipe's with the
 // running statistics its training left), and the one-line errors for mixed-up weights.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { syntheticBackbone } from '../src/model/backbone.js';
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { parseSafetensors } from '../src/weights/safetensors.js';
+import { runTool } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const KERAS = 'test/fixtures/keras-resnet50.h5';
 const ready = existsSync('dist/train.js') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-const node = (script: string, ...args: string[]) =>
-  spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
 const lastLine = (r: { stderr: string }) => r.stderr.trim().split('\n').at(-1)!;
 const VALIDATION = ['alien/0.jpg', 'alien/1.jpg', 'predator/0.jpg', 'predator/1.jpg'].map(
   (f) => `${DATA}/validation/${f}`,
@@ -24,7 +21,7 @@ const VALIDATION = ['alien/0.jpg', 'alien/1.jpg', 'predator/0.jpg', 'predator/1.
 /** predict's mean loss and accuracy over VALIDATION (labels 0, 0, 1, 1). */
 function predicted(model: string): { loss: number; acc: number } {
   const json = join(model, 'p.json');
-  const r = node('predict', '--model', model, '--json', json, ...VALIDATION);
+  const r = runTool('predict', '--model', model, '--json', json, ...VALIDATION);
   expect(r.status, r.stderr).toBe(0);
   const p = JSON.parse(readFileSync(json, 'utf8')).predictions as { probabilities: Record<string, number> }[];
   let loss = 0,
@@ -44,7 +41,7 @@ describe.skipIf(!ready)('train.js --recipe', () => {
 
   it('pytorch: the running statistics training left are saved with the head and used by predict', () => {
     const out = join(dir, 'pytorch');
-    const r = node('train', ...common, '--weights', 'random:1', '--out', out);
+    const r = runTool('train', ...common, '--weights', 'random:1', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     expect(json.training.recipe).toBe('pytorch');
@@ -62,21 +59,21 @@ describe.skipIf(!ready)('train.js --recipe', () => {
 
   it('frozen: no running statistics; --recipe on --resume must match', () => {
     const out = join(dir, 'frozen');
-    const r = node('train', ...common, '--weights', 'random:1', '--recipe', 'frozen', '--out', out);
+    const r = runTool('train', ...common, '--weights', 'random:1', '--recipe', 'frozen', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const head = parseSafetensors(new Uint8Array(readFileSync(join(out, 'head.safetensors'))), 'head');
     expect([...head.tensors.keys()].filter((k) => k.startsWith('backbone.'))).toEqual([]);
     const p = predicted(out);
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     expect(p.loss).toBeCloseTo(json.history[0].validation.loss, 4);
-    const resumed = node('train', '--data', DATA, '--resume', out, '--recipe', 'pytorch');
+    const resumed = runTool('train', '--data', DATA, '--resume', out, '--recipe', 'pytorch');
     expect(resumed.status).toBe(2);
     expect(lastLine(resumed)).toMatch(/--recipe pytorch: the resumed model was trained with the frozen recipe/);
   }, 600_000);
 
   it('keras: Keras .h5 weights, caffe preprocessing, predict agrees; weights of the other kind are refused', () => {
     const out = join(dir, 'keras');
-    const r = node('train', ...common, '--weights', KERAS, '--recipe', 'keras', '--out', out);
+    const r = runTool('train', ...common, '--weights', KERAS, '--recipe', 'keras', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     expect(json).toMatchObject({
@@ -88,15 +85,15 @@ describe.skipIf(!ready)('train.js --recipe', () => {
     expect(p.loss).toBeCloseTo(json.history[0].validation.loss, 4);
     expect(p.acc).toBe(json.history[0].validation.acc);
 
-    const wrong = node('train', ...common, '--weights', KERAS, '--recipe', 'pytorch', '--out', join(dir, 'x'));
+    const wrong = runTool('train', ...common, '--weights', KERAS, '--recipe', 'pytorch', '--out', join(dir, 'x'));
     expect(wrong.status).toBe(2);
     expect(lastLine(wrong)).toMatch(
       /keras-resnet50\.h5: the pytorch recipe takes torchvision weights, not keras_resnet50/,
     );
-    const other = node('train', ...common, '--weights', 'random:1', '--recipe', 'keras', '--out', join(dir, 'y'));
+    const other = runTool('train', ...common, '--weights', 'random:1', '--recipe', 'keras', '--out', join(dir, 'y'));
     expect(other.status).toBe(2);
     expect(lastLine(other)).toMatch(/the keras recipe takes Keras ResNet-50 weights/);
-    const mixed = node('predict', '--model', out, '--weights', 'random:1', VALIDATION[0]);
+    const mixed = runTool('predict', '--model', out, '--weights', 'random:1', VALIDATION[0]);
     expect(mixed.status).toBe(2);
     expect(lastLine(mixed)).toMatch(/^error: .*keras: made for backbone weights/);
   }, 600_000);
@@ -113,7 +110,7 @@ describe.skipIf(!existsSync('dist/convert-weights.js'))('bad Keras files through
       [cut, /cut\.h5: truncated or corrupt HDF5/],
       [page, /page\.h5: not an HDF5 file$/],
     ] as const) {
-      const r = node('convert-weights', file, join(dir, 'out.safetensors'));
+      const r = runTool('convert-weights', file, join(dir, 'out.safetensors'));
       expect(r.status, r.stderr).toBe(2);
       expect(lastLine(r)).toMatch(why);
       expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -6,12 +6,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TOOL_ENV } from './tools.js';
 
 const ready = existsSync('dist/selfcheck.js');
 const selfcheck = (...args: string[]) =>
   spawnSync(process.execPath, ['dist/selfcheck.js', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 
 describe.skipIf(!ready)('node dist/selfcheck.js', () => {

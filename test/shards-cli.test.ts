@@ -9,19 +9,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { relativeError } from '../src/reference/cpu.js';
 import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
+import { TOOL_ENV } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/embed.js') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 const dir = mkdtempSync(join(tmpdir(), 'shards-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const embedArgs = ['dist/embed.js', '--data', DATA, '--limit', '1', '--weights', 'random:4', '--quiet'];
-const node = (...args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', env });
+const node = (...args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', env: TOOL_ENV });
 
 /** Runs a command to its end: its exit status and stderr. */
 function run(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env });
+    const child = spawn(process.execPath, args, { env: TOOL_ENV });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status) => resolve({ status, stderr }));

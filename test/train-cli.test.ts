@@ -1,7 +1,6 @@
 // The main job end to end on a small --limit of the article's dataset with random backbone
 // weights: train, save, resume, predict (text, JSON, grid PNG, HTML report), consistency of
 // the saved validation numbers with predict's, determinism under --seed, and bad input.
-import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -16,12 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { runTool } from './tools.js';
 
 const DATA = '../shared/datasets/alien-vs-predator';
 const ready = existsSync('dist/train.js') && existsSync(DATA);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-const node = (script: string, ...args: string[]) =>
-  spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
 const oneLineError = (r: { status: number | null; stderr: string }) => {
   expect(r.status, r.stderr).toBe(2);
   const lines = r.stderr
@@ -40,7 +37,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
 
   it('trains, saves, resumes', () => {
     const log = join(dir, 'log.jsonl');
-    const r = node(
+    const r = runTool(
       'train',
       ...common,
       ...['--epochs', '2', '--out', out, '--json', join(dir, 'history.json'), '--log-jsonl', log],
@@ -72,7 +69,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     });
     expect(readdirSync(out).sort()).toEqual(['head.safetensors', 'model.json']);
 
-    const resumed = node(
+    const resumed = runTool(
       'train',
       ...['--data', DATA, '--limit', '3', '--resume', out, '--epochs', '1', '--lr-schedule', 'step'],
       ...['--lr-step', '2', '--class-weights', '2,1', '--early-stopping', '2', '--save', 'best'],
@@ -95,7 +92,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
   }, 600_000);
 
   it('the same --seed gives the same run', () => {
-    const again = node('train', ...common, '--epochs', '1', '--out', join(dir, 'again'), '--quiet');
+    const again = runTool('train', ...common, '--epochs', '1', '--out', join(dir, 'again'), '--quiet');
     expect(again.status, again.stderr).toBe(0);
     // --quiet: the epoch lines on stdout, and on stderr no progress (the random-weights warning stays).
     expect(again.stdout).toMatch(/epoch 1: validation loss/);
@@ -115,7 +112,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
       for (const f of ['0.jpg', '1.jpg', '2.jpg']) copyFileSync(join(DATA, 'validation', c, f), join(pred, c, f));
     }
     writeFileSync(join(pred, 'alien', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-    const r = node(
+    const r = runTool(
       'predict',
       '--model',
       out,
@@ -170,7 +167,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(html).toContain('<h3>Validation after epoch 3</h3><table class="confusion">');
 
     // evaluate.js on the same folder: the same accuracy, per-class metrics, the mistakes.
-    const ev = node(
+    const ev = runTool(
       'evaluate',
       ...['--model', out, '--data', pred, '--json', join(dir, 'e.json'), '--report', join(dir, 'e.html')],
     );
@@ -186,7 +183,7 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     expect(readFileSync(join(dir, 'e.html'), 'utf8')).toContain('<table class="confusion">');
 
     // A quoted glob, a missing file and --top 1: the most probable class alone.
-    const top = node('predict', '--model', out, '--top', '1', `${pred}/*/0.jpg`, join(dir, 'nothing.jpg'));
+    const top = runTool('predict', '--model', out, '--top', '1', `${pred}/*/0.jpg`, join(dir, 'nothing.jpg'));
     expect(top.status, top.stderr).toBe(1);
     expect(top.stderr).toMatch(/error: \S*nothing\.jpg: no such file or folder/);
     const topLines = top.stdout.trim().split('\n');
@@ -207,29 +204,31 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
     writeFileSync(join(data, 'train', 'alien', 'notes.txt'), 'not an image');
     writeFileSync(join(data, 'train', 'alien', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     const args = ['--weights', 'random:1', '--epochs', '1', '--batch-size', '4'];
-    expect(oneLineError(node('train', '--data', join(dir, 'nothing'), ...args))).toMatch(/nothing: no such folder/);
-    expect(oneLineError(node('train', '--data', data, ...args, '--out', join(dir, 'm1')))).toMatch(
+    expect(oneLineError(runTool('train', '--data', join(dir, 'nothing'), ...args))).toMatch(/nothing: no such folder/);
+    expect(oneLineError(runTool('train', '--data', data, ...args, '--out', join(dir, 'm1')))).toMatch(
       /broken\.jpg: corrupt or unsupported JPEG .*--skip-bad-images/,
     );
-    const skipped = node('train', '--data', data, ...args, '--skip-bad-images', '--out', join(dir, 'm2'));
+    const skipped = runTool('train', '--data', data, ...args, '--skip-bad-images', '--out', join(dir, 'm2'));
     expect(skipped.status, skipped.stderr).toBe(0);
     expect(skipped.stdout).toMatch(/1 non-image file\(s\) ignored/);
     expect(skipped.stderr).toMatch(/1 bad image\(s\) skipped/);
     mkdirSync(join(data, 'validation', 'yeti'));
-    expect(oneLineError(node('train', '--data', data, ...args))).toMatch(/class 'yeti' has no folder in train/);
+    expect(oneLineError(runTool('train', '--data', data, ...args))).toMatch(/class 'yeti' has no folder in train/);
     rmSync(join(data, 'validation', 'yeti'), { recursive: true });
     expect(existsSync(join(dir, 'm1'))).toBe(false);
-    expect(oneLineError(node('train', '--data', data, '--epochs', 'x'))).toMatch(/--epochs: 'x' is not a valid value/);
-    expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '1'))).toMatch(
+    expect(oneLineError(runTool('train', '--data', data, '--epochs', 'x'))).toMatch(
+      /--epochs: 'x' is not a valid value/,
+    );
+    expect(oneLineError(runTool('train', '--data', data, ...args, '--val-split', '1'))).toMatch(
       /--val-split: '1' is not a valid value \(a number > 0 and < 1\)/,
     );
-    expect(oneLineError(node('train', '--data', data, ...args, '--class-weights', '1,2,3'))).toMatch(
+    expect(oneLineError(runTool('train', '--data', data, ...args, '--class-weights', '1,2,3'))).toMatch(
       /--class-weights: 3 weights for 2 classes \(alien, predator\)/,
     );
-    expect(oneLineError(node('train', '--data', data, ...args, '--class-weights', 'heavy'))).toMatch(
+    expect(oneLineError(runTool('train', '--data', data, ...args, '--class-weights', 'heavy'))).toMatch(
       /--class-weights heavy: give auto, none, or non-negative numbers/,
     );
-    expect(oneLineError(node('train', '--data', data, ...args, '--val-split', '0.2'))).toMatch(
+    expect(oneLineError(runTool('train', '--data', data, ...args, '--val-split', '0.2'))).toMatch(
       /validation: present, so --val-split does not apply/,
     );
     const trainOnly = join(dir, 'train-only');
@@ -238,22 +237,22 @@ describe.skipIf(!ready)('node dist/train.js and dist/predict.js', () => {
       mkdirSync(join(trainOnly, 'train', c));
       copyFileSync(join(DATA, 'train', c, '0.jpg'), join(trainOnly, 'train', c, '0.jpg'));
     }
-    expect(oneLineError(node('train', '--data', trainOnly, ...args))).toMatch(
+    expect(oneLineError(runTool('train', '--data', trainOnly, ...args))).toMatch(
       /validation: missing .*\(or hold out a share of train\/ with --val-split FRACTION\)$/,
     );
-    expect(oneLineError(node('train', '--data', trainOnly, ...args, '--val-split', '0.5'))).toMatch(
+    expect(oneLineError(runTool('train', '--data', trainOnly, ...args, '--val-split', '0.5'))).toMatch(
       /train-only\/train\/alien: too few images to hold out a validation share/,
     );
-    expect(oneLineError(node('train', '--data', data))).toMatch(
+    expect(oneLineError(runTool('train', '--data', data))).toMatch(
       /weights\/resnet50\.safetensors not found: run 'node dist\/fetch-weights\.js'/,
     );
     const image = join(DATA, 'validation', 'alien', '0.jpg');
-    expect(oneLineError(node('predict', '--model', join(dir, 'none'), image))).toMatch(/none: no such model folder/);
-    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), '--weights', 'random:2', image))).toMatch(
+    expect(oneLineError(runTool('predict', '--model', join(dir, 'none'), image))).toMatch(/none: no such model folder/);
+    expect(oneLineError(runTool('predict', '--model', join(dir, 'm2'), '--weights', 'random:2', image))).toMatch(
       /made for backbone weights random:1/,
     );
     writeFileSync(join(dir, 'm2', 'head.safetensors'), 'garbage');
-    expect(oneLineError(node('predict', '--model', join(dir, 'm2'), image))).toMatch(
+    expect(oneLineError(runTool('predict', '--model', join(dir, 'm2'), image))).toMatch(
       /head\.safetensors does not match model\.json/,
     );
   }, 600_000);

@@ -10,7 +10,6 @@
 //   after the first epoch (its model kept), live bars;
 // - a model for other weights, a class with no images and a denied camera get messages.
 // The frozen recipe keeps the run short: SwiftShader takes seconds per ResNet-50 image here.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +22,9 @@ import { parseSafetensors, serializeSafetensors } from '../src/weights/safetenso
 import { toFloat32 } from '../src/weights/host-tensor.js';
 import { DATASET, saveTestModel } from './saved-model.js';
 import { CHROMIUM, SITE, serveSite } from './site.js';
+import { runTool } from './tools.js';
 
 const ready = existsSync(join(SITE, 'index.html')) && existsSync('dist/train.js') && existsSync(CHROMIUM);
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-const node = (script: string, ...args: string[]) =>
-  spawnSync(process.execPath, [`dist/${script}.js`, ...args], { encoding: 'utf8', env });
 const SHOTS = process.env.PAGE_SCREENSHOTS;
 const PER_CLASS = 8;
 
@@ -168,7 +165,7 @@ describe.skipIf(!ready)('the training page', () => {
     writeFileSync(join(exported, 'head.safetensors'), files['model/head.safetensors']);
 
     const cli = join(dir, 'cli');
-    const run = node(
+    const run = runTool(
       'train',
       ...['--data', data, '--val-split', '0.25', '--weights', 'random:1', '--seed', '7'],
       ...['--recipe', 'frozen', '--augment', 'none', '--epochs', '3', '--out', cli],
@@ -208,7 +205,7 @@ describe.skipIf(!ready)('the training page', () => {
       })),
     );
     await shot('3-predictions');
-    const predicted = node('predict', '--model', exported, '--json', join(dir, 'p.json'), ...images);
+    const predicted = runTool('predict', '--model', exported, '--json', join(dir, 'p.json'), ...images);
     expect(predicted.status, predicted.stderr).toBe(0);
     const { predictions } = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as {
       predictions: { caption: string; probabilities: Record<string, number> }[];

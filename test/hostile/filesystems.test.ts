@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
+import { TOOL_ENV } from '../tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-fs-'));
 const mounts: string[] = [];
@@ -32,7 +33,7 @@ afterAll(() => {
 const train = (...args: string[]) =>
   spawnSync(process.execPath, ['dist/train.js', '--weights', 'random:1', '--batch-size', '4', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 const lastLine = (r: { stderr: string }) => r.stderr.trim().split('\n').at(-1);
 

@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode.node.js';
 import { PixelLimitError } from '../../src/image/format.js';
+import { TOOL_ENV } from '../tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostile-images-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ function pngDeclaring(width: number, height: number): Uint8Array {
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['test/hostile/rss.mjs', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 
 describe('decompression bombs', () => {

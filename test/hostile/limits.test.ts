@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inlineWgsl } from '../../src/gpu/shader.js';
 import { useGpu } from '../helpers.js';
+import { TOOL_ENV } from '../tools.js';
 
 const ctx = useGpu();
 const root = mkdtempSync(join(tmpdir(), 'hostile-limits-'));
@@ -48,7 +49,7 @@ describe('adapter limits', () => {
         '--out',
         join(root, 'm'),
       ],
-      { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } },
+      { encoding: 'utf8', env: TOOL_ENV },
     );
     expect(r.status).toBe(2);
     const lines = r.stderr

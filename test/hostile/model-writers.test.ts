@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadModel } from '../../src/train/model-files.node.js';
 import { saveTestModel } from '../saved-model.js';
+import { TOOL_ENV } from '../tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-writers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), since: '
 const node = (...args: string[]) =>
   spawnSync(process.execPath, args, {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
 
 describe('one writer per model folder', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
 import { loadModel } from '../../src/train/model-files.node.js';
+import { TOOL_ENV } from '../tools.js';
 
 const ready = existsSync('dist/train.js') && existsSync(DATASET);
 const root = mkdtempSync(join(tmpdir(), 'hostile-trainers-'));
@@ -23,7 +24,7 @@ interface Run {
 
 function train(...args: string[]): Run {
   const child = spawn(process.execPath, ['dist/train.js', '--weights', 'random:1', '--batch-size', '4', ...args], {
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: TOOL_ENV,
   });
   let stdout = '',
     stderr = '';
