@@ -24,3 +24,27 @@ export function median(values: number[]): number {
 export function randomData(n: number, seed: number, scale = 1): Float32Array {
   return randomArray(n, seededRandom(seed), scale);
 }
+
+/**
+ * The host's cost of queueing GPU work: milliseconds from the start of `work` until its last
+ * queue.submit() returns (encoding, binding, uniform writes, submit), without the wait for the
+ * GPU. The device's queue is idle first, so that the time is the host's alone.
+ */
+export async function hostMs(device: GPUDevice, work: () => Promise<void>): Promise<number> {
+  await device.queue.onSubmittedWorkDone();
+  const queue = device.queue;
+  const submit = queue.submit;
+  let last = NaN;
+  queue.submit = function (buffers: Iterable<GPUCommandBuffer>) {
+    submit.call(queue, buffers);
+    last = performance.now();
+  };
+  const start = performance.now();
+  try {
+    await work();
+  } finally {
+    queue.submit = submit;
+  }
+  await device.queue.onSubmittedWorkDone();
+  return last - start;
+}

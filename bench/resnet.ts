@@ -12,7 +12,7 @@ import { syntheticImages } from '../src/model/synthetic.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { type TfPeer, loadTfPeer } from './tf-peer.js';
 import { tfResNet } from './tf-resnet.js';
-import { median, warmUp } from './measure.js';
+import { hostMs, median, warmUp } from './measure.js';
 import { runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 import { UsageError, type Values } from '../src/cli/args.js';
 import { PREPROCESSING } from '../src/image/preprocess.js';
@@ -22,7 +22,7 @@ async function timeOurs(
   model: ResNet,
   input: Tensor,
   runs: number,
-): Promise<{ ms: number; gpuMs: number | null; logits: Float32Array }> {
+): Promise<{ ms: number; gpuMs: number | null; encodeMs: number; logits: Float32Array }> {
   const warm = await model.forward(input);
   const logits = await warm.logits!.read();
   warm.features.release();
@@ -38,7 +38,10 @@ async function timeOurs(
     times.push(wallMs);
     if (gpuMs !== null) gpuTimes.push(gpuMs);
   }
-  return { ms: median(times), gpuMs: gpuTimes.length ? median(gpuTimes) : null, logits };
+  // The host's share: queueing one forward, the GPU idle before it.
+  const encodeTimes: number[] = [];
+  for (let i = 0; i < runs; i++) encodeTimes.push(await hostMs(gpu.device, () => forwardOnce(model, input)));
+  return { ms: median(times), gpuMs: gpuTimes.length ? median(gpuTimes) : null, encodeMs: median(encodeTimes), logits };
 }
 
 async function forwardOnce(model: ResNet, input: Tensor): Promise<void> {
@@ -94,7 +97,11 @@ const COMMAND = {
     },
     profile: {
       type: 'flag',
-      description: 'also time every dispatch of one forward at the largest batch (timestamp queries)',
+      description: 'also time every dispatch of one forward at each batch size (timestamp queries)',
+    },
+    'split-k': {
+      type: 'flag',
+      description: 'also time ours with split-K turned off, beside the default (where it splits: GPU adapters)',
     },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
   },
@@ -121,7 +128,9 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     const net = peer ? tfResNet(peer.tf, WEIGHTS_SEED) : null;
     const results = [];
     const rows: string[][] = [];
-    let profile: Awaited<ReturnType<typeof profileOurs>> = null;
+    const profiles: ({ batch: number } & NonNullable<Awaited<ReturnType<typeof profileOurs>>>)[] = [];
+    // The same weights with split-K off, in the same run (recordings are per model).
+    const unsplit = v['split-k'] ? ResNet.load(gpu, syntheticBackbone(WEIGHTS_SEED)) : null;
     for (const batch of batches) {
       if (batch > model.maxBatch())
         throw new Error(`batch ${batch} exceeds what one forward holds on this adapter (${model.maxBatch()})`);
@@ -129,22 +138,38 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       const input = gpu.upload(images, [batch, size, size, 3], 'images');
       const ours = await timeOurs(gpu, model, input, runs);
       const oursF16 = half ? await timeOurs(gpu, half, input, runs) : null;
-      if (v.profile && batch === Math.max(...batches)) profile = await profileOurs(gpu, model, input);
+      let noSplit = null;
+      if (unsplit) {
+        gpu.splitK = false;
+        noSplit = await timeOurs(gpu, unsplit, input, runs);
+        gpu.splitK = true;
+      }
+      const profile = v.profile ? await profileOurs(gpu, model, input) : null;
+      if (profile) profiles.push({ batch, ...profile });
       input.release();
       const theirs = peer && net ? await timePeer(peer, net, images, batch, runs) : null;
       const ips = (ms: number) => (batch * 1000) / ms;
       const diff = theirs ? relativeError(ours.logits, theirs.logits) : null;
       const result = {
         batch,
-        ours: { ms: ours.ms, imagesPerSecond: ips(ours.ms), gpuMs: ours.gpuMs },
+        ours: { ms: ours.ms, imagesPerSecond: ips(ours.ms), gpuMs: ours.gpuMs, encodeMs: ours.encodeMs },
         peer: theirs ? { name: peer!.name, ms: theirs.ms, imagesPerSecond: ips(theirs.ms) } : null,
         ratio: theirs ? theirs.ms / ours.ms : null,
+        withoutSplitK: noSplit
+          ? {
+              ms: noSplit.ms,
+              gpuMs: noSplit.gpuMs,
+              imagesPerSecond: ips(noSplit.ms),
+              splitKSpeedup: noSplit.ms / ours.ms,
+            }
+          : null,
         logitsRelativeDifference: diff,
         f16: oursF16
           ? {
               ms: oursF16.ms,
               imagesPerSecond: ips(oursF16.ms),
               gpuMs: oursF16.gpuMs,
+              encodeMs: oursF16.encodeMs,
               speedupOverF32: ours.ms / oursF16.ms,
               logitsRelativeDifferenceFromF32: relativeError(oursF16.logits, ours.logits),
             }
@@ -156,6 +181,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         '',
         ours.ms.toFixed(0),
         ours.gpuMs !== null ? ours.gpuMs.toFixed(1) : '-',
+        ours.encodeMs.toFixed(2),
         ips(ours.ms).toFixed(2),
         theirs ? theirs.ms.toFixed(0) : '-',
         theirs ? ips(theirs.ms).toFixed(2) : '-',
@@ -174,15 +200,25 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
     }
     printTable(
       [
-        ...['batch', '', 'ours ms', 'ours GPU ms', 'ours img/s', 'tfjs ms', 'tfjs img/s', 'ratio', 'logits rel diff'],
+        ...[
+          'batch',
+          '',
+          'ours ms',
+          'ours GPU ms',
+          'encode ms',
+          'ours img/s',
+          'tfjs ms',
+          'tfjs img/s',
+          'ratio',
+          'logits rel diff',
+        ],
         ...(half ? ['f16 ms', 'f16 img/s', 'f16 speedup', 'f16 logits rel diff'] : []),
       ],
       rows,
     );
-    if (profile) {
-      const batch = Math.max(...batches);
+    for (const profile of profiles) {
       console.log(
-        `\nbatch ${batch}: ${profile.dispatchCount} dispatches, ${profile.totalMs.toFixed(2)} ms of GPU time ` +
+        `\nbatch ${profile.batch}: ${profile.dispatchCount} dispatches, ${profile.totalMs.toFixed(2)} ms of GPU time ` +
           'timed one pass each',
       );
       printTable(
@@ -192,7 +228,19 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
           r.workgroups,
           String(r.count),
           r.ms.toFixed(3),
-          `${((100 * r.ms) / profile!.totalMs).toFixed(1)}%`,
+          `${((100 * r.ms) / profile.totalMs).toFixed(1)}%`,
+        ]),
+      );
+    }
+    if (unsplit) {
+      console.log('\nsplit-K: images/s with it (the default) and without it, same run');
+      printTable(
+        ['batch', 'with', 'without', 'speedup'],
+        results.map((r) => [
+          String(r.batch),
+          r.ours.imagesPerSecond.toFixed(2),
+          r.withoutSplitK!.imagesPerSecond.toFixed(2),
+          `${r.withoutSplitK!.splitKSpeedup.toFixed(2)}x`,
         ]),
       );
     }
@@ -204,10 +252,11 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
           `${size}x${size}, synthetic weights)`,
         runs,
         results,
-        profile,
+        profiles,
       });
     }
     net?.dispose();
+    unsplit?.destroy();
     model.destroy();
     half?.destroy();
   } finally {

@@ -26,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, warmUp } from './measure.js';
+import { syntheticImages } from '../src/model/synthetic.js';
 import { runBench, printTable, resultsHeader, writeJsonAtomic } from './util.js';
 
 interface PeerResult {
@@ -139,6 +140,27 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       process.stderr.write(`${name} step done: ${stepMs[name].toFixed(0)} ms\n`);
     }
 
+    // The inference forward at the same batch, on an input already on the GPU: what a training
+    // step costs at least (the head and Adam are small beside it).
+    let forwardMs: number;
+    {
+      const model = loadBackbone(gpu, weights);
+      const size = weights.preprocessing.size;
+      const input = gpu.upload(syntheticImages(2, batch.length, size), [batch.length, size, size, 3]);
+      const forward = async () => {
+        const out = await model.forward(input, { logits: false });
+        await out.features.read();
+        out.features.release();
+      };
+      await warmUp(forward);
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) times.push((await gpu.measure(forward)).wallMs);
+      forwardMs = median(times);
+      input.release();
+      model.destroy();
+      process.stderr.write(`inference forward done: ${forwardMs.toFixed(0)} ms\n`);
+    }
+
     let fullSeconds: number | null = null;
     if (full) {
       const out = mkdtempSync(join(tmpdir(), 'bench-train-'));
@@ -165,16 +187,20 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       batch: batch.length,
       ms: stepMs[name],
       imagesPerSecond: (batch.length * 1000) / stepMs[name],
+      overForward: stepMs[name] / forwardMs,
     });
     const ours = {
+      forward: { batch: batch.length, ms: forwardMs, imagesPerSecond: (batch.length * 1000) / forwardMs },
       step: stepOf('pytorch'),
       recipes: Object.fromEntries(RECIPE_NAMES.map((name) => [name, stepOf(name)])),
       full: fullSeconds === null ? null : { recipe: ARTICLE_SETTINGS.recipe, epochs, seconds: fullSeconds },
     };
     const peerName = `pytorch ${threads} threads (article recipe)`;
     const rows = [
+      [`inference forward, batch ${batch.length} (images/s)`, ours.forward.imagesPerSecond.toFixed(2), '-', '-'],
       ...RECIPE_NAMES.map((name) => [
-        `training step, --recipe ${name}, batch ${batch.length} (images/s)`,
+        `training step, --recipe ${name}, batch ${batch.length} (images/s; ` +
+          `${ours.recipes[name].overForward.toFixed(2)}x the forward's time)`,
         ours.recipes[name].imagesPerSecond.toFixed(2),
         name === 'pytorch' && p ? p.step.imagesPerSecond.toFixed(2) : '-',
         name === 'pytorch' && p ? `${(ours.recipes[name].imagesPerSecond / p.step.imagesPerSecond).toFixed(2)}x` : '-',

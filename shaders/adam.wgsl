@@ -4,13 +4,15 @@
 //   v = beta2 * v + (1 - beta2) * g * g
 //   param -= step_size * m / (sqrt(v) / bias_correction2_sqrt + eps)
 // with step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) computed
-// in float64 on the host. One invocation per element, 64 per workgroup.
+// in float64 on the host and read from a buffer of their own (AdamStep: the same dispatch,
+// recorded once, serves every step). One invocation per element, 64 per workgroup.
 
 @group(0) @binding(0) var<uniform> p: AdamParams;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read> t: AdamStep;
 
 @compute @workgroup_size(64)
 fn adam(@builtin(global_invocation_id) gid: vec3u) {
@@ -21,5 +23,5 @@ fn adam(@builtin(global_invocation_id) gid: vec3u) {
   let vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
   m[i] = mi;
   v[i] = vi;
-  param[i] = param[i] - p.step_size * (mi / (sqrt(vi) / p.bias_correction2_sqrt + p.eps));
+  param[i] = param[i] - t.step_size * (mi / (sqrt(vi) / t.bias_correction2_sqrt + p.eps));
 }

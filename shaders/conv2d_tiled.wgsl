@@ -10,20 +10,44 @@
 // scheme of common/tile128.wgsl. A run of 4 reduction indices starting at a multiple of 4
 // stays within one tap, so each invocation gathers one vec4 of 4 input channels per 8-deep
 // step, and the weights and outputs move as vec4s.
+//
+// Split-K (conv_tiled_split, conv_tiled128_split; for grids too small to fill the adapter):
+// workgroup z takes the z-th of SPLIT_K runs of reduction steps and stores its raw sums in
+// partials[z][m][k]; split_k.wgsl adds them up and applies the epilogue. Rows are then
+// numbered by workgroup_id.y alone.
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"
 #include "common/register_tile.wgsl"
 #include "common/tile128.wgsl"
 
+override SPLIT_K: u32 = 1u;
+@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(6) var<storage, read_write> partials4: array<vec4f>;
+
+// The reduction steps [first, end) a workgroup takes, and its first output row.
+struct Split { first: u32, end: u32, row_tile: u32 }
+
+fn whole(wg: vec3u, nwg: vec3u, steps: u32, rows: u32) -> Split {
+  return Split(0u, steps, row_base(wg, nwg, rows));
+}
+
+fn split_of(wg: vec3u, steps: u32, rows: u32) -> Split {
+  let per = (steps + SPLIT_K - 1u) / SPLIT_K;
+  let first = min(wg.z * per, steps);
+  return Split(first, min(first + per, steps), wg.y * rows);
+}
+
+fn steps64() -> u32 { return (p.KH * p.KW * p.C + 15u) / 16u; }
+fn steps128() -> u32 { return (p.KH * p.KW * p.C + 7u) / 8u; }
+
 var<workgroup> As: array<array<f32, 65>, 16>; // [r][pixel], padded row
 var<workgroup> Bs: array<array<f32, 64>, 16>; // [r][channel]
 
-@compute @workgroup_size(16, 16)
-fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
-              @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row_tile = row_base(wg, nwg, 64u);
-  let col_tile = wg.x * 64u;
+// The 64x64 tile's sums over reduction steps [s.first, s.end): invocation (tx, ty) holds
+// pixels s.row_tile + ty + 16i and channels col_tile + tx + 16j.
+fn tile64_sums(s: Split, col_tile: u32, lid: vec3u, li: u32) -> array<array<f32, 4>, 4> {
+  let row_tile = s.row_tile;
   let R_len = p.KH * p.KW * p.C;
   var acc: array<array<f32, 4>, 4>;
   // Each invocation gathers A-slice entries of one pixel (am = li % 64) on every step, so that
@@ -32,8 +56,7 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   let m = row_tile + am;
   let m_ok = m < p.M;
   let o = origin(min(m, p.M - 1u));
-  let steps = (R_len + 15u) / 16u;
-  for (var t = 0u; t < steps; t++) {
+  for (var t = s.first; t < s.end; t++) {
     let r0 = t * 16u;
     for (var e = 0u; e < 4u; e++) {
       let ar = li / 64u + 4u * e;
@@ -67,8 +90,17 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
     }
     workgroupBarrier();
   }
+  return acc;
+}
+
+@compute @workgroup_size(16, 16)
+fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+              @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let s = whole(wg, nwg, steps64(), 64u);
+  let col_tile = wg.x * 64u;
+  let acc = tile64_sums(s, col_tile, lid, li);
   for (var i = 0u; i < 4u; i++) {
-    let mo = row_tile + lid.y + 16u * i;
+    let mo = s.row_tile + lid.y + 16u * i;
     if (mo >= p.M) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let k = col_tile + lid.x + 16u * j;
@@ -77,13 +109,27 @@ fn conv_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   }
 }
 
+@compute @workgroup_size(16, 16)
+fn conv_tiled_split(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+                    @builtin(local_invocation_index) li: u32) {
+  let s = split_of(wg, steps64(), 64u);
+  let col_tile = wg.x * 64u;
+  let acc = tile64_sums(s, col_tile, lid, li);
+  for (var i = 0u; i < 4u; i++) {
+    let mo = s.row_tile + lid.y + 16u * i;
+    if (mo >= p.M) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let k = col_tile + lid.x + 16u * j;
+      if (k < p.K) { partials[(wg.z * p.M + mo) * p.K + k] = acc[i][j]; }
+    }
+  }
+}
+
 @group(0) @binding(1) var<storage, read> X4: array<elem4>;
 
-@compute @workgroup_size(16, 16)
-fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                 @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row_tile = row_base(wg, nwg, 128u);
-  let col_tile = wg.x * 128u;
+// The 128x128 tile's sums over reduction steps [s.first, s.end) (common/tile128.wgsl's layout).
+fn tile128_sums(s: Split, col_tile: u32, lid: vec3u, li: u32) -> Acc128 {
+  let row_tile = s.row_tile;
   let R_len = p.KH * p.KW * p.C;
   let K4 = p.K / 4u;
   var acc: Acc128;
@@ -96,8 +142,7 @@ fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
   // ... and the vec4 bn4 of weight row bk.
   let bk = li / 32u;
   let gk4 = col_tile / 4u + li % 32u;
-  let steps = (R_len + 7u) / 8u;
-  for (var t = 0u; t < steps; t++) {
+  for (var t = s.first; t < s.end; t++) {
     let r = t * 8u + aq * 4u;
     var av = vec4f(0.0);
     if (m_ok && r < R_len) {
@@ -114,12 +159,39 @@ fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg:
     tile128_multiply(lid, &acc);
     workgroupBarrier();
   }
+  return acc;
+}
+
+@compute @workgroup_size(16, 16)
+fn conv_tiled128(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                 @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let s = whole(wg, nwg, steps128(), 128u);
+  let col_tile = wg.x * 128u;
+  let acc = tile128_sums(s, col_tile, lid, li);
+  let K4 = p.K / 4u;
   for (var r = 0u; r < 8u; r++) {
-    let mo = row_tile + tile128_row(lid, r);
+    let mo = s.row_tile + tile128_row(lid, r);
     if (mo >= p.M) { continue; }
     for (var g = 0u; g < 2u; g++) {
       let n4 = col_tile / 4u + g * 16u + lid.x;
       if (n4 < K4) { store4(mo * K4 + n4, n4, acc[r][g]); }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn conv_tiled128_split(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+                       @builtin(local_invocation_index) li: u32) {
+  let s = split_of(wg, steps128(), 128u);
+  let col_tile = wg.x * 128u;
+  let acc = tile128_sums(s, col_tile, lid, li);
+  let K4 = p.K / 4u;
+  for (var r = 0u; r < 8u; r++) {
+    let mo = s.row_tile + tile128_row(lid, r);
+    if (mo >= p.M) { continue; }
+    for (var g = 0u; g < 2u; g++) {
+      let n4 = col_tile / 4u + g * 16u + lid.x;
+      if (n4 < K4) { partials4[(wg.z * p.M + mo) * K4 + n4] = acc[r][g]; }
     }
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KERNEL_VARIANTS } from '../src/kernels/common.js';
+import { KERNEL_VARIANTS, splitKFor } from '../src/kernels/common.js';
 import { conv2d, convTile } from '../src/kernels/conv2d.js';
 import { oihwToHwio } from '../src/model/prepare.js';
-import { CONV_ODD_CASES, CONV_TILE128_CASES, resnet50ConvLayers } from '../src/check/cases.js';
+import { CONV_ODD_CASES, CONV_SPLIT_K_CASES, CONV_TILE128_CASES, resnet50ConvLayers } from '../src/check/cases.js';
 import { type ConvShape, conv2dRef, convOutSize, relativeError } from '../src/reference/cpu.js';
 import { IN_BROWSER, TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGpu } from './helpers.js';
 
@@ -16,6 +16,7 @@ async function check(
   random: () => number,
   epilogue: { bias: boolean; residual: boolean; relu: boolean },
   tile?: 64 | 128,
+  splitK?: number,
 ) {
   const { gpu } = ctx;
   const { OH, OW } = convOutSize(s);
@@ -30,6 +31,7 @@ async function check(
     relu: epilogue.relu,
     variant,
     tile,
+    splitK,
     out,
     bias: bias && gpu.upload(bias),
     residual: residual && gpu.upload(residual, [s.N, OH, OW, s.K]),
@@ -78,6 +80,34 @@ describe('conv2d (tiled, 128x128 tiles)', () => {
     expect(convTile(32 * 56 * 56, 64, 64)).toBe(128); // half of each 128-wide tile idle
     expect(convTile(7 * 7, 512, 512)).toBe(64); // batch 1: 1 x 4 workgroups
     expect(convTile(32 * 112 * 112, 64, 3)).toBe(64); // the stem's 3 channels
+  });
+});
+
+describe('conv2d (tiled, split-K)', () => {
+  const random = rng();
+  // In the browser project (SwiftShader, slow) the small cases suffice.
+  (IN_BROWSER ? CONV_SPLIT_K_CASES.filter((c) => c.C * c.K < 4096) : CONV_SPLIT_K_CASES).forEach((s, i) => {
+    it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride}, ${s.tile} tile`, () =>
+      check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, s.tile, s.splitK));
+  });
+  it('splits where the grid would leave a GPU idle, and only there', () => {
+    const gpu = (isCpu: boolean, splitK = true) => ({ adapter: { isCpu }, splitK }) as Parameters<typeof splitKFor>[0];
+    expect(splitKFor(gpu(false), 4, 256)).toBe(16); // layer4 1x1 at batch 1: 4 workgroups
+    expect(splitKFor(gpu(false), 52, 256)).toBe(8); // 52 -> 416 workgroups, two per compute unit
+    expect(splitKFor(gpu(false), 208, 256)).toBe(2);
+    expect(splitKFor(gpu(false), 264, 256)).toBe(1); // already fills it
+    expect(splitKFor(gpu(false), 4, 20)).toBe(2); // each split keeps 8 steps
+    expect(splitKFor(gpu(true), 4, 256)).toBe(1); // CPU adapters: any grid fills their threads
+    expect(splitKFor(gpu(false, false), 4, 256)).toBe(1); // turned off
+  });
+  it('refuses a split count outside 1 to the reduction steps', async () => {
+    const { gpu } = ctx;
+    const x = gpu.tensor([1, 4, 4, 4]),
+      w = gpu.tensor([1, 1, 4, 4]);
+    await expect(conv2d(gpu, x, w, { variant: 'tiled', splitK: 2 })).rejects.toThrow(
+      /conv2d: splitK 2 is not a whole number from 1 to the 1 reduction steps/,
+    );
+    await expect(conv2d(gpu, x, w, { variant: 'tiled', splitK: 0 })).rejects.toThrow(/splitK 0/);
   });
 });
 

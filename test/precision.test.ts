@@ -4,7 +4,13 @@
 // torchvision's (float64, test/fixtures/resnet50-golden.safetensors).
 // Skipped where the adapter has no shader-f16 (lavapipe has it).
 import { describe, expect, it } from 'vitest';
-import { CONV_ODD_CASES, CONV_TILE128_CASES, GEMM_CASES, WINOGRAD_ODD_CASES } from '../src/check/cases.js';
+import {
+  CONV_ODD_CASES,
+  CONV_SPLIT_K_CASES,
+  CONV_TILE128_CASES,
+  GEMM_CASES,
+  WINOGRAD_ODD_CASES,
+} from '../src/check/cases.js';
 import { toF16 } from '../src/kernels/cast.js';
 import { KERNEL_VARIANTS } from '../src/kernels/common.js';
 import { conv2d } from '../src/kernels/conv2d.js';
@@ -109,12 +115,17 @@ const F16_CONV_CASES = ['odd 3x3', 'odd 5x3/2', 'stem 7x7/2 at 61x67', 'layer3 d
 
 describe.each(KERNEL_VARIANTS)('conv2d at f16 (%s)', (variant) => {
   skipUnsupported(ctx, variant);
-  const cases: { s: ConvShape & { name: string }; tile?: 64 | 128 }[] = [
+  const cases: { s: ConvShape & { name: string }; tile?: 64 | 128; splitK?: number }[] = [
     ...F16_CONV_CASES.filter((s) => variant !== 'broadcast' || s.K % 4 === 0).map((s) => ({ s })),
-    ...(variant === 'tiled' ? [{ s: CONV_TILE128_CASES[1], tile: 128 as const }] : []),
+    ...(variant === 'tiled'
+      ? [
+          { s: CONV_TILE128_CASES[1], tile: 128 as const },
+          ...CONV_SPLIT_K_CASES.slice(0, 3).map((s) => ({ s, tile: s.tile, splitK: s.splitK })),
+        ]
+      : []),
   ];
-  cases.forEach(({ s, tile }) => {
-    it(`${s.name}${tile ? ', 128x128 tiles' : ''}`, async ({ skip }) => {
+  cases.forEach(({ s, tile, splitK }) => {
+    it(`${s.name}${tile ? `, ${tile}x${tile} tiles` : ''}`, async ({ skip }) => {
       const { gpu } = ctx;
       if (!gpu.hasF16) skip('no shader-f16 on this adapter');
       const d = convInputs(s, true);
@@ -126,6 +137,7 @@ describe.each(KERNEL_VARIANTS)('conv2d at f16 (%s)', (variant) => {
         pad: s.pad,
         variant,
         tile,
+        splitK,
         out,
         relu: true,
         bias: gpu.upload(d.bias),

@@ -6,7 +6,38 @@ import { inlineWgsl, withStructs } from '../src/gpu/shader.js';
 import { wgslStruct } from '../src/gpu/layout.js';
 import { gemm } from '../src/kernels/gemm.js';
 import type { Tensor } from '../src/gpu/tensor.js';
-import { useGpu } from './helpers.js';
+import { ResNet } from '../src/model/resnet.js';
+import { syntheticBackbone } from '../src/model/backbone.js';
+import { syntheticImages } from '../src/model/synthetic.js';
+import { relativeError } from '../src/reference/cpu.js';
+import { TOLERANCE, randomArray, rng, useGpu } from './helpers.js';
+
+/** Counts the GPU objects a device makes from now on (buffers apart). */
+function countCreations(device: GPUDevice): { count: () => number; buffers: () => number } {
+  let count = 0,
+    buffers = 0;
+  const methods = [
+    'createBuffer',
+    'createBindGroup',
+    'createBindGroupLayout',
+    'createComputePipeline',
+    'createComputePipelineAsync',
+    'createShaderModule',
+    'createQuerySet',
+  ] as const;
+  for (const name of methods) {
+    const original = device[name] as (...args: unknown[]) => unknown;
+    Object.defineProperty(device, name, {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        count++;
+        if (name === 'createBuffer') buffers++;
+        return original.apply(device, args);
+      },
+    });
+  }
+  return { count: () => count, buffers: () => buffers };
+}
 
 const ctx = useGpu();
 
@@ -150,6 +181,97 @@ describe('gpu runtime', () => {
     }
     expect((await outs[1].read())[0]).toBe(64 * 64);
     for (const t of [a, ...outs]) t.release();
+  });
+
+  it('records dispatches once and replays them: every uniform in place, buffers reused, nothing new made', async () => {
+    const { gpu } = ctx;
+    const random = rng();
+    // A chain of GEMMs of different shapes (different uniforms at their offsets), whose
+    // intermediates go back to the recording's pool as soon as the next one is dispatched.
+    const shapes = [7, 13, 5, 9];
+    const weights = shapes.slice(1).map((n, i) => randomArray(shapes[i] * n, random));
+    const w = weights.map((data, i) => gpu.upload(data, [shapes[i], shapes[i + 1]]));
+    const rows = 6;
+    const allocated = gpu.pool.allocatedBytes;
+    const { recording, result } = await gpu.record(async () => {
+      const input = gpu.tensor([rows, shapes[0]]);
+      let x = input;
+      for (const wi of w) {
+        const y = await gemm(gpu, x, wi, { relu: true });
+        if (x !== input) x.release();
+        x = y;
+      }
+      return { input, output: x };
+    });
+    expect(recording.dispatchCount).toBe(3);
+    const want = (a: Float32Array) => {
+      let x = a;
+      weights.forEach((wi, i) => {
+        const [K, N] = [shapes[i], shapes[i + 1]];
+        const y = new Float32Array(rows * N);
+        for (let r = 0; r < rows; r++)
+          for (let n = 0; n < N; n++) {
+            let sum = 0;
+            for (let k = 0; k < K; k++) sum += x[r * K + k] * wi[k * N + n];
+            y[r * N + n] = Math.max(sum, 0);
+          }
+        x = y;
+      });
+      return x;
+    };
+    const made = countCreations(gpu.device);
+    for (let i = 0; i < 3; i++) {
+      const input = randomArray(rows * shapes[0], random);
+      result.input.write(input);
+      gpu.replay(recording);
+      expect(relativeError(await result.output.read(), want(input))).toBeLessThanOrEqual(TOLERANCE);
+    }
+    // Readbacks take a pooled staging buffer the first time only.
+    expect(made.count() - made.buffers()).toBe(0);
+    recording.destroy();
+    expect(() => gpu.replay(recording)).toThrow(/the recording was destroyed/);
+    for (const t of w) t.release();
+    gpu.pool.trim();
+    expect(gpu.pool.allocatedBytes).toBeLessThanOrEqual(allocated);
+  });
+
+  it('refuses CPU writes, reads and nested recordings inside a recording', async () => {
+    const { gpu } = ctx;
+    const t = gpu.upload(new Float32Array(4));
+    await expect(gpu.record(async () => t.write(new Float32Array(4)))).rejects.toThrow(/writes are not recorded/);
+    await expect(gpu.record(() => t.read())).rejects.toThrow(/reads are not recorded/);
+    await expect(gpu.record(() => gpu.record(async () => {}))).rejects.toThrow(/already recording/);
+    // After a refused recording the context works as before.
+    t.write(new Float32Array([1, 2, 3, 4]));
+    expect(Array.from(await t.read())).toEqual([1, 2, 3, 4]);
+    t.release();
+  });
+
+  it('replays a recorded ResNet forward with no GPU object made after the first', async () => {
+    const { gpu } = ctx;
+    const model = ResNet.load(gpu, syntheticBackbone(1));
+    const size = 32;
+    const images = syntheticImages(3, 2, size);
+    const input = gpu.upload(images, [2, size, size, 3]);
+    const first = await model.forward(input);
+    const want = await first.features.read();
+    first.features.release();
+    first.logits?.release();
+    const allocated = gpu.pool.allocatedBytes;
+    const made = countCreations(gpu.device);
+    for (let i = 0; i < 3; i++) {
+      const out = await model.forward(input);
+      expect(Array.from(await out.features.read())).toEqual(Array.from(want));
+      out.features.release();
+      out.logits?.release();
+    }
+    expect(made.count()).toBe(0);
+    expect(gpu.pool.allocatedBytes).toBe(allocated);
+    // embed() writes straight into the recorded input, chunk after chunk.
+    const embedded = await model.embed(images, 2, { height: size, width: size, maxBatch: 1 });
+    expect(relativeError(embedded.features, want)).toBeLessThanOrEqual(TOLERANCE);
+    input.release();
+    model.destroy();
   });
 
   it('turns device loss into a clear error', async () => {

@@ -430,12 +430,8 @@ export class Classifier {
     const model = this.model();
     const C = this.classes.length;
     const out: Prediction[] = [];
-    for (let s = 0; s < decoded.length; s += this.settings.batchSize) {
-      const batch = decoded.slice(s, s + this.settings.batchSize);
-      const features = await plainFeatures(gpu, model, batch, this.backbone.weights.preprocessing);
-      const p = await this.head.probabilities(features);
-      features.release();
-      for (let i = 0; i < batch.length; i++) {
+    const take = (p: Float32Array) => {
+      for (let i = 0; i < p.length / C; i++) {
         const row = p.subarray(i * C, (i + 1) * C);
         out.push({
           label: this.classes[argmax(row)],
@@ -443,7 +439,18 @@ export class Classifier {
           caption: caption(row, this.classes),
         });
       }
+    };
+    // Batch k + 1 is uploaded and queued while batch k runs and is read back.
+    let pending: Promise<Float32Array> | null = null;
+    for (let s = 0; s < decoded.length; s += this.settings.batchSize) {
+      const batch = decoded.slice(s, s + this.settings.batchSize);
+      const features = await plainFeatures(gpu, model, batch, this.backbone.weights.preprocessing);
+      const probabilities = this.head.probabilities(features).finally(() => features.release());
+      probabilities.catch(() => {}); // marked handled: its error surfaces at the await below
+      if (pending) take(await pending);
+      pending = probabilities;
     }
+    if (pending) take(await pending);
     return out;
   }
 

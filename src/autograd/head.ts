@@ -1,6 +1,6 @@
 // The transfer-learning head: Linear(features -> hidden) -> ReLU -> Linear(hidden -> classes),
 // trained with softmax cross-entropy and Adam on the GPU.
-import type { Gpu } from '../gpu/context.js';
+import type { Gpu, Recording } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { gemm } from '../kernels/gemm.js';
@@ -57,6 +57,19 @@ export function initHeadGlorot(s: HeadShape, seed: number): HeadWeights {
   };
 }
 
+/** A training step recorded for one batch size: its inputs, outputs and recording. */
+interface RecordedStep {
+  features: Tensor;
+  labels: Tensor;
+  rowScale?: Tensor;
+  loss: Tensor;
+  logits: Tensor;
+  recording: Recording;
+}
+
+/** Recorded steps a head keeps (a run's full and last batches). */
+const KEPT_STEPS = 2;
+
 export interface AdamState {
   step: number;
   m: Float32Array[];
@@ -66,6 +79,8 @@ export interface AdamState {
 export class Head {
   private readonly params: Variable[];
   readonly optimizer: Adam;
+  /** Recorded training steps by batch size, least recently used first. */
+  private readonly steps = new Map<string, RecordedStep>();
 
   constructor(
     readonly gpu: Gpu,
@@ -89,10 +104,58 @@ export class Head {
 
   /**
    * One training step on a batch of features [N, F] with u32 labels [N]; returns the mean loss
-   * tensor [1] (the caller releases it). `rowScale` [N] weights the rows' losses instead of the
-   * mean (class weights: see classWeightedRowScale).
+   * tensor [1] and the logits (the caller releases both). `rowScale` [N] weights the rows'
+   * losses instead of the mean (class weights: see classWeightedRowScale). Runs the step
+   * recorded for this batch size (made on first use) on copies of the inputs.
    */
   async trainStep(features: Tensor, labels: Tensor, rowScale?: Tensor): Promise<{ loss: Tensor; logits: Tensor }> {
+    const r = await this.recordedStep(features.shape[0], rowScale !== undefined);
+    // The optimizer's step values are written from the CPU: every earlier step goes first.
+    await this.gpu.flush();
+    this.optimizer.advance();
+    this.gpu.copy(features, r.features);
+    this.gpu.copy(labels, r.labels);
+    if (rowScale) this.gpu.copy(rowScale, r.rowScale!);
+    this.gpu.replay(r.recording);
+    const copy = (t: Tensor) => {
+      const out = this.gpu.tensor(t.shape, t.dtype);
+      this.gpu.copy(t, out);
+      return out;
+    };
+    const out = { loss: copy(r.loss), logits: copy(r.logits) };
+    await this.gpu.flush();
+    return out;
+  }
+
+  /** The training step recorded for batches of `n` rows, with or without row scales. */
+  private async recordedStep(n: number, scaled: boolean): Promise<RecordedStep> {
+    const key = `${n}|${scaled}`;
+    let r = this.steps.get(key);
+    if (r) this.steps.delete(key);
+    else {
+      const { recording, result } = await this.gpu.record(async () => {
+        const features = this.gpu.tensor([n, this.shape.features], 'f32', 'features');
+        const labels = this.gpu.tensor([n], 'u32', 'labels');
+        const rowScale = scaled ? this.gpu.tensor([n], 'f32', 'row-scale') : undefined;
+        return { features, labels, rowScale, ...(await this.dispatchStep(features, labels, rowScale)) };
+      });
+      r = { ...result, recording };
+    }
+    this.steps.set(key, r);
+    for (const [k, old] of this.steps) {
+      if (this.steps.size <= KEPT_STEPS) break;
+      old.recording.destroy();
+      this.steps.delete(k);
+    }
+    return r;
+  }
+
+  /** Dispatches forward, backward and the optimizer's update with the values advance() wrote. */
+  private async dispatchStep(
+    features: Tensor,
+    labels: Tensor,
+    rowScale?: Tensor,
+  ): Promise<{ loss: Tensor; logits: Tensor }> {
     const tape = new Tape(this.gpu);
     for (const p of this.params) p.grad = null;
     const [w1, b1, w2, b2] = this.params;
@@ -101,7 +164,8 @@ export class Head {
     const logits = await tape.linear(h, w2, b2);
     const loss = await tape.softmaxCrossEntropy(logits, labels, this.loss, rowScale);
     await tape.backward();
-    await this.optimizer.update(this.params.map((p) => p.grad!));
+    await this.optimizer.dispatchUpdate(this.params.map((p) => p.grad!));
+    for (const p of this.params) p.grad = null;
     tape.keep(loss);
     tape.keep(logits.value);
     tape.release();
@@ -139,6 +203,8 @@ export class Head {
   }
 
   destroy(): void {
+    for (const r of this.steps.values()) r.recording.destroy();
+    this.steps.clear();
     for (const p of this.params) p.value.release();
     this.optimizer.destroy();
   }

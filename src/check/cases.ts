@@ -87,6 +87,71 @@ export const CONV_TILE128_CASES: readonly ConvCase[] = [
   { name: 'tile128 7x5 8->8', N: 1, H: 12, W: 10, C: 8, K: 8, kh: 7, kw: 5, stride: 1, pad: 3, quick: true },
 ];
 
+/**
+ * Split-K launches of the tiled conv (tile, splits): reductions no split count divides, splits
+ * left with one step, 64 and 128 tiles, odd channel counts (the scalar sum) and vec4 ones.
+ */
+export const CONV_SPLIT_K_CASES: readonly (ConvCase & { tile: 64 | 128; splitK: number })[] = [
+  { name: 'split 3, odd 3x3', N: 2, H: 9, W: 7, C: 5, K: 7, kh: 3, kw: 3, stride: 1, pad: 1, tile: 64, splitK: 3 },
+  {
+    name: 'split 2, odd 7x7/2',
+    N: 1,
+    H: 17,
+    W: 15,
+    C: 33,
+    K: 68,
+    kh: 7,
+    kw: 7,
+    stride: 2,
+    pad: 3,
+    tile: 64,
+    splitK: 2,
+  },
+  {
+    name: 'split 10, a step each',
+    N: 1,
+    H: 6,
+    W: 6,
+    C: 20,
+    K: 36,
+    kh: 2,
+    kw: 2,
+    stride: 1,
+    pad: 0,
+    tile: 128,
+    splitK: 10,
+  },
+  {
+    name: 'split 8, layer4 1x1 at batch 1',
+    N: 1,
+    H: 7,
+    W: 7,
+    C: 2048,
+    K: 512,
+    kh: 1,
+    kw: 1,
+    stride: 1,
+    pad: 0,
+    tile: 128,
+    splitK: 8,
+    quick: true,
+  },
+  {
+    name: 'split 4, layer4 3x3/2',
+    N: 1,
+    H: 14,
+    W: 14,
+    C: 512,
+    K: 512,
+    kh: 3,
+    kw: 3,
+    stride: 2,
+    pad: 1,
+    tile: 64,
+    splitK: 4,
+  },
+];
+
 /** Odd 3x3 stride-1 shapes for the Winograd conv (C and K multiples of 4; partial tiles). */
 export const WINOGRAD_ODD_CASES: readonly ConvCase[] = [
   { name: 'winograd 2x7x5 4->8', N: 2, H: 7, W: 5, C: 4, K: 8, kh: 3, kw: 3, stride: 1, pad: 1 },

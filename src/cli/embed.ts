@@ -11,7 +11,7 @@ import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { relative } from 'node:path';
-import { decodeAll } from '../data/decode-all.node.js';
+import { DecodeQueue } from '../data/decode-all.node.js';
 import { readImageFolders } from '../data/folders.node.js';
 import type { RgbImage } from '../image/format.js';
 import { featuresOf } from '../train/fit.js';
@@ -73,6 +73,8 @@ const COMMAND = {
 
 /** Images per backbone call when embedding a dataset shard (train.js's default batch). */
 const EMBED_BATCH = 32;
+/** Images decoded ahead of the GPU and embedded together. */
+const EMBED_CHUNK = 8 * EMBED_BATCH;
 
 let gpu: Gpu | undefined;
 runCli(
@@ -89,22 +91,30 @@ runCli(
       checkWritable(out);
       const weights = readBackboneWeights(values.weights);
       const { samples, splits, start } = shardSamples(dataset, shard);
-      const progress = new Progress('decode', samples.length, { quiet: values.quiet });
-      const decoded = await decodeAll(
-        samples.map((s) => s.file),
-        { skipBad: false, maxPixels: values['max-pixels'], onProgress: (d) => progress.update(d) },
-      );
-      progress.finish();
       gpu = await Gpu.create({ log: false });
       const model = loadBackbone(gpu, weights, values.precision);
-      const features = await featuresOf(
-        gpu,
-        model,
-        decoded.images as RgbImage[],
-        EMBED_BATCH,
-        weights.preprocessing,
-        new Progress('features', samples.length, { quiet: values.quiet }),
+      // Decoding runs in worker threads a chunk ahead of the GPU, and holds two chunks at most.
+      const queue = new DecodeQueue(
+        samples.map((s) => s.file),
+        { skipBad: false, maxPixels: values['max-pixels'], ahead: 2 * EMBED_CHUNK },
       );
+      const F = model.plan.featureSize;
+      const features = new Float32Array(samples.length * F);
+      const progress = new Progress('features', samples.length, { quiet: values.quiet });
+      try {
+        for (let s = 0; s < samples.length; s += EMBED_CHUNK) {
+          const count = Math.min(EMBED_CHUNK, samples.length - s);
+          const images = await Promise.all(Array.from({ length: count }, (_, i) => queue.image(s + i)));
+          const rows = await featuresOf(gpu, model, images as RgbImage[], EMBED_BATCH, weights.preprocessing, {
+            update: (done) => progress.update(s + done),
+            finish: () => {},
+          });
+          features.set(rows, s * F);
+        }
+      } finally {
+        await queue.close();
+      }
+      progress.finish();
       writeFeatureShard(
         out,
         dataset,

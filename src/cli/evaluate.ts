@@ -12,7 +12,7 @@ import { evaluatePredictions, evaluationText } from '../train/metrics.js';
 import { loadModel } from '../train/model-files.node.js';
 import { relative } from 'node:path';
 import { parseCommand, required } from './args.js';
-import { predictAll, readEach } from './images.js';
+import { predictFiles } from './images.js';
 import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
@@ -61,20 +61,16 @@ runCli(
     const folder = readLabelledFolder(data, classes, { skipBad: true });
     if (!v.quiet) for (const note of folder.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
-    const { read, failures } = readEach(
+    const { read, failures } = await predictFiles(
+      async () => {
+        gpu = await Gpu.create({ log: false });
+        return Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, { precision: v.precision });
+      },
       folder.samples.map((s) => ({ ...s, name: relative(folder.root, s.file) })),
-      v['max-pixels'],
+      { maxPixels: v['max-pixels'], quiet: v.quiet },
     );
     if (!read.length) throw new InputError(`${data}: no image could be read (${failures.length} failed)`);
-    gpu = await Gpu.create({ log: false });
-    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, {
-      precision: v.precision,
-    });
-    const predictions = await predictAll(
-      classifier,
-      read.map((r) => r.image),
-      v.quiet,
-    );
+    const predictions = read.map((r) => r.prediction);
     const probabilities = predictions.map((p) => classes.map((c) => p.probabilities[c]));
     const e = evaluatePredictions(
       classes,

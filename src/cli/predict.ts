@@ -12,7 +12,7 @@ import { Classifier } from '../api/classifier.js';
 import { loadModel } from '../train/model-files.node.js';
 import { writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
-import { predictAll, readEach } from './images.js';
+import { predictFiles } from './images.js';
 import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION, PRECISION_OPTION } from './options.js';
 import { runCli } from './run.js';
 
@@ -54,23 +54,19 @@ runCli(
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
     const inputs = expandImageInputs(positionals);
     for (const line of inputs.missing) console.error(`error: ${line}`);
-    const { read, failures: unread } = readEach(
+    const classes = saved.json.classes;
+    // The library's Classifier, as a program embedding it would use it.
+    const { read, failures: unread } = await predictFiles(
+      async () => {
+        gpu = await Gpu.create({ log: false });
+        return Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, { precision: v.precision });
+      },
       inputs.files.map((file, i) => ({ file, name: inputs.names[i] })),
-      v['max-pixels'],
+      { maxPixels: v['max-pixels'], quiet: v.quiet },
     );
     const failures = [...inputs.missing, ...unread];
     if (!read.length) throw new InputError(`no image to predict (${failures.length} failed)`);
-    gpu = await Gpu.create({ log: false });
-    // The library's Classifier, as a program embedding it would use it.
-    const classifier = Classifier.fromSaved(await Backbone.load(weights, { gpu }), saved, dir, {
-      precision: v.precision,
-    });
-    const classes = saved.json.classes;
-    const predictions = await predictAll(
-      classifier,
-      read.map((r) => r.image),
-      v.quiet,
-    );
+    const predictions = read.map((r) => r.prediction);
     const results = read.map(({ file }, i) => ({
       file,
       caption: predictions[i].caption,

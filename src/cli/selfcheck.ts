@@ -6,7 +6,7 @@
 // check with its relative error and tolerance; exit 1 if any fails.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CONV_ODD_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
+import { CONV_ODD_CASES, CONV_SPLIT_K_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
 import {
   ResNetGolden,
   type AdamGoldenCase,
@@ -158,6 +158,21 @@ runCli(
             1e-5,
           );
         }
+      }
+      for (const s of variant === 'tiled' ? CONV_SPLIT_K_CASES.filter((c) => c.quick) : []) {
+        const x = data(s.N * s.H * s.W * s.C),
+          w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
+          bias = data(s.K);
+        const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
+          stride: s.stride,
+          pad: s.pad,
+          bias: g.upload(bias),
+          relu: true,
+          variant,
+          tile: s.tile,
+          splitK: s.splitK,
+        });
+        check(`conv2d tiled ${s.name}`, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
       }
     }
     const s = CONVS[3];

@@ -1,8 +1,8 @@
-// The GPU context: device, pipeline cache, buffer pool and a recorder that batches many
-// dispatches into one compute pass per submit.
+// The GPU context: device, pipeline cache, buffer pool, the queue of dispatches that a flush
+// submits in one command buffer, and recordings: dispatches bound once and replayed.
 import { type AdapterDescription, type DeviceOptions, requestDevice } from './device.js';
 import { type PipelineSpec, PipelineCache } from './pipelines.js';
-import { BufferPool } from './pool.js';
+import { BufferPool, RecordingPool, type TensorPool } from './pool.js';
 import { elementCount } from '../util/shapes.js';
 import { type DType, Tensor, bytesOf } from './tensor.js';
 
@@ -13,13 +13,6 @@ export interface Dispatch {
   params?: ArrayBuffer;
   /** Storage buffers bound at @binding(1), @binding(2), ... in order; null leaves a binding number unused. */
   buffers: (GPUBuffer | Tensor | null)[];
-  workgroups: [number, number?, number?];
-}
-
-interface Recorded {
-  kernel: string;
-  pipeline: GPUComputePipeline;
-  entries: GPUBindGroupEntry[];
   workgroups: [number, number?, number?];
 }
 
@@ -46,18 +39,93 @@ interface Timing {
   overflow: boolean;
 }
 
+/** Work waiting for the next flush, in order; recordings hold the same steps, already bound. */
+type Step =
+  | {
+      kind: 'dispatch';
+      kernel: string;
+      pipeline: GPUComputePipeline;
+      /** The uniform block, bound at @binding(0) when the step is bound. */
+      params?: ArrayBuffer;
+      entries: GPUBindGroupEntry[];
+      workgroups: [number, number, number];
+    }
+  | BoundStep;
+
+type BoundStep =
+  | {
+      kind: 'bound';
+      kernel: string;
+      pipeline: GPUComputePipeline;
+      bindGroup: GPUBindGroup;
+      workgroups: [number, number, number];
+    }
+  | { kind: 'copy'; from: GPUBuffer; to: GPUBuffer; bytes: number };
+
+/** What a Gpu collects while recording: its steps, and the pool that holds the recording's buffers. */
+interface Recorder {
+  steps: Step[];
+  pool: RecordingPool;
+}
+
+/**
+ * Dispatches recorded once, with their pipelines, bind groups, uniforms and intermediate
+ * buffers made and kept, and replayed by Gpu.replay(): a replay adds no GPU object and costs
+ * the encoding of its dispatches only. Made by Gpu.record().
+ */
+export class Recording {
+  private destroyed = false;
+
+  /** @internal */
+  constructor(
+    readonly steps: readonly BoundStep[],
+    private readonly pool: RecordingPool,
+    private readonly uniforms: GPUBuffer | null,
+  ) {}
+
+  /** How many dispatches one replay runs. */
+  get dispatchCount(): number {
+    return this.steps.filter((s) => s.kind === 'bound').length;
+  }
+
+  /** Bytes of GPU memory the recording keeps (its intermediates and uniforms). */
+  get bytes(): number {
+    return this.pool.bytes + (this.uniforms?.size ?? 0);
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Returns the recording's buffers to the pool; replays recorded before stay valid (queue order). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pool.dispose();
+    this.uniforms?.destroy();
+  }
+}
+
 export class Gpu {
   readonly pipelines: PipelineCache;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
   /** Whether the device has 'shader-f16': f16 tensors and the kernels' f16 storage path. */
   readonly hasF16: boolean;
-  private recorded: Recorded[] = [];
+  private steps: Step[] = [];
   private pendingUniforms: GPUBuffer[] = [];
   private pendingReleases: Tensor[] = [];
+  private recorder: Recorder | null = null;
+  private layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+  private placeholderTensor: Tensor | null = null;
   private fatal: Error | null = null;
   private timing: Timing | null = null;
   private destroyed = false;
+  /**
+   * Whether tiled kernels split their reduction where their grid would leave a GPU idle
+   * (kernels/common.ts splitKFor); benchmarks turn it off to compare.
+   */
+  splitK = true;
 
   private constructor(
     /** Held so the GPU instance lives as long as the device (dawn.node crashes otherwise). */
@@ -89,6 +157,11 @@ export class Gpu {
     return this.device.limits;
   }
 
+  /** Whether dispatches are being recorded (Gpu.record) rather than queued for the next flush. */
+  get recording(): boolean {
+    return this.recorder !== null;
+  }
+
   private check(): void {
     if (this.destroyed) throw new Error('GPU context used after destroy()');
     if (this.fatal) throw this.fatal;
@@ -101,6 +174,10 @@ export class Gpu {
 
   tensor(shape: readonly number[], dtype: DType = 'f32', label?: string): Tensor {
     this.check();
+    return this.tensorFrom(this.recorder?.pool ?? this.pool, shape, dtype, label);
+  }
+
+  private tensorFrom(pool: TensorPool, shape: readonly number[], dtype: DType, label?: string): Tensor {
     if (dtype === 'f16' && !this.hasF16) throw new Error(`tensor [${shape}]: f16 needs the adapter's shader-f16`);
     const bytes = bytesOf(elementCount(shape), dtype);
     if (bytes > this.device.limits.maxBufferSize) {
@@ -108,7 +185,7 @@ export class Gpu {
         `tensor [${shape}] needs ${bytes} bytes, over the adapter's maxBufferSize ${this.device.limits.maxBufferSize}`,
       );
     }
-    return new Tensor(this, shape, dtype, this.pool.acquire(bytes, STORAGE, label));
+    return new Tensor(this, shape, dtype, pool.acquire(bytes, STORAGE, label), pool);
   }
 
   /** A tensor holding `data`: u32 for a Uint32Array, else `dtype` (f32, or f16 rounding each value). */
@@ -123,16 +200,23 @@ export class Gpu {
     return t;
   }
 
-  /** Records a dispatch; it runs at the next flush(). */
+  /**
+   * A 4-element tensor bound where a kernel's optional input is absent: one per context, made
+   * outside any recording so that recordings may share it.
+   */
+  get placeholder(): Tensor {
+    this.check();
+    if (!this.placeholderTensor) {
+      this.placeholderTensor = this.tensorFrom(this.pool, [4], 'f32', 'placeholder');
+      this.device.queue.writeBuffer(this.placeholderTensor.buffer, 0, new Float32Array(4));
+    }
+    return this.placeholderTensor;
+  }
+
+  /** Records a dispatch; it runs at the next flush() (or at each replay of the recording being made). */
   dispatch(d: Dispatch): void {
     this.check();
     const entries: GPUBindGroupEntry[] = [];
-    if (d.params) {
-      const uniform = this.pool.acquire(d.params.byteLength, UNIFORM, 'params');
-      this.device.queue.writeBuffer(uniform, 0, d.params);
-      this.pendingUniforms.push(uniform);
-      entries.push({ binding: 0, resource: { buffer: uniform, size: d.params.byteLength } });
-    }
     const limit = this.device.limits.maxStorageBufferBindingSize;
     d.buffers.forEach((b, i) => {
       if (!b) return;
@@ -146,95 +230,234 @@ export class Gpu {
       }
       entries.push({ binding: i + 1, resource: { buffer, size } });
     });
-    this.recorded.push({ kernel: d.kernel, pipeline: d.pipeline, entries, workgroups: d.workgroups });
+    const workgroups: [number, number, number] = [d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1];
+    const step: Step = { kind: 'dispatch', kernel: d.kernel, pipeline: d.pipeline, entries, workgroups };
+    if (this.recorder) {
+      step.params = d.params;
+      this.recorder.steps.push(step);
+      return;
+    }
+    if (d.params) {
+      const uniform = this.pool.acquire(d.params.byteLength, UNIFORM, 'params');
+      this.device.queue.writeBuffer(uniform, 0, d.params);
+      this.pendingUniforms.push(uniform);
+      entries.unshift({ binding: 0, resource: { buffer: uniform, size: d.params.byteLength } });
+    }
+    this.steps.push(step);
   }
 
-  /** Returns a scratch tensor to the pool once the dispatches recorded so far are submitted. */
+  /** Copies `from` into `to` (tensors of the same byte length) in order with the dispatches around it. */
+  copy(from: Tensor, to: Tensor): void {
+    this.check();
+    if (from.byteLength !== to.byteLength)
+      throw new Error(`copy: ${from.byteLength} bytes [${from.shape}] into ${to.byteLength} bytes [${to.shape}]`);
+    (this.recorder?.steps ?? this.steps).push({
+      kind: 'copy',
+      from: from.buffer,
+      to: to.buffer,
+      bytes: from.byteLength,
+    });
+  }
+
+  /**
+   * Returns a scratch tensor to the pool once the dispatches recorded so far are submitted (so
+   * that no write from the CPU reaches it before they run); while recording, at once.
+   */
   releaseAfterFlush(t: Tensor): void {
-    this.pendingReleases.push(t);
+    if (this.recorder) t.release();
+    else this.pendingReleases.push(t);
   }
 
-  /** Submits everything recorded so far as one compute pass. */
+  /**
+   * Records what `work` dispatches instead of running it, and returns the recording and what
+   * `work` returned (tensors it made belong to the recording: a replay writes them again, and
+   * they live until the recording is destroyed). Inside `work`, writes from the CPU and reads
+   * are refused: a replay would not repeat them.
+   */
+  async record<T>(work: () => Promise<T>): Promise<{ recording: Recording; result: T }> {
+    this.check();
+    if (this.recorder) throw new Error('Gpu.record: already recording');
+    await this.flush();
+    const recorder: Recorder = { steps: [], pool: new RecordingPool(this.pool) };
+    this.recorder = recorder;
+    let result: T;
+    try {
+      result = await work();
+      this.releasePending();
+    } catch (e) {
+      this.recorder = null;
+      this.pendingReleases = [];
+      recorder.pool.dispose();
+      throw e;
+    }
+    this.recorder = null;
+    const align = this.device.limits.minUniformBufferOffsetAlignment;
+    let uniformBytes = 0;
+    const offsets = recorder.steps.map((s) => {
+      if (s.kind !== 'dispatch' || !s.params) return -1;
+      const at = Math.ceil(uniformBytes / align) * align;
+      uniformBytes = at + s.params.byteLength;
+      return at;
+    });
+    let uniforms: GPUBuffer | null = null;
+    if (uniformBytes > 0) {
+      const packed = new Uint8Array(uniformBytes);
+      recorder.steps.forEach((s, i) => {
+        if (s.kind === 'dispatch' && s.params) packed.set(new Uint8Array(s.params), offsets[i]);
+      });
+      uniforms = this.device.createBuffer({ size: packed.byteLength, usage: UNIFORM, label: 'recorded params' });
+      this.device.queue.writeBuffer(uniforms, 0, packed);
+    }
+    const validation: Promise<void>[] = [];
+    this.device.pushErrorScope('validation');
+    const steps = recorder.steps.map((s, i): BoundStep => {
+      if (s.kind !== 'dispatch') return s;
+      const entries = s.params
+        ? [{ binding: 0, resource: { buffer: uniforms!, offset: offsets[i], size: s.params.byteLength } }, ...s.entries]
+        : s.entries;
+      return {
+        kind: 'bound',
+        kernel: s.kernel,
+        pipeline: s.pipeline,
+        bindGroup: this.bind(s, entries, validation),
+        workgroups: s.workgroups,
+      };
+    });
+    validation.push(this.scopeError(`recording of ${steps.length} steps`));
+    const recording = new Recording(steps, recorder.pool, uniforms);
+    try {
+      await Promise.all(validation);
+    } catch (e) {
+      recording.destroy();
+      throw e;
+    }
+    return { recording, result };
+  }
+
+  /** Queues a recording's dispatches for the next flush. */
+  replay(recording: Recording): void {
+    this.check();
+    if (recording.isDestroyed) throw new Error('Gpu.replay: the recording was destroyed');
+    if (this.recorder) throw new Error('Gpu.replay: not inside a recording');
+    for (const s of recording.steps) this.steps.push(s);
+  }
+
+  private layoutOf(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+    let layout = this.layouts.get(pipeline);
+    if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+    return layout;
+  }
+
+  /** A dispatch's bind group (with an error scope of its own in debug mode). */
+  private bind(
+    s: { kernel: string; pipeline: GPUComputePipeline },
+    entries: GPUBindGroupEntry[],
+    validation: Promise<void>[],
+  ): GPUBindGroup {
+    if (this.debug) this.device.pushErrorScope('validation');
+    const group = this.device.createBindGroup({ layout: this.layoutOf(s.pipeline), entries, label: s.kernel });
+    if (this.debug) validation.push(this.scopeError(s.kernel));
+    return group;
+  }
+
+  private scopeError(what: string): Promise<void> {
+    return this.device.popErrorScope().then((e) => {
+      if (e) throw new Error(`${what}: ${e.message}`);
+    });
+  }
+
+  /** Returns what was released for after the flush to its pool. */
+  private releasePending(): void {
+    for (const t of this.pendingReleases) t.release();
+    this.pendingReleases = [];
+  }
+
+  /**
+   * Submits everything recorded so far (dispatches in compute passes, copies between them) as
+   * one command buffer. Inside Gpu.record it submits nothing and only returns released
+   * tensors to the recording's pool.
+   */
   async flush(): Promise<void> {
     this.check();
-    const recorded = this.recorded;
+    if (this.recorder) {
+      this.releasePending();
+      return;
+    }
+    const steps = this.steps;
     const validation: Promise<void>[] = [];
-    this.recorded = [];
-    if (recorded.length) {
-      // One error scope for the whole submit (bind groups are made here, not per dispatch);
-      // the debug option adds one per dispatch.
-      this.device.pushErrorScope('validation');
-      const bindGroups = recorded.map((r) => {
-        if (this.debug) this.device.pushErrorScope('validation');
-        const group = this.device.createBindGroup({
-          layout: r.pipeline.getBindGroupLayout(0),
-          entries: r.entries,
-          label: r.kernel,
-        });
-        if (this.debug) {
-          validation.push(
-            this.device.popErrorScope().then((e) => {
-              if (e) throw new Error(`${r.kernel}: ${e.message}`);
-            }),
-          );
-        }
-        return group;
-      });
+    this.steps = [];
+    if (steps.length) {
+      // One error scope for the whole submit (the debug option adds one per bind group); none
+      // where every dispatch comes from a recording, whose bind groups were checked when made.
+      const fresh = steps.some((s) => s.kind === 'dispatch');
+      if (fresh) this.device.pushErrorScope('validation');
+      const bound = fresh ? steps.map((s) => (s.kind === 'dispatch' ? this.bound(s, validation) : s)) : steps;
       const encoder = this.device.createCommandEncoder();
-      const timing = this.timing;
-      const timedPass = (): GPUComputePassDescriptor => {
-        if (!timing) return {};
-        if (timing.passes >= MAX_TIMED_PASSES) {
-          timing.overflow = true;
-          return {};
-        }
-        const i = timing.passes++;
-        return {
-          timestampWrites: {
-            querySet: timing.querySet,
-            beginningOfPassWriteIndex: 2 * i,
-            endOfPassWriteIndex: 2 * i + 1,
-          },
-        };
-      };
-      const grid = (r: Recorded): [number, number, number] => [
-        r.workgroups[0],
-        r.workgroups[1] ?? 1,
-        r.workgroups[2] ?? 1,
-      ];
-      if (timing?.dispatches) {
-        // Profiling: one timed pass per dispatch (passes end with a barrier, so times add up).
-        recorded.forEach((r, i) => {
-          const labelled = timing.passes < MAX_TIMED_PASSES;
-          const pass = encoder.beginComputePass(timedPass());
-          if (labelled) timing.dispatches!.push({ kernel: r.kernel, workgroups: grid(r) });
-          pass.setPipeline(r.pipeline);
-          pass.setBindGroup(0, bindGroups[i]);
-          pass.dispatchWorkgroups(...grid(r));
-          pass.end();
-        });
-      } else {
-        const pass = encoder.beginComputePass(timedPass());
-        recorded.forEach((r, i) => {
-          pass.setPipeline(r.pipeline);
-          pass.setBindGroup(0, bindGroups[i]);
-          pass.dispatchWorkgroups(...grid(r));
-        });
-        pass.end();
-      }
+      this.encode(encoder, bound as BoundStep[]);
       this.device.queue.submit([encoder.finish()]);
-      validation.push(
-        this.device.popErrorScope().then((e) => {
-          if (e) throw new Error(`submit of ${recorded.length} dispatches: ${e.message}`);
-        }),
-      );
+      if (fresh) validation.push(this.scopeError(`submit of ${steps.length} steps`));
     }
     // Queue order makes the uniform buffers safe to rewrite by later dispatches.
     for (const u of this.pendingUniforms) this.pool.release(u);
     this.pendingUniforms = [];
-    for (const t of this.pendingReleases) t.release();
-    this.pendingReleases = [];
+    this.releasePending();
     await Promise.all(validation);
+  }
+
+  private bound(s: Step & { kind: 'dispatch' }, validation: Promise<void>[]): BoundStep {
+    return {
+      kind: 'bound',
+      kernel: s.kernel,
+      pipeline: s.pipeline,
+      bindGroup: this.bind(s, s.entries, validation),
+      workgroups: s.workgroups,
+    };
+  }
+
+  /** Encodes steps in order: runs of dispatches share a compute pass (one each when profiling). */
+  private encode(encoder: GPUCommandEncoder, steps: readonly BoundStep[]): void {
+    const timing = this.timing;
+    const timedPass = (): GPUComputePassDescriptor => {
+      if (!timing) return {};
+      if (timing.passes >= MAX_TIMED_PASSES) {
+        timing.overflow = true;
+        return {};
+      }
+      const i = timing.passes++;
+      return {
+        timestampWrites: {
+          querySet: timing.querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      };
+    };
+    const perDispatch = timing?.dispatches ?? null;
+    let pass: GPUComputePassEncoder | null = null;
+    let pipeline: GPUComputePipeline | null = null;
+    for (const s of steps) {
+      if (s.kind === 'copy') {
+        pass?.end();
+        pass = null;
+        encoder.copyBufferToBuffer(s.from, 0, s.to, 0, s.bytes);
+        continue;
+      }
+      if (!pass) {
+        // Profiling: one timed pass per dispatch (passes end with a barrier, so times add up).
+        if (perDispatch && timing!.passes < MAX_TIMED_PASSES)
+          perDispatch.push({ kernel: s.kernel, workgroups: s.workgroups });
+        pass = encoder.beginComputePass(timedPass());
+        pipeline = null;
+      }
+      if (s.pipeline !== pipeline) pass.setPipeline((pipeline = s.pipeline));
+      pass.setBindGroup(0, s.bindGroup);
+      pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1], s.workgroups[2]);
+      if (perDispatch) {
+        pass.end();
+        pass = null;
+      }
+    }
+    pass?.end();
   }
 
   /** Flushes and waits until the GPU has finished all submitted work. */
@@ -244,15 +467,22 @@ export class Gpu {
     this.check();
   }
 
+  /**
+   * Reads `bytes` of a buffer back: the copy is submitted with everything recorded before it
+   * at once, so work recorded after this call runs while the read waits.
+   */
   async readBuffer(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-    await this.flush();
+    this.check();
+    if (this.recorder) throw new Error('Gpu.readBuffer: reads are not recorded (read after the replay)');
     const staging = this.pool.acquire(bytes, MAP_READ_DST, 'readback');
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
-    this.device.queue.submit([encoder.finish()]);
+    this.steps.push({ kind: 'copy', from: buffer, to: staging, bytes: Math.ceil(bytes / 4) * 4 });
+    const flushed = this.flush();
+    const mapped = staging.mapAsync(GPUMapMode.READ, 0, staging.size);
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, staging.size);
+      await flushed;
+      await mapped;
     } catch (e) {
+      await mapped.catch(() => {});
       this.check();
       throw e;
     }

@@ -3,6 +3,7 @@
 import { fromHalves, toHalves } from '../util/half.js';
 import { elementCount } from '../util/shapes.js';
 import type { Gpu } from './context.js';
+import type { TensorPool } from './pool.js';
 
 /** f16 tensors need the adapter's 'shader-f16' (Gpu.hasF16); their values move as f32 on the host. */
 export type DType = 'f32' | 'u32' | 'f16';
@@ -21,6 +22,8 @@ export class Tensor {
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly buffer: GPUBuffer,
+    /** Where the buffer goes back to on release(): the context's pool, or a recording's. */
+    private readonly pool: TensorPool = gpu.pool,
   ) {
     this.size = elementCount(shape);
   }
@@ -41,6 +44,7 @@ export class Tensor {
 
   /** Writes every element; an f16 tensor takes floats (rounded to the nearest half). */
   write(data: Float32Array | Uint32Array): void {
+    if (this.gpu.recording) throw new Error('Tensor.write: writes are not recorded (write before the replay)');
     if (data.length !== this.size) throw new Error(`Tensor.write: ${data.length} values for shape [${this.shape}]`);
     if (this.dtype === 'f16') {
       // Padded to whole 4-byte words, as writeBuffer needs.
@@ -56,6 +60,6 @@ export class Tensor {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.gpu.pool.release(this.buffer);
+    this.pool.release(this.buffer);
   }
 }

@@ -14,10 +14,10 @@ export const AdamParams = wgslStruct('AdamParams', {
   beta2: 'f32',
   eps: 'f32',
   weight_decay: 'f32',
-  step_size: 'f32',
-  bias_correction2_sqrt: 'f32',
 });
-export const ADAM_SHADER = withStructs(adamSource, [AdamParams]);
+/** What changes from step to step, in a buffer of its own: dispatches recorded once read it at every step. */
+export const AdamStep = wgslStruct('AdamStep', { step_size: 'f32', bias_correction2_sqrt: 'f32' });
+export const ADAM_SHADER = withStructs(adamSource, [AdamParams, AdamStep]);
 
 export interface AdamOptions {
   lr?: number;
@@ -45,6 +45,49 @@ export const ADAM_DEFAULTS: Required<AdamOptions> = {
 /** keras.optimizers.Adam()'s defaults in Keras 2.2.2 (epsilon None means K.epsilon(), 1e-7). */
 export const KERAS_ADAM_DEFAULTS: Required<AdamOptions> = { ...ADAM_DEFAULTS, eps: 1e-7, flavor: 'keras' };
 
+/** Step t's step size and bias correction (t counts from 1), computed in float64. */
+export function adamStepValues(step: number, options: AdamOptions = {}): Float32Array {
+  const h = { ...ADAM_DEFAULTS, ...options };
+  if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
+  const packed = AdamStep.pack(
+    h.flavor === 'keras'
+      ? { step_size: (h.lr * Math.sqrt(1 - h.beta2 ** step)) / (1 - h.beta1 ** step), bias_correction2_sqrt: 1 }
+      : { step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step) },
+  );
+  return new Float32Array(packed, 0, AdamStep.size / 4);
+}
+
+/** Dispatches one Adam update of one parameter tensor, reading the step's values from `stepValues`. */
+async function dispatchAdam(
+  gpu: Gpu,
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  stepValues: Tensor,
+  options: AdamOptions,
+): Promise<void> {
+  const h = { ...ADAM_DEFAULTS, ...options };
+  for (const [name, t] of Object.entries({ grad, m, v })) expectShape('adam', name, t, param.shape);
+  const { workgroups, rowPitch } = elementwiseGrid(gpu, param.size);
+  const params = AdamParams.pack({
+    total: param.size,
+    row_pitch: rowPitch,
+    beta1: h.beta1,
+    beta2: h.beta2,
+    eps: h.eps,
+    weight_decay: h.weightDecay,
+  });
+  await launch(gpu, {
+    kernel: 'adam',
+    code: ADAM_SHADER,
+    entryPoint: 'adam',
+    params,
+    buffers: [grad, param, m, v, stepValues],
+    workgroups,
+  });
+}
+
 /** One Adam step for one parameter tensor; `step` counts from 1. */
 export async function adamStep(
   gpu: Gpu,
@@ -55,34 +98,16 @@ export async function adamStep(
   step: number,
   options: AdamOptions = {},
 ): Promise<void> {
-  const h = { ...ADAM_DEFAULTS, ...options };
-  if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
-  for (const [name, t] of Object.entries({ grad, m, v })) expectShape('adam', name, t, param.shape);
-  const { workgroups, rowPitch } = elementwiseGrid(gpu, param.size);
-  const params = AdamParams.pack({
-    total: param.size,
-    row_pitch: rowPitch,
-    beta1: h.beta1,
-    beta2: h.beta2,
-    eps: h.eps,
-    weight_decay: h.weightDecay,
-    ...(h.flavor === 'keras'
-      ? { step_size: (h.lr * Math.sqrt(1 - h.beta2 ** step)) / (1 - h.beta1 ** step), bias_correction2_sqrt: 1 }
-      : { step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step) }),
-  });
-  await launch(gpu, {
-    kernel: 'adam',
-    code: ADAM_SHADER,
-    entryPoint: 'adam',
-    params,
-    buffers: [grad, param, m, v],
-    workgroups,
-  });
+  const stepValues = gpu.upload(adamStepValues(step, options), [AdamStep.size / 4], 'adam.step');
+  await dispatchAdam(gpu, param, grad, m, v, stepValues, options);
+  gpu.releaseAfterFlush(stepValues);
 }
 
 /** Optimizer state for a list of parameters: zero moments and a shared step count. */
 export class Adam {
   private moments: { m: Tensor; v: Tensor }[];
+  /** The current step's AdamStep values, written by advance(). */
+  private readonly stepValues: Tensor;
   step = 0;
 
   constructor(
@@ -94,6 +119,7 @@ export class Adam {
       m: gpu.upload(new Float32Array(p.size), p.shape),
       v: gpu.upload(new Float32Array(p.size), p.shape),
     }));
+    this.stepValues = gpu.upload(new Float32Array(AdamStep.size / 4), [AdamStep.size / 4], 'adam.step');
   }
 
   /** The learning rate of the next steps (a schedule changes it between epochs). */
@@ -127,18 +153,35 @@ export class Adam {
   }
 
   destroy(): void {
+    this.stepValues.release();
     for (const s of this.moments) {
       s.m.release();
       s.v.release();
     }
   }
 
+  /** One step: advance(), then dispatchUpdate(). */
   async update(grads: Tensor[]): Promise<void> {
+    this.advance();
+    await this.dispatchUpdate(grads);
+  }
+
+  /**
+   * Counts a step and writes its values for the update dispatches (a write from the CPU: the
+   * previous step's dispatches must have been flushed).
+   */
+  advance(): void {
+    this.step++;
+    this.stepValues.write(adamStepValues(this.step, this.options));
+  }
+
+  /** Dispatches the update of every parameter with the values advance() wrote (recordable). */
+  async dispatchUpdate(grads: Tensor[]): Promise<void> {
     if (grads.length !== this.params.length)
       throw new Error(`adam: ${grads.length} gradients for ${this.params.length} parameters`);
-    this.step++;
     for (let i = 0; i < grads.length; i++) {
-      await adamStep(this.gpu, this.params[i], grads[i], this.moments[i].m, this.moments[i].v, this.step, this.options);
+      const { m, v } = this.moments[i];
+      await dispatchAdam(this.gpu, this.params[i], grads[i], m, v, this.stepValues, this.options);
     }
   }
 }

@@ -12,8 +12,7 @@ export const BatchStatsParams = wgslStruct('BatchStatsParams', {
   C: 'u32',
   rows_per_block: 'u32',
   blocks: 'u32',
-  first_chunk: 'u32',
-  last_chunk: 'u32',
+  block_base: 'u32',
   update_running: 'u32',
   row_pitch: 'u32',
   count: 'f32',
@@ -37,11 +36,15 @@ export interface BatchStatsOptions {
   momentum: number;
 }
 
-/** Threads per partial-sum pass: enough blocks of rows to fill a GPU, each at least 16 rows. */
-const TARGET_THREADS = 65536;
+/**
+ * Lanes per pass over the rows: enough blocks of rows to fill a GPU, each at least 16 rows; a
+ * CPU adapter runs a few threads, for which fewer, longer blocks cost less to start and combine.
+ */
+const TARGET_LANES = { gpu: 65536, cpu: 4096 };
 
-function blocking(rows: number, lanes: number): { blocks: number; rowsPerBlock: number } {
-  const wanted = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(TARGET_THREADS / lanes)));
+function blocking(gpu: Gpu, rows: number, lanes: number): { blocks: number; rowsPerBlock: number } {
+  const target = gpu.adapter.isCpu ? TARGET_LANES.cpu : TARGET_LANES.gpu;
+  const wanted = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(target / lanes)));
   const rowsPerBlock = Math.ceil(rows / wanted);
   return { blocks: Math.ceil(rows / rowsPerBlock), rowsPerBlock };
 }
@@ -49,10 +52,27 @@ function blocking(rows: number, lanes: number): { blocks: number; rowsPerBlock: 
 const channelsOf = (t: Tensor) => t.shape[t.shape.length - 1];
 const rowsOf = (t: Tensor) => t.size / channelsOf(t);
 
+/** Uniforms whose fields a launch does not use are zero. */
+const paramsOf = (values: Partial<Parameters<typeof BatchStatsParams.pack>[0]>) =>
+  BatchStatsParams.pack({
+    rows: 0,
+    C: 0,
+    rows_per_block: 0,
+    blocks: 0,
+    block_base: 0,
+    update_running: 0,
+    row_pitch: 0,
+    count: 0,
+    eps: 0,
+    momentum: 0,
+    ...values,
+  });
+
 /**
  * The batch statistics of `chunks` (one batch, split along N) and the affine map that
- * normalizes with them: returns stats [4, C] (mean, biased variance, scale, shift) for
- * `batchNormApply`. Updates `layer.running` when asked.
+ * normalizes with them: returns stats [4, C] (mean, biased variance, scale, beta) for
+ * `batchNormApply`. Updates `layer.running` when asked. One pass over each chunk, then one
+ * small dispatch (see shaders/batchnorm_train.wgsl).
  */
 export async function batchStatistics(
   gpu: Gpu,
@@ -70,72 +90,71 @@ export async function batchStatistics(
   const count = chunks.reduce((n, t) => n + rowsOf(t), 0);
   if (count < 2 && o.updateRunning)
     throw new Error('batchnorm_train: a running variance needs more than 1 value per channel');
-  const stats = gpu.tensor([4, C]);
-  const channelGroups = Math.ceil(C / 64);
-  const common = { C, update_running: o.updateRunning ? 1 : 0, row_pitch: 0, count, eps: layer.eps };
-  for (const centered of [false, true]) {
-    for (let k = 0; k < chunks.length; k++) {
-      const x = chunks[k];
-      const rows = rowsOf(x);
-      // partial_sums4 (C a multiple of 4) runs a lane per 4 channels.
-      const vec4 = C % 4 === 0;
-      const { blocks, rowsPerBlock } = blocking(rows, vec4 ? C / 4 : C);
-      const partials = gpu.tensor([blocks, C]);
-      const params = BatchStatsParams.pack({
-        ...common,
-        rows,
-        rows_per_block: rowsPerBlock,
-        blocks,
-        first_chunk: k === 0 ? 1 : 0,
-        last_chunk: k === chunks.length - 1 ? 1 : 0,
-        momentum: o.momentum,
-      });
-      const constants = { CENTERED: centered ? 1 : 0 };
-      // The centred pass reads the mean; the other binds it too (the branch is a static use).
-      await launch(gpu, {
-        kernel: 'batchnorm_train',
-        code: BATCHNORM_TRAIN_SHADER,
-        entryPoint: vec4 ? 'partial_sums4' : 'partial_sums',
-        constants,
-        params,
-        buffers: vec4
-          ? [null, null, null, null, null, null, null, null, null, stats, null, null, x, partials]
-          : [x, partials, stats],
-        workgroups: [vec4 ? Math.ceil(C / 256) : channelGroups, blocks, 1],
-      });
-      await launch(gpu, {
-        kernel: 'batchnorm_train',
-        code: BATCHNORM_TRAIN_SHADER,
-        entryPoint: 'accumulate',
-        constants,
-        params,
-        buffers: [null, partials, null, stats],
-        workgroups: [channelGroups, 1, 1],
-      });
-      gpu.releaseAfterFlush(partials);
-    }
+  // block_moments4 (C a multiple of 4) runs a lane per 4 channels.
+  const vec4 = C % 4 === 0;
+  const blockings = chunks.map((x) => blocking(gpu, rowsOf(x), vec4 ? C / 4 : C));
+  const totalBlocks = blockings.reduce((n, b) => n + b.blocks, 0);
+  const moments = gpu.tensor([totalBlocks, 2, C], 'f32', 'batchnorm.moments');
+  const counts = gpu.tensor([totalBlocks], 'f32', 'batchnorm.counts');
+  const stats = gpu.tensor([4, C], 'f32', 'batchnorm.stats');
+  let base = 0;
+  for (let k = 0; k < chunks.length; k++) {
+    const { blocks, rowsPerBlock } = blockings[k];
+    const x = chunks[k];
+    const params = paramsOf({ rows: rowsOf(x), C, rows_per_block: rowsPerBlock, blocks, block_base: base });
+    const none = null;
+    await launch(gpu, {
+      kernel: 'batchnorm_train:moments',
+      code: BATCHNORM_TRAIN_SHADER,
+      entryPoint: vec4 ? 'block_moments4' : 'block_moments',
+      params,
+      buffers: vec4
+        ? [none, none, none, none, none, none, none, none, none, none, none, none, x, moments, counts]
+        : [x, moments, none, none, none, none, none, none, none, none, none, none, none, none, counts],
+      workgroups: [Math.ceil((vec4 ? C / 4 : C) / 64), blocks, 1],
+    });
+    base += blocks;
   }
-  const params = BatchStatsParams.pack({
-    ...common,
-    rows: count,
-    rows_per_block: 0,
-    blocks: 0,
-    first_chunk: 0,
-    last_chunk: 0,
-    momentum: o.momentum,
-  });
   await launch(gpu, {
-    kernel: 'batchnorm_train',
+    kernel: 'batchnorm_train:combine',
     code: BATCHNORM_TRAIN_SHADER,
-    entryPoint: 'finalize',
-    params,
-    buffers: [null, null, null, stats, layer.gamma, layer.beta, layer.running],
-    workgroups: [channelGroups, 1, 1],
+    entryPoint: 'combine',
+    params: paramsOf({
+      C,
+      blocks: totalBlocks,
+      count,
+      eps: layer.eps,
+      momentum: o.momentum,
+      update_running: o.updateRunning ? 1 : 0,
+    }),
+    buffers: [
+      null,
+      moments,
+      null,
+      stats,
+      layer.gamma,
+      layer.beta,
+      layer.running,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      counts,
+    ],
+    workgroups: [Math.ceil(C / 16), 1, 1],
   });
+  gpu.releaseAfterFlush(moments);
+  gpu.releaseAfterFlush(counts);
   return stats;
 }
 
-/** y = x * scale + shift (+ residual) (ReLU), in place on `x`, with batchStatistics' stats (vec4s where C allows). */
+/**
+ * y = (x - mean) * scale + beta (+ residual) (ReLU), in place on `x`, with batchStatistics'
+ * stats (vec4s where C allows).
+ */
 export async function batchNormApply(
   gpu: Gpu,
   x: Tensor,
@@ -147,22 +166,15 @@ export async function batchNormApply(
   if (o.residual) expectShape('batchnorm_train', 'residual', o.residual, x.shape);
   const rows = rowsOf(x);
   const vec4 = C % 4 === 0;
-  const { workgroups, rowPitch } = elementwiseGrid(gpu, vec4 ? x.size / 4 : x.size);
-  const params = BatchStatsParams.pack({
-    rows,
-    C,
-    rows_per_block: 0,
-    blocks: 0,
-    first_chunk: 0,
-    last_chunk: 0,
-    update_running: 0,
-    row_pitch: rowPitch,
-    count: rows,
-    eps: 0,
-    momentum: 0,
-  });
+  // normalize4 walks blocks of rows as block_moments4 does; normalize takes an element each.
+  const { blocks, rowsPerBlock } = blocking(gpu, rows, C / 4);
+  const grid = elementwiseGrid(gpu, x.size);
+  const workgroups: [number, number, number] = vec4
+    ? [Math.ceil(C / 4 / 64), blocks, 1]
+    : [grid.workgroups[0], grid.workgroups[1], 1];
+  const params = paramsOf({ rows, C, row_pitch: grid.rowPitch, rows_per_block: rowsPerBlock, blocks, count: rows });
   await launch(gpu, {
-    kernel: 'batchnorm_train',
+    kernel: 'batchnorm_train:normalize',
     code: BATCHNORM_TRAIN_SHADER,
     entryPoint: vec4 ? 'normalize4' : 'normalize',
     constants: { HAS_RESIDUAL: o.residual ? 1 : 0, RELU: o.relu ? 1 : 0 },

@@ -63,6 +63,31 @@ export function tile128Fills(rows: number, columns: number): boolean {
   return Math.ceil(rows / 128) * Math.ceil(columns / 128) >= TILE128_MIN_WORKGROUPS;
 }
 
+/**
+ * Compute units assumed of a GPU adapter, which WebGPU does not report: the 132
+ * multiprocessors of an H100 or H200, the largest GPUs this project targets (on a smaller GPU
+ * a split grid still fills it, at the price of one small extra pass).
+ */
+export const GPU_COMPUTE_UNITS = 132;
+
+/** Reduction steps each split of a split-K launch keeps at least (enough to amortise its tile loads). */
+const MIN_SPLIT_STEPS = 8;
+const MAX_SPLITS = 16;
+
+/**
+ * How many ways to split the reduction of a tiled launch of `workgroups` workgroups and
+ * `steps` reduction steps: on a GPU, the smallest power of two that brings the grid to two
+ * workgroups per compute unit, as far as every split keeps MIN_SPLIT_STEPS steps; 1 on CPU
+ * adapters (a few threads, filled by any grid) or when `gpu.splitK` is off.
+ */
+export function splitKFor(gpu: Gpu, workgroups: number, steps: number): number {
+  if (gpu.adapter.isCpu || !gpu.splitK) return 1;
+  const target = 2 * GPU_COMPUTE_UNITS;
+  let splits = 1;
+  while (workgroups * splits < target && splits < MAX_SPLITS && steps / (splits * 2) >= MIN_SPLIT_STEPS) splits *= 2;
+  return splits;
+}
+
 /** The fields that conv and pooling uniforms share: an NHWC input, its output size and the window. */
 export const WINDOW_FIELDS = {
   N: 'u32',
@@ -124,15 +149,9 @@ export function epilogueConstants(o: { bias?: unknown; residual?: unknown; relu?
   return { HAS_BIAS: o.bias ? 1 : 0, HAS_RESIDUAL: o.residual ? 1 : 0, RELU: o.relu ? 1 : 0 };
 }
 
-/** A 1-element placeholder for optional bindings a variant does not read. */
-const placeholders = new WeakMap<Gpu, Tensor>();
+/** A 4-element placeholder for optional bindings a variant does not read. */
 export function placeholder(gpu: Gpu): Tensor {
-  let t = placeholders.get(gpu);
-  if (!t) {
-    t = gpu.upload(new Float32Array(4), [4], 'placeholder');
-    placeholders.set(gpu, t);
-  }
-  return t;
+  return gpu.placeholder;
 }
 
 /** A launcher's shader composed at each storage precision (f16 compiles only where the device has shader-f16). */

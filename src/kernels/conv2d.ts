@@ -3,11 +3,14 @@
 import conv2dBroadcastSource from '../../shaders/conv2d_broadcast.wgsl';
 import conv2dRegisterSource from '../../shaders/conv2d_register.wgsl';
 import conv2dTiledSource from '../../shaders/conv2d_tiled.wgsl';
+import splitKSource from '../../shaders/split_k.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
 import type { Tensor } from '../gpu/tensor.js';
 import {
   type Variant,
+  elementwiseGrid,
+  splitKFor,
   WINDOW_FIELDS,
   atPrecisions,
   expectDtype,
@@ -26,6 +29,10 @@ import { outputSize } from '../util/shapes.js';
 
 /** The uniforms of every conv variant (shaders/common/conv_input.wgsl reads them). */
 export const ConvParams = wgslStruct('ConvParams', { ...WINDOW_FIELDS, K: 'u32', M: 'u32' });
+
+/** The uniforms of the split-K sum (shaders/split_k.wgsl). */
+export const SplitKParams = wgslStruct('SplitKParams', { M: 'u32', N: 'u32', splits: 'u32', row_pitch: 'u32' });
+export const SPLIT_K_SHADERS = atPrecisions(splitKSource, [SplitKParams]);
 
 /** Each variant's shader at each storage precision (CONV2D_SHADERS.tiled.f16, ...). */
 export const CONV2D_SHADERS = {
@@ -51,6 +58,11 @@ export interface Conv2dOptions {
    * of 4); by default convTile's choice.
    */
   tile?: 64 | 128;
+  /**
+   * Splits of the 'tiled' variant's reduction (each into partial sums that a second pass adds
+   * up): by default splitKFor's choice for the grid.
+   */
+  splitK?: number;
   out?: Tensor;
 }
 
@@ -101,16 +113,44 @@ export async function conv2d(gpu: Gpu, x: Tensor, w: Tensor, options: Conv2dOpti
     const tile = options.tile ?? convTile(M, K, C);
     if (tile === 128 && (C % 4 !== 0 || K % 4 !== 0))
       throw new Error(`${kernel}: 128x128 tiles need channel counts that are multiples of 4, got ${C} -> ${K}`);
-    const workgroups = rowBlocks(gpu, Math.ceil(K / tile), Math.ceil(M / tile));
-    await launch(gpu, {
-      kernel: tile === 128 ? 'conv2d/tiled128' : 'conv2d/tiled',
-      code: CONV2D_SHADERS.tiled[precision],
-      entryPoint: tile === 128 ? 'conv_tiled128' : 'conv_tiled',
-      constants,
-      params,
-      buffers,
-      workgroups,
-    });
+    const columns = Math.ceil(K / tile),
+      rows = Math.ceil(M / tile);
+    const steps = Math.ceil((KH * KW * C) / (tile === 128 ? 8 : 16));
+    const splits = options.splitK ?? splitKFor(gpu, columns * rows, steps);
+    if (!Number.isInteger(splits) || splits < 1 || splits > steps)
+      throw new Error(`${kernel}: splitK ${splits} is not a whole number from 1 to the ${steps} reduction steps`);
+    const name = `${tile === 128 ? 'conv2d/tiled128' : 'conv2d/tiled'}${splits > 1 ? ` split ${splits}` : ''}`;
+    const code = CONV2D_SHADERS.tiled[precision];
+    const entryPoint = tile === 128 ? 'conv_tiled128' : 'conv_tiled';
+    if (splits === 1) {
+      const workgroups = rowBlocks(gpu, columns, rows);
+      await launch(gpu, { kernel: name, code, entryPoint, constants, params, buffers, workgroups });
+    } else {
+      if (rows > gpu.limits.maxComputeWorkgroupsPerDimension)
+        throw new Error(`${kernel}: ${rows} row tiles are too many to split the reduction`);
+      const partials = gpu.tensor([splits, M, K], 'f32', 'conv2d.partials');
+      await launch(gpu, {
+        kernel: name,
+        code,
+        entryPoint: `${entryPoint}_split`,
+        constants: { SPLIT_K: splits },
+        params,
+        buffers: [x, w, null, null, null, partials],
+        workgroups: [columns, rows, splits],
+      });
+      const vec4 = K % 4 === 0;
+      const { workgroups, rowPitch } = elementwiseGrid(gpu, (M * K) / (vec4 ? 4 : 1));
+      await launch(gpu, {
+        kernel: `conv2d/split-k sum`,
+        code: SPLIT_K_SHADERS[precision],
+        entryPoint: vec4 ? 'split_sum4' : 'split_sum',
+        constants,
+        params: SplitKParams.pack({ M, N: K, splits, row_pitch: rowPitch }),
+        buffers: [partials, null, options.bias ?? none, options.residual ?? none, out],
+        workgroups,
+      });
+      gpu.releaseAfterFlush(partials);
+    }
   } else if (variant === 'broadcast') {
     const wg = broadcastWorkgroup(gpu, Math.ceil(K / 8));
     const workgroups = rowBlocks(gpu, Math.ceil(K / (8 * wg)), Math.ceil(M / 16));

@@ -7,7 +7,7 @@ import { AUGMENT_SHADER } from './augment.js';
 import { BATCHNORM_SHADER } from './batchnorm.js';
 import { BATCHNORM_TRAIN_SHADER } from './batchnorm-train.js';
 import { CAST_SHADERS } from './cast.js';
-import { CONV2D_SHADERS } from './conv2d.js';
+import { CONV2D_SHADERS, SPLIT_K_SHADERS } from './conv2d.js';
 import { GEMM_SHADERS } from './gemm.js';
 import { HEAD_BACKWARD_SHADER } from './head-backward.js';
 import { POOL_SHADERS } from './pool.js';
@@ -36,6 +36,8 @@ export const KERNEL_SHADERS: Record<string, WgslSource> = {
   pool: POOL_SHADERS.f32,
   'pool@f16': POOL_SHADERS.f16,
   softmax: SOFTMAX_SHADER,
+  split_k: SPLIT_K_SHADERS.f32,
+  'split_k@f16': SPLIT_K_SHADERS.f16,
   winograd: WINOGRAD_SHADERS.f32,
   'winograd@f16': WINOGRAD_SHADERS.f16,
 };

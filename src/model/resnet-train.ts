@@ -7,7 +7,7 @@
 // Convs keep their own weights (and Keras's biases), unfolded; the batch is processed layer
 // by layer across its chunks, since a layer's statistics need every chunk before any can be
 // normalized.
-import type { Gpu } from '../gpu/context.js';
+import type { Gpu, Recording } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { type BatchNormLayer, batchNormApply, batchStatistics } from '../kernels/batchnorm-train.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
@@ -15,7 +15,7 @@ import { type TensorMap, toFloat32 } from '../weights/host-tensor.js';
 import { type ConvBn, type Plan, plan as makePlan, planConvs } from './architecture.js';
 import type { BackboneWeights } from './backbone.js';
 import { oihwToHwio } from './prepare.js';
-import { type GpuConv, maxBatchFor, releaseConv, runConv, uploadConv } from './resnet.js';
+import { type GpuConv, KEPT_RECORDINGS, maxBatchFor, releaseConv, runConv, uploadConv } from './resnet.js';
 import { PREPROCESSING } from '../image/preprocess.js';
 
 /** How batchnorm layers treat the running statistics while they normalize with the batch's. */
@@ -41,6 +41,9 @@ export class BatchStatsResNet {
     private readonly layers: Map<string, ConvWithBn>,
     readonly mode: BatchNormMode,
   ) {}
+
+  /** Recorded forwards by the chunks' shapes, least recently used first. */
+  private readonly recordings = new Map<string, { inputs: Tensor[]; features: Tensor[]; recording: Recording }>();
 
   static load(gpu: Gpu, { spec, tensors }: BackboneWeights, mode: BatchNormMode): BatchStatsResNet {
     const p = makePlan(spec);
@@ -77,16 +80,45 @@ export class BatchStatsResNet {
     for (const x of xs) ys.push(await runConv(this.gpu, conv, x, false));
     const stats = await batchStatistics(this.gpu, ys, bn, this.mode);
     for (let k = 0; k < ys.length; k++) await batchNormApply(this.gpu, ys[k], stats, { residual: residual?.[k], relu });
-    this.gpu.releaseAfterFlush(stats);
+    stats.release();
     return ys;
   }
 
   /**
    * Features [n, F] of each chunk of one batch (NHWC inputs, each within maxBatch()); the
-   * running statistics are updated when the mode says so. Intermediates are released as
-   * soon as their last reader is recorded (nothing runs before the flush).
+   * running statistics are updated when the mode says so. Runs the recorded forward of the
+   * chunks' shapes (made on first use) on copies of the inputs; the caller releases the results.
    */
   async forward(inputs: readonly Tensor[]): Promise<Tensor[]> {
+    const key = inputs.map((t) => t.shape.join('x')).join('|');
+    let r = this.recordings.get(key);
+    if (r) this.recordings.delete(key);
+    else {
+      const { recording, result } = await this.gpu.record(async () => {
+        const chunks = inputs.map((t) => this.gpu.tensor(t.shape, t.dtype, 'images'));
+        return { inputs: chunks, features: await this.dispatchForward(chunks) };
+      });
+      r = { ...result, recording };
+    }
+    this.recordings.set(key, r);
+    for (const [k, old] of this.recordings) {
+      if (this.recordings.size <= KEPT_RECORDINGS) break;
+      old.recording.destroy();
+      this.recordings.delete(k);
+    }
+    inputs.forEach((t, i) => this.gpu.copy(t, r.inputs[i]));
+    this.gpu.replay(r.recording);
+    const features = r.features.map((f) => {
+      const out = this.gpu.tensor(f.shape, f.dtype);
+      this.gpu.copy(f, out);
+      return out;
+    });
+    await this.gpu.flush();
+    return features;
+  }
+
+  /** Dispatches the forward of one batch's chunks; intermediates are released after their last reader. */
+  private async dispatchForward(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const release = (ts: readonly Tensor[]) => ts.forEach((t) => t.release());
     let xs = await this.convBn(this.plan.stem.conv, inputs, true);
     const pooled: Tensor[] = [];
@@ -109,7 +141,6 @@ export class BatchStatsResNet {
     const features: Tensor[] = [];
     for (const x of xs) features.push(await globalAvgPool(this.gpu, x));
     release(xs);
-    await this.gpu.flush();
     return features;
   }
 
@@ -125,6 +156,8 @@ export class BatchStatsResNet {
   }
 
   destroy(): void {
+    for (const r of this.recordings.values()) r.recording.destroy();
+    this.recordings.clear();
     for (const { conv, bn } of this.layers.values()) {
       releaseConv(conv);
       bn.gamma.release();

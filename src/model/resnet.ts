@@ -4,7 +4,7 @@
 // activations and conv weights are stored as f16 (every kernel accumulates in f32); biases,
 // Winograd's transformed weights, the features and the logits stay f32.
 import { InputError } from '../errors.js';
-import type { Gpu } from '../gpu/context.js';
+import type { Gpu, Recording } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { toF16 } from '../kernels/cast.js';
@@ -129,6 +129,15 @@ export interface ForwardResult {
   logits?: Tensor;
 }
 
+/** A forward recorded for one input shape (ResNet.recorded). */
+export interface RecordedForward extends ForwardResult {
+  input: Tensor;
+  recording: Recording;
+}
+
+/** Recorded forwards a model keeps (one per input shape: a run's full and last batches, and one more). */
+export const KEPT_RECORDINGS = 3;
+
 export interface EmbedResult {
   features: Float32Array;
   logits?: Float32Array;
@@ -165,6 +174,9 @@ export class ResNet {
     /** How activations and conv weights are stored (see the top of this file). */
     readonly precision: Precision,
   ) {}
+
+  /** Recorded forwards by input shape, least recently used first. */
+  private readonly recordings = new Map<string, RecordedForward>();
 
   /**
    * Folds every batchnorm into its conv and uploads the result at `precision` ('f16' needs the
@@ -213,11 +225,62 @@ export class ResNet {
   }
 
   /**
-   * Records the forward pass of an NHWC batch that fits maxBatch(). Intermediates go back to
-   * the pool as soon as their last reader is recorded: nothing is uploaded until the flush,
-   * so a reused buffer is only ever written by dispatches that run after its readers.
+   * The forward pass of an NHWC batch that fits maxBatch(): the recorded forward of its shape
+   * (made on first use) replayed on a copy of `input`; the caller releases the results.
    */
   async forward(input: Tensor, options: { logits?: boolean } = {}): Promise<ForwardResult> {
+    const r = await this.recorded(input.shape, input.dtype, this.fc !== null && (options.logits ?? true));
+    this.gpu.copy(input, r.input);
+    const out = this.replay(r);
+    await this.gpu.flush();
+    return out;
+  }
+
+  /**
+   * The recorded forward of one input shape and dtype: its input tensor (write the images
+   * there, then replay it), its outputs and the recording, all owned by this model. The last
+   * few shapes used are kept; older ones are destroyed.
+   */
+  async recorded(shape: readonly number[], dtype: Tensor['dtype'], logits: boolean): Promise<RecordedForward> {
+    const key = `${shape.join('x')}|${dtype}|${logits}`;
+    const kept = this.recordings.get(key);
+    if (kept) {
+      this.recordings.delete(key);
+      this.recordings.set(key, kept);
+      return kept;
+    }
+    const { recording, result } = await this.gpu.record(async () => {
+      const input = this.gpu.tensor(shape, dtype, 'images');
+      const out = await this.dispatchForward(input, logits);
+      return { input, ...out };
+    });
+    const made = { ...result, recording };
+    this.recordings.set(key, made);
+    for (const [k, r] of this.recordings) {
+      if (this.recordings.size <= KEPT_RECORDINGS) break;
+      r.recording.destroy();
+      this.recordings.delete(k);
+    }
+    return made;
+  }
+
+  /** Queues one replay of a recorded forward and copies of its outputs, which the caller releases. */
+  replay(r: RecordedForward): ForwardResult {
+    this.gpu.replay(r.recording);
+    const copy = (t: Tensor) => {
+      const out = this.gpu.tensor(t.shape, t.dtype);
+      this.gpu.copy(t, out);
+      return out;
+    };
+    return { features: copy(r.features), logits: r.logits && copy(r.logits) };
+  }
+
+  /**
+   * Dispatches the forward pass of `input`. Intermediates go back to the pool as soon as their
+   * last reader is dispatched: a reused buffer is only ever written by dispatches that run
+   * after its readers.
+   */
+  private async dispatchForward(input: Tensor, logits: boolean): Promise<ForwardResult> {
     // An f32 input enters an f16 network through one cast.
     const stored = this.precision === 'f16' && input.dtype === 'f32' ? await toF16(this.gpu, input) : input;
     let x = await this.conv(stored, this.plan.stem.conv, true);
@@ -240,12 +303,8 @@ export class ResNet {
     }
     const features = await globalAvgPool(this.gpu, x);
     x.release();
-    const logits =
-      this.fc && (options.logits ?? true)
-        ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias })
-        : undefined;
-    await this.gpu.flush();
-    return { features, logits };
+    const out = this.fc && logits ? await gemm(this.gpu, features, this.fc.weight, { bias: this.fc.bias }) : undefined;
+    return { features, logits: out };
   }
 
   /** Forward of N NHWC images held on the CPU, split into batches the adapter can hold. */
@@ -266,26 +325,40 @@ export class ResNet {
     const F = this.plan.featureSize;
     const features = new Float32Array(n * F);
     const logits = wantLogits ? new Float32Array(n * IMAGENET_CLASS_COUNT) : undefined;
+    // Chunk k + 1 is uploaded and queued before chunk k's results are awaited.
+    let pending: Promise<void> | null = null;
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
-      const input = this.gpu.upload(
-        images.subarray(start * perImage, (start + count) * perImage),
-        [count, H, W, 3],
-        'images',
-      );
-      const out = await this.forward(input);
-      const rows = await out.features.read();
-      checkFeatures(rows, this.precision);
-      features.set(rows, start * F);
-      if (logits && out.logits) logits.set(await out.logits.read(), start * IMAGENET_CLASS_COUNT);
-      input.release();
-      out.features.release();
-      out.logits?.release();
+      const r = await this.recorded([count, H, W, 3], 'f32', wantLogits);
+      r.input.write(images.subarray(start * perImage, (start + count) * perImage));
+      const out = this.replay(r);
+      const done = this.collect(out, features, logits, start);
+      done.catch(() => {}); // marked handled: its error surfaces at the await below
+      await pending;
+      pending = done;
     }
+    await pending;
     return { features, logits };
   }
 
+  /** Reads a forward's outputs into rows `start`.. of `features` and `logits`, then releases them. */
+  private async collect(
+    out: ForwardResult,
+    features: Float32Array,
+    logits: Float32Array | undefined,
+    start: number,
+  ): Promise<void> {
+    const [rows, scores] = await Promise.all([out.features.read(), out.logits?.read()]);
+    out.features.release();
+    out.logits?.release();
+    checkFeatures(rows, this.precision);
+    features.set(rows, start * this.plan.featureSize);
+    if (logits && scores) logits.set(scores, start * IMAGENET_CLASS_COUNT);
+  }
+
   destroy(): void {
+    for (const r of this.recordings.values()) r.recording.destroy();
+    this.recordings.clear();
     for (const c of this.convs.values()) releaseConv(c);
     this.fc?.weight.release();
     this.fc?.bias.release();

@@ -66,8 +66,6 @@ export async function backboneFeatures(
     target.sampling === 'scipy' ? resizeFor(preprocessing, img) : fitPixels(img, maxPixels),
   );
   const ranges = chunkRanges(fitted, model.maxBatch(), maxPixels);
-  const input = (start: number, end: number) =>
-    augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target);
   const F = model.plan.featureSize;
   const gather = async (parts: Tensor[]) => {
     if (parts.length === 1) return parts[0];
@@ -80,17 +78,20 @@ export async function backboneFeatures(
   };
   if (model instanceof BatchStatsResNet) {
     const inputs: Tensor[] = [];
-    for (const [start, end] of ranges) inputs.push(await input(start, end));
+    for (const [start, end] of ranges)
+      inputs.push(await augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target));
     const parts = await model.forward(inputs);
     for (const t of inputs) t.release();
     return gather(parts);
   }
+  // The augmentation writes straight into the recorded forward's input.
   const parts: Tensor[] = [];
   for (const [start, end] of ranges) {
-    const x = await input(start, end);
-    parts.push((await model.forward(x, { logits: false })).features);
-    x.release();
+    const r = await model.recorded([end - start, target.size, target.size, 3], 'f32', false);
+    await augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target, r.input);
+    parts.push(model.replay(r).features);
   }
+  await gpu.flush();
   return gather(parts);
 }
 

@@ -158,24 +158,33 @@ export async function featuresOf(
   const cached = images.length - missing.length;
   let done = cached;
   progress.update(done);
+  // Batch k + 1 is prepared, uploaded and queued while batch k runs and is read back.
+  let pending: Promise<void> | null = null;
   for (let s = 0; s < missing.length; s += batchSize) {
     const indices = missing.slice(s, s + batchSize);
     const batch = indices.map((i) => images[i]);
     const model = backbone();
     const f = await plainFeatures(gpu, model, batch, preprocessing);
-    const rows = await f.read();
-    f.release();
-    checkFeatures(rows, model.precision);
-    indices.forEach((i, k) => out.set(rows.subarray(k * F, (k + 1) * F), i * F));
-    if (cache)
-      await cache.store.put(
-        cache.identity,
-        batch,
-        indices.map((_, k) => rows.slice(k * F, (k + 1) * F)),
-      );
-    done += indices.length;
-    progress.update(done);
+    const stored = f.read().then(async (rows) => {
+      f.release();
+      checkFeatures(rows, model.precision);
+      indices.forEach((i, k) => out.set(rows.subarray(k * F, (k + 1) * F), i * F));
+      if (cache)
+        await cache.store.put(
+          cache.identity,
+          batch,
+          indices.map((_, k) => rows.slice(k * F, (k + 1) * F)),
+        );
+    });
+    const counted = stored.then(() => {
+      done += indices.length;
+      progress.update(done);
+    });
+    counted.catch(() => {}); // marked handled: its error surfaces at the await below
+    await pending;
+    pending = counted;
   }
+  await pending;
   progress.finish(cache ? `${cached} from the feature cache` : undefined);
   return out;
 }
