@@ -8,11 +8,11 @@
 // Keras weights; frozen: folded inference batchnorm); the peer's is the pytorch recipe's.
 // full: wall time of --epochs epochs over all images with the article's settings (the pytorch
 // recipe), decoding included.
-import { RECIPES, RECIPE_NAMES, type RecipeName } from '../src/train/recipe.js';
+import { RECIPES, RECIPE_NAMES, type RecipeName, recipeAdam } from '../src/train/recipe.js';
 import { BatchStatsResNet } from '../src/model/resnet-train.js';
 import { spawnSync } from 'node:child_process';
 import { Head, initHead } from '../src/autograd/head.js';
-import { randomAffine } from '../src/data/augment.js';
+import { randomAugmentation } from '../src/data/augment.js';
 import { seededRandom } from '../src/util/random.js';
 import { decodeAll } from '../src/data/decode-all.node.js';
 import { readImageFolders } from '../src/data/folders.node.js';
@@ -115,14 +115,14 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         hidden: ARTICLE_SETTINGS.hidden,
         classes: dataset.classes.length,
       };
-      const head = new Head(gpu, shape, initHead(shape, 0), {}, undefined, recipe.loss);
+      const head = new Head(gpu, shape, initHead(shape, 0), recipeAdam(recipe, 1e-3), undefined, recipe.loss);
       const random = seededRandom(1);
       const step = async () => {
         const features = await backboneFeatures(
           gpu,
           model,
           decoded,
-          batch.map(() => randomAffine(ARTICLE_SETTINGS.augment, random)),
+          batch.map(() => randomAugmentation(backbone.preprocessing, ARTICLE_SETTINGS.augment, random)),
           recipe.fill,
           backbone.preprocessing,
         );

@@ -1,18 +1,13 @@
-// Resize + random affine + ImageNet normalization of a batch of 8-bit RGB images into the
-// network's NHWC float input, one invocation per output pixel.
+// Keras's random affine transform + normalization of a batch of 8-bit RGB images, already at
+// the network's input size, into its NHWC float input, one invocation per output pixel.
 //
-// Each image has an affine map from output pixel centres to source coordinates (resize,
-// zoom, shear and flip composed on the CPU) and a filter footprint (the map's scale along
-// x and y). Sampling is Pillow's antialiased bilinear: a triangle filter stretched by the
-// footprint when it shrinks, its window clipped to the image and renormalized. Output
-// pixels whose centre maps outside the image get the fill: black (PyTorch's constant fill,
-// 0 before normalization) or the nearest border pixel (Keras's 'nearest').
-//
-// With scipy_sampling, images come already at the output size and are sampled as
-// scipy.ndimage.affine_transform(order=1) does for Keras: bilinear between the four pixels
-// around the point, pixel centres at integer coordinates (the map's centre coordinate minus
-// 0.5), no antialiasing; 'nearest' clamps the point into the image, 'constant' gives black
-// outside [0, size - 1].
+// Each image has an affine map from output pixel centres to source coordinates (Keras's
+// shear, zoom and flip composed on the CPU, or the identity). Sampling is
+// scipy.ndimage.affine_transform(order=1)'s, as keras-preprocessing 1.0.2 calls it: bilinear
+// between the four pixels around the point, pixel centres at integer coordinates (the map's
+// centre coordinate minus 0.5), no antialiasing; 'nearest' clamps the point into the image,
+// 'constant' gives black outside [0, size - 1]. Under the identity every point is a pixel
+// centre and the pixel is copied exactly (torchvision's images, augmented on the CPU).
 // Output channels are RGB or BGR, then (value / divisor - mean) * inv_std.
 //
 // Source pixels are packed RGBA8 in one u32 each; images of a batch are concatenated.
@@ -27,10 +22,6 @@ fn rgb(m: ImageMeta, x: i32, y: i32) -> vec3f {
   return vec3f(f32(v & 0xffu), f32((v >> 8u) & 0xffu), f32((v >> 16u) & 0xffu));
 }
 
-fn triangle(x: f32) -> f32 {
-  return max(1.0 - abs(x), 0.0);
-}
-
 @compute @workgroup_size(64)
 fn augment(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let index = gid.x + gid.y * nwg.x * 64u;
@@ -43,48 +34,21 @@ fn augment(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let m = metas[n];
   let W = f32(m.width);
   let H = f32(m.height);
-  var cx = m.a.x * ox + m.a.y * oy + m.a.z;
-  var cy = m.a.w * ox + m.b.x * oy + m.b.y;
+  var sx = m.a.x * ox + m.a.y * oy + m.a.z - 0.5;
+  var sy = m.a.w * ox + m.b.x * oy + m.b.y - 0.5;
   var value = vec3f(0.0);
-  if (p.scipy_sampling != 0u) {
-    var sx = cx - 0.5;
-    var sy = cy - 0.5;
-    let outside_grid = sx < 0.0 || sx > W - 1.0 || sy < 0.0 || sy > H - 1.0;
-    if (!outside_grid || p.fill_nearest != 0u) {
-      sx = clamp(sx, 0.0, W - 1.0);
-      sy = clamp(sy, 0.0, H - 1.0);
-      let x0 = i32(floor(sx));
-      let y0 = i32(floor(sy));
-      let fx = sx - f32(x0);
-      let fy = sy - f32(y0);
-      let x1 = min(x0 + 1, i32(m.width) - 1);
-      let y1 = min(y0 + 1, i32(m.height) - 1);
-      value = (1.0 - fy) * ((1.0 - fx) * rgb(m, x0, y0) + fx * rgb(m, x1, y0)) +
-        fy * ((1.0 - fx) * rgb(m, x0, y1) + fx * rgb(m, x1, y1));
-    }
-  }
-  let outside = cx < 0.0 || cx >= W || cy < 0.0 || cy >= H;
-  if (p.scipy_sampling == 0u && (!outside || p.fill_nearest != 0u)) {
-    cx = clamp(cx, 0.0, W - 0.001);
-    cy = clamp(cy, 0.0, H - 0.001);
-    let sx = max(m.b.z, 1.0);
-    let sy = max(m.b.w, 1.0);
-    let x0 = max(i32(floor(cx - sx + 0.5)), 0);
-    let x1 = min(i32(floor(cx + sx + 0.5)), i32(m.width));
-    let y0 = max(i32(floor(cy - sy + 0.5)), 0);
-    let y1 = min(i32(floor(cy + sy + 0.5)), i32(m.height));
-    var sum = vec3f(0.0);
-    var wy_total = 0.0;
-    var wx_total = 0.0;
-    for (var x = x0; x < x1; x++) { wx_total += triangle((f32(x) + 0.5 - cx) / sx); }
-    for (var y = y0; y < y1; y++) {
-      let wy = triangle((f32(y) + 0.5 - cy) / sy);
-      wy_total += wy;
-      var row = vec3f(0.0);
-      for (var x = x0; x < x1; x++) { row += triangle((f32(x) + 0.5 - cx) / sx) * rgb(m, x, y); }
-      sum += wy * row;
-    }
-    value = sum / max(wx_total * wy_total, 1e-20);
+  let outside = sx < 0.0 || sx > W - 1.0 || sy < 0.0 || sy > H - 1.0;
+  if (!outside || p.fill_nearest != 0u) {
+    sx = clamp(sx, 0.0, W - 1.0);
+    sy = clamp(sy, 0.0, H - 1.0);
+    let x0 = i32(floor(sx));
+    let y0 = i32(floor(sy));
+    let fx = sx - f32(x0);
+    let fy = sy - f32(y0);
+    let x1 = min(x0 + 1, i32(m.width) - 1);
+    let y1 = min(y0 + 1, i32(m.height) - 1);
+    value = (1.0 - fy) * ((1.0 - fx) * rgb(m, x0, y0) + fx * rgb(m, x1, y0)) +
+      fy * ((1.0 - fx) * rgb(m, x0, y1) + fx * rgb(m, x1, y1));
   }
   let o = index * 3u;
   if (p.bgr != 0u) { value = value.zyx; }

@@ -48,7 +48,15 @@ export { batchNorm } from './kernels/batchnorm.js';
 export { type BatchNormLayer, batchNormApply, batchStatistics } from './kernels/batchnorm-train.js';
 export { globalAvgPool, maxPool2d } from './kernels/pool.js';
 export { type CrossEntropyFlavor, softmax, softmaxCrossEntropy } from './kernels/softmax.js';
-export { ADAM_DEFAULTS, Adam, type AdamOptions, KERAS_ADAM_DEFAULTS, adamStep } from './kernels/adam.js';
+export {
+  ADAM_DEFAULTS,
+  Adam,
+  type AdamFlavor,
+  type AdamOptions,
+  KERAS_ADAM_DEFAULTS,
+  PYTORCH_041_ADAM_DEFAULTS,
+  adamStep,
+} from './kernels/adam.js';
 export { biasGrad, reluBackward } from './kernels/head-backward.js';
 export {
   type Affine,
@@ -56,12 +64,25 @@ export {
   IDENTITY,
   type PixelImage,
   type ResampleTarget,
-  type Sampling,
   augmentBatch,
   kerasSourceMap,
-  sourceMap,
 } from './kernels/augment.js';
-export { type AugmentMode, randomAffine, resampleTarget } from './data/augment.js';
+export {
+  type AugmentMode,
+  type Augmentation,
+  noAugmentation,
+  randomAffine,
+  randomAugmentation,
+  resampleTarget,
+} from './data/augment.js';
+export {
+  ARTICLE_RANDOM_AFFINE,
+  type TorchvisionAffine,
+  drawTorchvisionAffine,
+  inverseAffineMatrix,
+  torchvisionAugment,
+} from './data/torchvision-augment.js';
+export { affineNearest, flipLeftRight } from './image/affine.js';
 export {
   compareClassNames,
   compareFileNames,

@@ -81,9 +81,9 @@ describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
     const model = lib.loadBackbone(gpu, backbone);
     const input = await lib.augmentBatch(
       gpu,
-      images,
+      images.map((img) => lib.resizeFor(lib.PREPROCESSING, img)),
       images.map(() => lib.IDENTITY),
-      { ...lib.PREPROCESSING, fill: 'constant', sampling: 'pillow' },
+      { ...lib.PREPROCESSING, fill: 'constant' },
     );
     const features = await (await model.forward(input)).features.read();
     model.destroy();

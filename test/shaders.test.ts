@@ -25,9 +25,8 @@ describe('struct layouts declared in TypeScript', () => {
       OH: 4,
       OW: 8,
       fill_nearest: 12,
-      scipy_sampling: 16,
-      bgr: 20,
-      divisor: 24,
+      bgr: 16,
+      divisor: 20,
       mean: 32,
       inv_std: 48,
     });

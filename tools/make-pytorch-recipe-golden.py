@@ -1,7 +1,8 @@
 """Golden of the article's PyTorch training loop for test/recipes.test.ts: torchvision's
 resnet50 with synthetic weights (the hash of src/model/synthetic.ts), requires_grad False on
 the backbone, model.fc = Sequential(Linear(2048, HIDDEN), ReLU, Linear(HIDDEN, 2)),
-model.train() for STEPS steps of Adam(model.fc.parameters(), lr=1e-3) and cross-entropy on
+model.train() for STEPS steps of Adam(model.fc.parameters(), lr=1e-3) (PyTorch 0.4.1's step,
+the article's: transcribed below from torch/optim/adam.py at v0.4.1) and cross-entropy on
 BATCH synthetic images (SIZE x SIZE, fixed order, no augmentation), then model.eval() on the
 validation images. Float64. The fixture holds the losses, the final head, every batchnorm's
 running mean and variance, and the validation logits; its metadata also holds how far
@@ -20,6 +21,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
+from adam041 import Adam041  # noqa: E402
 from golden_common import synthetic_images, synthetic_state_dict, uniform_stream, write_safetensors  # noqa: E402
 
 WEIGHT_SEED, IMAGE_SEED, HEAD_SEED = 3, 8, 7
@@ -42,7 +44,7 @@ def run(dtype):
         for value, p in zip(init.values(), model.fc.parameters()):
             p.copy_(torch.from_numpy(value))
     model = model.to(dtype)
-    optimizer = torch.optim.Adam(model.fc.parameters(), lr=LR)
+    optimizer = Adam041(model.fc.parameters(), lr=LR)
     criterion = torch.nn.CrossEntropyLoss()
     images = torch.from_numpy(synthetic_images(IMAGE_SEED, SAMPLES + VALIDATION, SIZE)).to(dtype)
     labels = torch.from_numpy(np.floor(uniform_stream(HEAD_SEED, 1, SAMPLES) * CLASSES).astype(np.int64))
@@ -91,7 +93,7 @@ write_safetensors(out, tensors, {
     'weight_seed': str(WEIGHT_SEED), 'image_seed': str(IMAGE_SEED), 'head_seed': str(HEAD_SEED),
     'size': str(SIZE), 'samples': str(SAMPLES), 'batch': str(BATCH), 'steps': str(STEPS),
     'validation': str(VALIDATION), 'hidden': str(HIDDEN), 'classes': str(CLASSES), 'lr': str(LR),
-    'made_by': 'tools/make-pytorch-recipe-golden.py, torch %s, float64' % torch.__version__,
+    'made_by': 'tools/make-pytorch-recipe-golden.py, torch %s, float64, Adam of PyTorch 0.4.1' % torch.__version__,
     **{k: '%.3e' % v for k, v in floor.items()},
 })
 print('float32 PyTorch against float64:', floor)

@@ -8,7 +8,6 @@ import { splitByClass, validFraction } from '../data/split.js';
 import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
 import type { FillMode } from '../kernels/augment.js';
-import { KERAS_ADAM_DEFAULTS } from '../kernels/adam.js';
 import type { Precision } from '../gpu/shader.js';
 import { loadBackbone } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
@@ -40,7 +39,7 @@ import {
   savedModelFromBytes,
 } from '../train/model-format.js';
 import { caption } from '../train/predict.js';
-import { RECIPES, type RecipeName, recipeMismatch } from '../train/recipe.js';
+import { RECIPES, type RecipeName, recipeAdam, recipeMismatch } from '../train/recipe.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { sha256Hex } from '../util/sha256.js';
 import type { Backbone } from './backbone.js';
@@ -217,7 +216,7 @@ export class Classifier {
     if (mismatch) throw new InputError(`${weights.source}: ${mismatch}`);
     const shape: HeadShape = { features: plan(weights.spec).featureSize, hidden: o.hidden, classes: classes.length };
     const init = recipe.init === 'glorot' ? initHeadGlorot(shape, o.seed) : initHead(shape, o.seed);
-    const head = new Head(backbone.gpu, shape, init, adamOptions(o.recipe, o.lr), undefined, recipe.loss);
+    const head = new Head(backbone.gpu, shape, init, recipeAdam(RECIPES[o.recipe], o.lr), undefined, recipe.loss);
     const settings: TrainingSettings = {
       recipe: o.recipe,
       batchSize: o.batchSize,
@@ -261,7 +260,7 @@ export class Classifier {
       backbone.gpu,
       json.head,
       saved.weights,
-      adamOptions(settings.recipe, settings.lr),
+      recipeAdam(RECIPES[settings.recipe], settings.lr),
       saved.adam ?? undefined,
       RECIPES[settings.recipe].loss,
     );
@@ -582,10 +581,6 @@ export class Classifier {
     if (k < 0) throw new LabelError(`${where}: unknown label '${label}' (classes: ${this.classes.join(', ')})`);
     return k;
   }
-}
-
-function adamOptions(recipe: RecipeName, lr: number) {
-  return RECIPES[recipe].adam === 'keras' ? { ...KERAS_ADAM_DEFAULTS, lr } : { lr };
 }
 
 function isImageList(images: ImageInput | readonly ImageInput[]): images is readonly ImageInput[] {

@@ -4,7 +4,7 @@
 import { HEAD_PARAMETERS, Head, type HeadWeights } from '../autograd/head.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
-import { Adam, type AdamOptions } from '../kernels/adam.js';
+import { Adam, type AdamOptions, PYTORCH_041_ADAM_DEFAULTS } from '../kernels/adam.js';
 import { syntheticBackbone } from '../model/backbone.js';
 import { ResNet } from '../model/resnet.js';
 import { BatchStatsResNet, PYTORCH_TRAIN_MODE, withRunningStatistics } from '../model/resnet-train.js';
@@ -145,7 +145,7 @@ export async function replayPytorchRecipeGolden(
   const init = goldenHead(m.head_seed, F, H, C);
   const weights = syntheticBackbone(m.weight_seed);
   const backbone = BatchStatsResNet.load(gpu, weights, PYTORCH_TRAIN_MODE);
-  const head = new Head(gpu, { features: F, hidden: H, classes: C }, init, { lr: m.lr });
+  const head = new Head(gpu, { features: F, hidden: H, classes: C }, init, { ...PYTORCH_041_ADAM_DEFAULTS, lr: m.lr });
   const split = chunks ?? [m.batch];
   if (split.reduce((a, b) => a + b, 0) !== m.batch) throw new Error(`chunks ${split} do not add up to ${m.batch}`);
   try {

@@ -77,10 +77,21 @@ function normalizeInto(p: Preprocessing, rgb: Uint8Array, out: Float32Array, off
   }
 }
 
-/** The image resized as the contract says. */
+/** Resized copies by source image: training resizes each image once for all its epochs. */
+const resizedCopies = new WeakMap<RgbImage, Map<string, RgbImage>>();
+
+/** The image resized as the contract says (the same object for the same image and contract). */
 export function resizeFor(p: Preprocessing, img: RgbImage, size: number = p.size): RgbImage {
   if (img.width === size && img.height === size) return img;
-  return p.resize === 'nearest' ? resizeNearest(img, size, size) : resizeBilinearAntialias(img, size, size);
+  const key = `${p.resize} ${size}`;
+  const kept = resizedCopies.get(img) ?? new Map<string, RgbImage>();
+  resizedCopies.set(img, kept);
+  let resized = kept.get(key);
+  if (!resized) {
+    resized = p.resize === 'nearest' ? resizeNearest(img, size, size) : resizeBilinearAntialias(img, size, size);
+    kept.set(key, resized);
+  }
+  return resized;
 }
 
 export function preprocess(

@@ -1,5 +1,6 @@
-// Adam launcher and optimizer state: torch.optim.Adam (no amsgrad), or Keras 2.2.2's Adam,
-// which adds its epsilon (1e-7) to sqrt(v) before the bias correction instead of after.
+// Adam launcher and optimizer state: torch.optim.Adam (no amsgrad) as PyTorch >= 1.3 computes
+// it, or as PyTorch 0.4.1 (the article's) and Keras 2.2.2 do, adding epsilon to sqrt(v) before
+// the bias correction instead of after (Keras's epsilon is 1e-7).
 import adamSource from '../../shaders/adam.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
@@ -19,6 +20,8 @@ export const AdamParams = wgslStruct('AdamParams', {
 export const AdamStep = wgslStruct('AdamStep', { step_size: 'f32', bias_correction2_sqrt: 'f32' });
 export const ADAM_SHADER = withStructs(adamSource, [AdamParams, AdamStep]);
 
+export type AdamFlavor = 'pytorch' | 'pytorch-0.4.1' | 'keras';
+
 export interface AdamOptions {
   lr?: number;
   beta1?: number;
@@ -26,10 +29,11 @@ export interface AdamOptions {
   eps?: number;
   weightDecay?: number;
   /**
-   * 'pytorch': param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
-   * 'keras' (keras/optimizers.py 2.2.2): param -= lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps).
+   * 'pytorch' (torch/optim/adam.py since 1.3): param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+   * 'pytorch-0.4.1' (torch/optim/adam.py at v0.4.1) and 'keras' (keras/optimizers.py 2.2.2):
+   * param -= lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps).
    */
-  flavor?: 'pytorch' | 'keras';
+  flavor?: AdamFlavor;
 }
 
 /** torch.optim.Adam's defaults. */
@@ -42,6 +46,9 @@ export const ADAM_DEFAULTS: Required<AdamOptions> = {
   flavor: 'pytorch',
 };
 
+/** torch.optim.Adam's defaults in PyTorch 0.4.1, the article's. */
+export const PYTORCH_041_ADAM_DEFAULTS: Required<AdamOptions> = { ...ADAM_DEFAULTS, flavor: 'pytorch-0.4.1' };
+
 /** keras.optimizers.Adam()'s defaults in Keras 2.2.2 (epsilon None means K.epsilon(), 1e-7). */
 export const KERAS_ADAM_DEFAULTS: Required<AdamOptions> = { ...ADAM_DEFAULTS, eps: 1e-7, flavor: 'keras' };
 
@@ -50,7 +57,7 @@ export function adamStepValues(step: number, options: AdamOptions = {}): Float32
   const h = { ...ADAM_DEFAULTS, ...options };
   if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
   const packed = AdamStep.pack(
-    h.flavor === 'keras'
+    h.flavor !== 'pytorch'
       ? { step_size: (h.lr * Math.sqrt(1 - h.beta2 ** step)) / (1 - h.beta1 ** step), bias_correction2_sqrt: 1 }
       : { step_size: h.lr / (1 - h.beta1 ** step), bias_correction2_sqrt: Math.sqrt(1 - h.beta2 ** step) },
   );

@@ -1,6 +1,9 @@
-// Launcher for shaders/augment.wgsl: a batch of 8-bit RGB images, each with its own affine
-// source map, resampled and normalized into the network's NHWC input; and the geometry the
-// shader consumes (the map from output pixels to source coordinates, and its footprint).
+// Launcher for shaders/augment.wgsl: a batch of 8-bit RGB images at the network's input size,
+// each with Keras's random affine transform (or none), resampled as scipy does and normalized
+// into the network's NHWC input; and the geometry the shader consumes (the map from output
+// pixels to source coordinates). Images arrive resized on the CPU, bit-exact as Pillow resizes
+// them (src/image/preprocess.ts resizeFor), and torchvision's augmentation is applied there
+// too (src/data/torchvision-augment.ts): for them the kernel copies pixel for pixel.
 import augmentSource from '../../shaders/augment.wgsl';
 import type { Gpu } from '../gpu/context.js';
 import { wgslStruct } from '../gpu/layout.js';
@@ -30,15 +33,6 @@ export interface PixelImage {
 }
 
 /**
- * How source pixels are sampled: 'pillow' resizes and transforms in one antialiased bilinear
- * pass (torchvision's Resize then RandomAffine, composed); 'scipy' samples images already at
- * the output size, as keras-preprocessing 1.0.2's apply_affine_transform calls
- * scipy.ndimage.affine_transform (order=1, pixel centres at integer coordinates, Keras's
- * centre h/2 + 0.5), then flips.
- */
-export type Sampling = 'pillow' | 'scipy';
-
-/**
  * The network input the images are resampled into: size x size pixels, channels in `channels`
  * order, (x / divisor - mean) / std per channel.
  */
@@ -49,7 +43,6 @@ export interface ResampleTarget {
   mean: readonly number[];
   std: readonly number[];
   fill: FillMode;
-  sampling: Sampling;
 }
 
 export const AugmentParams = wgslStruct('AugmentParams', {
@@ -57,7 +50,6 @@ export const AugmentParams = wgslStruct('AugmentParams', {
   OH: 'u32',
   OW: 'u32',
   fill_nearest: 'u32',
-  scipy_sampling: 'u32',
   bgr: 'u32',
   divisor: 'f32',
   mean: 'vec4f',
@@ -65,50 +57,18 @@ export const AugmentParams = wgslStruct('AugmentParams', {
 });
 
 /**
- * One image's record: its first pixel in the packed batch, its size, the source map
- * source = (a.x * x + a.y * y + a.z, a.w * x + b.x * y + b.y) of an output centre (x, y),
- * and in b.z, b.w the footprint along x and y (source pixels per output pixel).
+ * One image's record: its first pixel in the packed batch, its size, and the source map
+ * source = (a.x * x + a.y * y + a.z, a.w * x + b.x * y + b.y) of an output centre (x, y).
  */
 export const ImageMeta = wgslStruct('ImageMeta', {
   offset: 'u32',
   width: 'u32',
   height: 'u32',
   a: 'vec4f',
-  b: 'vec4f',
+  b: 'vec2f',
 });
 
 export const AUGMENT_SHADER = withStructs(augmentSource, [AugmentParams, ImageMeta]);
-
-/**
- * The map from output pixel centres (x, y) in [0, size) to source coordinates, as
- * [a, b, c, d, e, f] with source = (a x + b y + c, d x + e y + f), and the filter footprint.
- */
-export function sourceMap(
-  t: Affine,
-  width: number,
-  height: number,
-  size: number,
-): { matrix: number[]; footprint: [number, number] } {
-  const c = size / 2;
-  const shear = (t.shear * Math.PI) / 180;
-  // About the centre, with u = f (x - c) (f = -1 flips) and v = y - c, Keras's shear . zoom
-  // matrix in (row, col) order reads in (x, y): x_in = zoomX cos(s) u, y_in = zoomY v - zoomX sin(s) u.
-  const f = t.flip ? -1 : 1;
-  const a0 = t.zoomX * Math.cos(shear) * f;
-  const d0 = -t.zoomX * Math.sin(shear) * f;
-  const e0 = t.zoomY;
-  const sx = width / size,
-    sy = height / size;
-  // source = S (M (p - c) + c)
-  const a = sx * a0,
-    b = 0,
-    cc = sx * (c - a0 * c);
-  const d = sy * d0,
-    e = sy * e0,
-    ff = sy * (c - d0 * c - e0 * c);
-  const footprint: [number, number] = [Math.hypot(a, d), Math.hypot(b, e)];
-  return { matrix: [a, b, cc, d, e, ff], footprint };
-}
 
 /**
  * keras-preprocessing 1.0.2's map for an image already at the output size, in the kernel's
@@ -117,7 +77,7 @@ export function sourceMap(
  * and o = (h / 2 + 0.5, w / 2 + 0.5) (Keras's centre, half a pixel off the true one), and the
  * flip applied to the output afterwards. Keras's zx scales rows (our zoomY), zy columns (zoomX).
  */
-export function kerasSourceMap(t: Affine, size: number): { matrix: number[]; footprint: [number, number] } {
+export function kerasSourceMap(t: Affine, size: number): number[] {
   const s = (t.shear * Math.PI) / 180;
   const zx = t.zoomY,
     zy = t.zoomX;
@@ -133,7 +93,7 @@ export function kerasSourceMap(t: Affine, size: number): { matrix: number[]; foo
   const d = sn * colFromX[0];
   const e = zx;
   const ff = sn * (colFromX[1] - o) + zx * (-0.5 - o) + o + 0.5;
-  return { matrix: [a, 0, c, d, e, ff], footprint: [1, 1] };
+  return [a, 0, c, d, e, ff];
 }
 
 /** Packs RGB images as RGBA8 words, one after another. */
@@ -168,19 +128,10 @@ export async function augmentBatch(
   const { words, offsets } = packImages(images);
   const metas = ImageMeta.packArray(
     images.map((img, n) => {
-      if (target.sampling === 'scipy' && (img.width !== size || img.height !== size))
-        throw new Error(`augment: scipy sampling takes images at the output size, got ${img.width}x${img.height}`);
-      const { matrix, footprint } =
-        target.sampling === 'scipy'
-          ? kerasSourceMap(transforms[n], size)
-          : sourceMap(transforms[n], img.width, img.height, size);
-      return {
-        offset: offsets[n],
-        width: img.width,
-        height: img.height,
-        a: matrix.slice(0, 4),
-        b: [...matrix.slice(4), ...footprint],
-      };
+      if (img.width !== size || img.height !== size)
+        throw new Error(`augment: images come at the output size (${size}x${size}), got ${img.width}x${img.height}`);
+      const matrix = kerasSourceMap(transforms[n], size);
+      return { offset: offsets[n], width: img.width, height: img.height, a: matrix.slice(0, 4), b: matrix.slice(4) };
     }),
   );
   const pixels = gpu.upload(words, [words.length], 'pixels');
@@ -191,7 +142,6 @@ export async function augmentBatch(
     OH: size,
     OW: size,
     fill_nearest: target.fill === 'nearest' ? 1 : 0,
-    scipy_sampling: target.sampling === 'scipy' ? 1 : 0,
     bgr: target.channels === 'bgr' ? 1 : 0,
     divisor: target.divisor,
     mean: target.mean,

@@ -224,9 +224,14 @@ export interface AdamHyper {
   beta2: number;
   eps: number;
   weightDecay: number;
+  /** 'pytorch' (torch >= 1.3, the default), 'pytorch-0.4.1' or 'keras' (eps before the bias correction). */
+  flavor?: 'pytorch' | 'pytorch-0.4.1' | 'keras';
 }
 
-/** One torch.optim.Adam step (non-amsgrad), in place, step counted from 1. */
+/**
+ * One Adam step (non-amsgrad), in place, step counted from 1: torch.optim.Adam's current
+ * formula, or PyTorch 0.4.1's and Keras 2.2.2's (param -= lr sqrt(bc2) / bc1 * m / (sqrt(v) + eps)).
+ */
 export function adamStepRef(
   param: Float64Array,
   grad: Arr,
@@ -241,7 +246,9 @@ export function adamStepRef(
     const g = grad[i] + h.weightDecay * param[i];
     m[i] = m[i] * h.beta1 + (1 - h.beta1) * g;
     v[i] = v[i] * h.beta2 + (1 - h.beta2) * g * g;
-    param[i] -= (h.lr / bc1) * (m[i] / (Math.sqrt(v[i]) / bc2Sqrt + h.eps));
+    if (h.flavor === 'pytorch-0.4.1' || h.flavor === 'keras')
+      param[i] -= ((h.lr * bc2Sqrt) / bc1) * (m[i] / (Math.sqrt(v[i]) + h.eps));
+    else param[i] -= (h.lr / bc1) * (m[i] / (Math.sqrt(v[i]) / bc2Sqrt + h.eps));
   }
 }
 

@@ -1,51 +1,59 @@
-// Backbone features of decoded images: the GPU resize/augmentation into the network's input,
-// then the frozen ResNet, in chunks the adapter can hold: at most ResNet.maxBatch() images, and
-// source pixels that fit one storage binding (images too large for one on their own are first
-// reduced on the CPU with Pillow's antialiased resize, keeping their aspect).
+// Backbone features of decoded images: each image resized on the CPU as its preprocessing
+// contract resizes it (Pillow's antialiased bilinear for torchvision's, nearest for Keras's,
+// bit-exact; kept per image across epochs) and, under torchvision's contract, augmented there
+// as torchvision 0.2.1 does; then the GPU kernel applies Keras's augmentation (or copies) and
+// normalizes into the network's input, and the frozen ResNet runs, in chunks of at most
+// ResNet.maxBatch() images.
 import type { Gpu } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import { PREPROCESSING, type Preprocessing, resizeFor } from '../image/preprocess.js';
-import { resizeBilinearAntialias } from '../image/resize.js';
 import { type Affine, type FillMode, IDENTITY, augmentBatch } from '../kernels/augment.js';
-import { resampleTarget } from '../data/augment.js';
+import { type Augmentation, isTorchvisionAffine, noAugmentation, resampleTarget } from '../data/augment.js';
+import { torchvisionAugment } from '../data/torchvision-augment.js';
 import type { ResNet } from '../model/resnet.js';
 import { BatchStatsResNet } from '../model/resnet-train.js';
 
-/** Bytes per source pixel in the augmentation kernel's input (RGBA8 words). */
-const PACKED_PIXEL_BYTES = 4;
-
-/** The image, or a copy reduced to at most `maxPixels` pixels. */
-function fitPixels(img: RgbImage, maxPixels: number): RgbImage {
-  if (img.width * img.height <= maxPixels) return img;
-  const scale = Math.sqrt(maxPixels / (img.width * img.height));
-  return resizeBilinearAntialias(
-    img,
-    Math.max(1, Math.floor(img.width * scale)),
-    Math.max(1, Math.floor(img.height * scale)),
-  );
-}
-
-/** [start, end) ranges of consecutive images, each within `maxBatch` images and `maxPixels` pixels. */
-function chunkRanges(images: readonly RgbImage[], maxBatch: number, maxPixels: number): [number, number][] {
+/** [start, end) ranges of consecutive images, each of at most `maxBatch` images. */
+function chunkRanges(count: number, maxBatch: number): [number, number][] {
   const ranges: [number, number][] = [];
-  let start = 0,
-    pixels = 0;
-  images.forEach((img, i) => {
-    const n = img.width * img.height;
-    if (i > start && (i - start >= maxBatch || pixels + n > maxPixels)) {
-      ranges.push([start, i]);
-      start = i;
-      pixels = 0;
-    }
-    pixels += n;
-  });
-  ranges.push([start, images.length]);
+  for (let start = 0; start < count; start += maxBatch) ranges.push([start, Math.min(count, start + maxBatch)]);
   return ranges;
 }
 
+/** An image at the network's input size with what the GPU still applies to it. */
+function prepareImage(
+  img: RgbImage,
+  augmentation: Augmentation,
+  fill: FillMode,
+  p: Preprocessing,
+): { image: RgbImage; transform: Affine } {
+  const resized = resizeFor(p, img);
+  if (!isTorchvisionAffine(augmentation)) return { image: resized, transform: augmentation };
+  return { image: torchvisionAugment(resized, augmentation, fill), transform: IDENTITY };
+}
+
+/** The network's input [N, size, size, 3] for images under their augmentations (into `out` if given). */
+export function networkInput(
+  gpu: Gpu,
+  images: readonly RgbImage[],
+  augmentations: readonly Augmentation[],
+  fill: FillMode,
+  preprocessing: Preprocessing,
+  out?: Tensor,
+): Promise<Tensor> {
+  const prepared = images.map((img, i) => prepareImage(img, augmentations[i], fill, preprocessing));
+  return augmentBatch(
+    gpu,
+    prepared.map((x) => x.image),
+    prepared.map((x) => x.transform),
+    resampleTarget(preprocessing, fill),
+    out,
+  );
+}
+
 /**
- * Features [N, F] of images under their transforms (the caller releases the tensor), through
+ * Features [N, F] of images under their augmentations (the caller releases the tensor), through
  * the inference model chunk by chunk, or through the training-mode model, whose batchnorm
  * statistics span every chunk of the batch, in one forward of all chunks.
  */
@@ -53,19 +61,16 @@ export async function backboneFeatures(
   gpu: Gpu,
   model: ResNet | BatchStatsResNet,
   images: readonly RgbImage[],
-  transforms: readonly Affine[],
+  augmentations: readonly Augmentation[],
   fill: FillMode,
   preprocessing: Preprocessing = PREPROCESSING,
 ): Promise<Tensor> {
-  const binding = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-  const maxPixels = Math.floor(binding / PACKED_PIXEL_BYTES);
-  const target = resampleTarget(preprocessing, fill);
-  // scipy sampling takes images at the output size, resized on the CPU first (Pillow's nearest,
-  // bit-exact); Pillow sampling resizes on the GPU.
-  const fitted = images.map((img) =>
-    target.sampling === 'scipy' ? resizeFor(preprocessing, img) : fitPixels(img, maxPixels),
-  );
-  const ranges = chunkRanges(fitted, model.maxBatch(), maxPixels);
+  if (augmentations.length !== images.length)
+    throw new Error(`backboneFeatures: ${images.length} images but ${augmentations.length} augmentations`);
+  const size = preprocessing.size;
+  const ranges = chunkRanges(images.length, model.maxBatch());
+  const input = (start: number, end: number, out?: Tensor) =>
+    networkInput(gpu, images.slice(start, end), augmentations.slice(start, end), fill, preprocessing, out);
   const F = model.plan.featureSize;
   const gather = async (parts: Tensor[]) => {
     if (parts.length === 1) return parts[0];
@@ -78,17 +83,16 @@ export async function backboneFeatures(
   };
   if (model instanceof BatchStatsResNet) {
     const inputs: Tensor[] = [];
-    for (const [start, end] of ranges)
-      inputs.push(await augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target));
+    for (const [start, end] of ranges) inputs.push(await input(start, end));
     const parts = await model.forward(inputs);
     for (const t of inputs) t.release();
     return gather(parts);
   }
-  // The augmentation writes straight into the recorded forward's input.
+  // The preparation writes straight into the recorded forward's input.
   const parts: Tensor[] = [];
   for (const [start, end] of ranges) {
-    const r = await model.recorded([end - start, target.size, target.size, 3], 'f32', false);
-    await augmentBatch(gpu, fitted.slice(start, end), transforms.slice(start, end), target, r.input);
+    const r = await model.recorded([end - start, size, size, 3], 'f32', false);
+    await input(start, end, r.input);
     parts.push(model.replay(r).features);
   }
   await gpu.flush();
@@ -106,7 +110,7 @@ export function plainFeatures(
     gpu,
     model,
     images,
-    images.map(() => IDENTITY),
+    images.map(() => noAugmentation(preprocessing)),
     'constant',
     preprocessing,
   );

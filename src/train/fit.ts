@@ -3,7 +3,7 @@
 // validation with the running statistics training left (model.eval()). The library's
 // Classifier.fit and train.js both run it.
 import type { Head } from '../autograd/head.js';
-import { type AugmentMode, randomAffine } from '../data/augment.js';
+import { type AugmentMode, randomAugmentation } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
@@ -332,7 +332,7 @@ export async function fitHead(
             gpu,
             trainModel ?? model(),
             batch.map((i) => train.images[i]),
-            batch.map(() => randomAffine(s.augment, random)),
+            batch.map(() => randomAugmentation(preprocessing, s.augment, random)),
             s.fill,
             preprocessing,
           );

@@ -3,6 +3,7 @@
 // initialization, Adam's and the loss's flavour, the augmentation's fill, and which weights
 // (and so which preprocessing) it takes.
 import type { Precision } from '../gpu/shader.js';
+import { type AdamOptions, KERAS_ADAM_DEFAULTS, PYTORCH_041_ADAM_DEFAULTS } from '../kernels/adam.js';
 import type { CrossEntropyFlavor } from '../kernels/softmax.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { ResNetSpec } from '../model/architecture.js';
@@ -18,7 +19,8 @@ export interface Recipe {
   /** Whether the running statistics change in training, and so belong to the saved model. */
   savesRunningStatistics: boolean;
   init: 'pytorch' | 'glorot';
-  adam: 'pytorch' | 'keras';
+  /** Adam's formula and defaults: PyTorch 0.4.1's (the article's PyTorch) or Keras 2.2.2's. */
+  adam: 'pytorch-0.4.1' | 'keras';
   loss: CrossEntropyFlavor;
   fill: FillMode;
   /** The weights it takes: torchvision's ResNets, Keras's, or either. */
@@ -27,13 +29,14 @@ export interface Recipe {
 
 export const RECIPES: Record<RecipeName, Recipe> = {
   // model.train() over a frozen backbone: batch statistics, running statistics updated
-  // (momentum 0.1); nn.Linear's init, torch.optim.Adam, CrossEntropyLoss, RandomAffine's black fill.
+  // (momentum 0.1); nn.Linear's init, PyTorch 0.4.1's torch.optim.Adam, CrossEntropyLoss,
+  // torchvision 0.2.1's RandomAffine (black fill).
   pytorch: {
     name: 'pytorch',
     batchNorm: PYTORCH_TRAIN_MODE,
     savesRunningStatistics: true,
     init: 'pytorch',
-    adam: 'pytorch',
+    adam: 'pytorch-0.4.1',
     loss: 'pytorch',
     fill: 'constant',
     weights: 'torchvision',
@@ -51,19 +54,25 @@ export const RECIPES: Record<RecipeName, Recipe> = {
     fill: 'nearest',
     weights: 'keras',
   },
-  // The backbone in inference mode throughout (batchnorm folded), features of unaugmented
-  // images computed once: fastest; the head sees the features prediction will see.
+  // The pytorch recipe with the backbone in inference mode throughout (batchnorm folded),
+  // features of unaugmented images computed once: fastest; the head sees the features
+  // prediction will see.
   frozen: {
     name: 'frozen',
     batchNorm: null,
     savesRunningStatistics: false,
     init: 'pytorch',
-    adam: 'pytorch',
+    adam: 'pytorch-0.4.1',
     loss: 'pytorch',
     fill: 'constant',
     weights: 'any',
   },
 };
+
+/** The recipe's Adam at learning rate `lr`. */
+export function recipeAdam(recipe: Recipe, lr: number): AdamOptions {
+  return { ...(recipe.adam === 'keras' ? KERAS_ADAM_DEFAULTS : PYTORCH_041_ADAM_DEFAULTS), lr };
+}
 
 /**
  * Why a recipe cannot train at `precision`, or null: f16 stores the inference-mode backbone's
