@@ -58,7 +58,7 @@ describe.skipIf(!ready)('the feature cache and sweeps', () => {
     writeFileSync(damaged, whole.subarray(0, 100));
     const again = train('--cache', cache, '--hidden', '16', '--out', join(dir, 'd'), '--json', join(dir, 'd.json'));
     expect(again.status, again.stderr).toBe(0);
-    expect(again.stderr).toContain(`warning: feature cache ${damaged}: truncated (100 bytes); ignored and rebuilt`);
+    expect(again.stderr).toContain(`warning: feature cache ${damaged}: truncated (100 bytes); dropped and recomputed`);
     expect(readFileSync(damaged)).toEqual(whole);
     expect(history(join(dir, 'd.json'))).toEqual(history(join(dir, 'c.json')));
     // The pytorch recipe's validation features move with its running statistics: never cached.

@@ -19,14 +19,18 @@ import { readPth } from '../src/weights/pth.js';
 import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
 
 const pth = new Uint8Array(readFileSync('test/fixtures/tiny-checkpoint.pth'));
+const legacyPth = new Uint8Array(readFileSync('test/fixtures/tiny-checkpoint-legacy.pth'));
 const expected = JSON.parse(readFileSync('test/fixtures/tiny-checkpoint.json', 'utf8')) as Record<
   string,
   { dtype: string; shape: number[]; values: number[] }
 >;
 
 describe('.pth reader', () => {
-  it('reads every tensor of a real torch.save checkpoint exactly', () => {
-    const tensors = readPth(pth, 'tiny.pth');
+  it.each([
+    ['zip format (torch >= 1.6)', pth],
+    ["legacy format (torch < 1.6, the article's 0.4.1)", legacyPth],
+  ])('reads every tensor of a real torch.save checkpoint exactly: %s', (_, bytes) => {
+    const tensors = readPth(bytes, 'tiny.pth');
     expect([...tensors.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [name, want] of Object.entries(expected)) {
       const t = tensors.get(name)!;
@@ -50,8 +54,11 @@ describe('.pth reader', () => {
 
   it('refuses truncated, foreign and code-carrying files with a message naming the file', () => {
     expect(() => readPth(pth.subarray(0, pth.length - 100), 'cut.pth')).toThrow(/^cut\.pth: /);
+    expect(() => readPth(legacyPth.subarray(0, legacyPth.length - 100), 'cut-legacy.pth')).toThrow(
+      /^cut-legacy\.pth: storage \d+ declares \d+ elements, past the end of the file \(truncated\?\)$/,
+    );
     expect(() => readPth(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]), 'img.pth')).toThrow(
-      'img.pth: not a PyTorch checkpoint (not a zip archive)',
+      'img.pth: not a PyTorch checkpoint (neither a zip archive nor the legacy torch.save format)',
     );
     const evil = new Uint8Array([
       0x80,

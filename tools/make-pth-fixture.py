@@ -1,5 +1,7 @@
 """A small checkpoint written by the real torch.save, and the values it must read back as,
-for test/pth.test.ts.
+for test/weights.test.ts: tiny-checkpoint.pth in torch.save's zip format (torch >= 1.6) and
+tiny-checkpoint-legacy.pth in the legacy format that earlier versions wrote (the article's
+PyTorch 0.4.1; `_use_new_zipfile_serialization=False`).
 
 It carries what real checkpoints have: several dtypes (float32, float16, float64, int64,
 bfloat16), a Parameter, tensors that share one storage at different offsets, a
@@ -33,6 +35,7 @@ state._metadata = OrderedDict({'': {'version': 1}})
 
 checkpoint = {'epoch': 3, 'arch': 'tiny', 'best_acc': 0.5, 'state_dict': state, 'tags': ['a', (1, 2.5, None, True)]}
 torch.save(checkpoint, os.path.join(out_dir, 'tiny-checkpoint.pth'))
+torch.save(checkpoint, os.path.join(out_dir, 'tiny-checkpoint-legacy.pth'), _use_new_zipfile_serialization=False)
 
 expected = {}
 for name, t in state.items():
@@ -43,4 +46,4 @@ for name, t in state.items():
     expected[key] = {'dtype': str(t.dtype).replace('torch.', ''), 'shape': list(t.shape), 'values': flat.tolist()}
 with open(os.path.join(out_dir, 'tiny-checkpoint.json'), 'w') as f:
     json.dump(expected, f, indent=0)
-print('wrote tiny-checkpoint.pth and tiny-checkpoint.json')
+print('wrote tiny-checkpoint.pth, tiny-checkpoint-legacy.pth and tiny-checkpoint.json')

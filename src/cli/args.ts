@@ -126,10 +126,20 @@ export function parseCommand<const O extends Record<string, OptionSpec>>(
       { type: s.type === 'flag' ? 'boolean' : 'string' } as const,
     ]),
   );
+  // A value that starts with a dash and reads as a number (--lr -1, --seed -3) is the option's
+  // value, not an option: node:util would call it ambiguous; the range checks then judge it.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([\w-]+)$/.exec(argv[i])?.[1];
+    const s = name !== undefined ? spec.options[name] : undefined;
+    if (s && s.type !== 'flag' && i + 1 < argv.length && /^-(\d|\.\d)/.test(argv[i + 1]))
+      args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args,
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -137,9 +147,13 @@ export function parseCommand<const O extends Record<string, OptionSpec>>(
   } catch (e) {
     // node:util's messages run to several sentences; the first names the problem.
     const message = (e as Error).message
-      .split('. ')[0]
+      .split(/\.\s/)[0]
       .replace(/^Unknown option '(.*)'$/, 'unknown option $1')
-      .replace(/^Option '(--[\w-]+).*' argument missing$/, '$1 needs a value');
+      .replace(/^Option '(--[\w-]+).*' argument missing$/, '$1 needs a value')
+      .replace(
+        /^Option '(--[\w-]+)' argument is ambiguous$/,
+        "$1: its value starts with '-' (write $1=VALUE if it is one)",
+      );
     throw new UsageError(`${message} (see --help)`);
   }
   if (parsed.values.help) {

@@ -9,7 +9,7 @@ import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderEvaluationReport } from '../render/report.node.js';
 import { InputError } from '../errors.js';
 import { evaluatePredictions, evaluationText } from '../train/metrics.js';
-import { loadModel } from '../train/model-files.node.js';
+import { loadModel, refuseModelFiles } from '../train/model-files.node.js';
 import { relative } from 'node:path';
 import { parseCommand, required } from './args.js';
 import { predictFiles } from './images.js';
@@ -58,6 +58,7 @@ runCli(
     const saved = loadModel(dir);
     const classes = saved.json.classes;
     for (const file of [v.json, v.report, v.grid]) if (file) checkWritable(file);
+    refuseModelFiles(dir, v.weights ?? saved.json.backbone.weights, [v.json, v.report, v.grid]);
     const folder = readLabelledFolder(data, classes, { skipBad: true });
     if (!v.quiet) for (const note of folder.notes) console.warn(`note: ${note}`);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);

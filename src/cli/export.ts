@@ -7,7 +7,7 @@ import { torchSaveBytes } from '../export/torch.js';
 import { ONNX_OPSET, onnxModelBytes } from '../export/onnx.js';
 import { backboneForModel } from '../train/model-format.js';
 import { readBackboneWeights } from '../model/load.node.js';
-import { loadModel } from '../train/model-files.node.js';
+import { loadModel, refuseModelFiles } from '../train/model-files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MODEL_WEIGHTS_OPTION } from './options.js';
 import { runCli } from './run.js';
@@ -53,6 +53,7 @@ runCli(async () => {
   for (const file of targets) checkWritable(file);
   const saved = loadModel(dir);
   const source = v.weights ?? saved.json.backbone.weights;
+  refuseModelFiles(dir, source, targets);
   // What model.json says rules out an export before the (large) weights are read.
   const spec = resnetSpec(saved.json.architecture);
   if (v.torch) checkTorchExportable(spec, dir);

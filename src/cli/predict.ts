@@ -9,8 +9,8 @@ import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
 import { Backbone } from '../api/backbone.js';
 import { Classifier } from '../api/classifier.js';
-import { loadModel } from '../train/model-files.node.js';
-import { writeFileAtomic } from '../files.node.js';
+import { loadModel, refuseModelFiles } from '../train/model-files.node.js';
+import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { parseCommand, required } from './args.js';
 import { predictFiles } from './images.js';
 import { MAX_PIXELS_OPTION, MODEL_WEIGHTS_OPTION, PRECISION_OPTION } from './options.js';
@@ -51,6 +51,9 @@ runCli(
     const { values: v, positionals } = parseCommand(COMMAND);
     const dir = required('model', v.model);
     const saved = loadModel(dir);
+    // Outputs are checked before any work: writable, and none of them a file of the model.
+    for (const file of [v.json, v.grid]) if (file) checkWritable(file);
+    refuseModelFiles(dir, v.weights ?? saved.json.backbone.weights, [v.json, v.grid]);
     const weights = readBackboneWeights(v.weights ?? saved.json.backbone.weights);
     const inputs = expandImageInputs(positionals);
     for (const line of inputs.missing) console.error(`error: ${line}`);

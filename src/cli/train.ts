@@ -21,7 +21,7 @@ import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, classWeightsProblem } from '../tr
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION, PRECISION_OPTION } from './options.js';
-import { runCli } from './run.js';
+import { runCli, setStopNote } from './run.js';
 
 const DEFAULT_WEIGHTS = 'weights/resnet50.safetensors';
 
@@ -285,6 +285,21 @@ function parseClassWeights(text: string | undefined): 'auto' | number[] | null |
   return weights;
 }
 
+/**
+ * The feature cache: a --cache folder that cannot be one fails before any work; the default
+ * one, which nobody asked for, is left out with a warning.
+ */
+function featureCache(dir: string | undefined, mib: number): DiskFeatureCache | null {
+  const options = { maxBytes: mib * 2 ** 20 };
+  if (dir !== undefined) return new DiskFeatureCache(dir, options);
+  try {
+    return new DiskFeatureCache(defaultCacheDir(), options);
+  } catch (e) {
+    console.warn(`warning: ${(e as Error).message}; running without a feature cache`);
+    return null;
+  }
+}
+
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -334,9 +349,7 @@ runCli(
       resume: saved,
       quiet: v.quiet,
       logJsonl: v['log-jsonl'],
-      featureCache: v['no-cache']
-        ? null
-        : new DiskFeatureCache(v.cache ?? defaultCacheDir(), { maxBytes: v['cache-size'] * 2 ** 20 }),
+      featureCache: v['no-cache'] ? null : featureCache(v.cache, v['cache-size']),
     };
     const problem = sweeping ? sweepProblem(options) : null;
     if (problem) throw new UsageError(`${problem} (--lr, --hidden or --batch-size lists several values)`);
@@ -371,12 +384,11 @@ runCli(
         `${counts('validation')}${dataset.skipped ? `; ${dataset.skipped} non-image file(s) ignored` : ''}`,
     );
     const records: EpochRecord[] = [];
-    // Ctrl-C says what the folder holds: the last epoch saved, or the model as it was.
-    process.once('SIGINT', () => {
+    // Ctrl-C or SIGTERM says what the folder holds: the last epoch saved, or the model as it was.
+    setStopNote(() => {
       const last = records.at(-1);
       const kept = last ? `holds epoch ${last.epoch}` : saved ? 'is unchanged' : 'holds no model';
-      process.stderr.write(`\ninterrupted: ${options.out} ${kept}\n`);
-      process.exit(130);
+      return `interrupted: ${options.out} ${kept}`;
     });
     gpu = await Gpu.create();
     const start = performance.now();

@@ -4,7 +4,7 @@
 // is said in a note.
 import { InputError } from '../errors.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { reason } from '../files.node.js';
+import { reason, whatIsPath } from '../files.node.js';
 import { join } from 'node:path';
 import { READABLE_FORMATS, sniffFormat } from '../image/format.js';
 import { compareClassNames, compareFileNames, splitByClass } from './split.js';
@@ -36,17 +36,6 @@ export function kindOf(path: string): 'file' | 'folder' | 'other' {
     return st.isFile() ? 'file' : st.isDirectory() ? 'folder' : 'other';
   } catch {
     return 'other';
-  }
-}
-
-/** Why an entry is neither a file nor a folder: a link loop, a broken link, or its kind. */
-function whyOther(path: string): string {
-  try {
-    statSync(path);
-    return 'not a file or folder';
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ELOOP' ? 'a symbolic link loop' : code === 'ENOENT' ? 'a broken link' : reason(e);
   }
 }
 
@@ -120,7 +109,7 @@ function readClassFolder(
       continue;
     }
     if (kind === 'other') {
-      notes.push(`${path}: skipped, ${whyOther(path)}`);
+      notes.push(`${path}: skipped, ${whatIsPath(path)}`);
       continue;
     }
     let image: boolean;

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isImage, kindOf } from './folders.node.js';
+import { whatIsPath } from '../files.node.js';
 import { compareFileNames } from './split.js';
 
 export interface ImageInputs {
@@ -94,7 +95,7 @@ export function expandImageInputs(args: readonly string[]): ImageInputs {
           : [];
       if (matched.length) add(matched, base);
       else missing.push(`${arg}: no file matches`);
-    } else missing.push(`${arg}: no such file or folder`);
+    } else missing.push(`${arg}: ${whatIsPath(arg)}`);
   }
   return { files, names, missing };
 }

@@ -2,13 +2,25 @@
 // other head settings (or a sweep) skips the backbone for them. One file per image and backbone
 // under DIR/<2 hex>/<sha256>.f32, the name a hash of the backbone (architecture, weights' sha256,
 // preprocessing, adapter, cache version) and the decoded image; oldest files go first past a size
-// limit. A file that is truncated or of another version is ignored with a warning and rewritten.
+// limit. An entry that is truncated, of another version, holds values that are not finite, or is
+// not a regular file (a folder, a link to a device) is dropped with a warning and recomputed.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RgbImage } from '../image/format.js';
-import { stagingName } from '../files.node.js';
+import { OutputError, readBytes, reason, stagingName } from '../files.node.js';
 import type { FeatureCache } from './fit.js';
 
 /** A feature file's header: this magic, then the layout VERSION (a new layout makes old files unusable). */
@@ -31,15 +43,32 @@ export interface DiskCacheOptions {
   warn?: (line: string) => void;
 }
 
+/** Why a cache entry could not be read. */
+class EntryError extends Error {}
+
 export class DiskFeatureCache implements FeatureCache {
   private warned = new Set<string>();
   /** The cache's size in bytes: scanned once, at the first write, then counted as files are written. */
   private bytes: number | null = null;
 
+  /**
+   * The cache in `dir` (made at its first write): a path that cannot be one (a file, a folder
+   * under a file, a read-only place) fails here, before any work.
+   */
   constructor(
     readonly dir: string,
     private readonly options: DiskCacheOptions,
-  ) {}
+  ) {
+    let at = resolve(dir);
+    while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+      accessSync(at, constants.W_OK);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : reason(e);
+      throw new OutputError(`${dir}: cannot keep the feature cache here (${why})`);
+    }
+  }
 
   /** The key of an image's features under a backbone `identity` (see featureIdentity). */
   private path(identity: string, image: RgbImage): string {
@@ -52,48 +81,67 @@ export class DiskFeatureCache implements FeatureCache {
   async get(identity: string, images: readonly RgbImage[], features: number): Promise<(Float32Array | null)[]> {
     return images.map((image) => {
       const file = this.path(identity, image);
-      let bytes: Buffer;
+      if (!existsSync(file)) return null;
+      let bytes: Uint8Array;
       try {
-        bytes = readFileSync(file);
-      } catch {
-        return null;
+        bytes = readBytes(file, EntryError, HEADER_BYTES + 4 * features);
+      } catch (e) {
+        return this.drop(file, (e as Error).message.slice(file.length + 2));
       }
       const problem = this.problem(bytes, features);
-      if (problem) {
-        this.warnOnce(`warning: feature cache ${file}: ${problem}; ignored and rebuilt`);
-        return null;
-      }
+      if (problem) return this.drop(file, problem);
       const now = new Date();
       utimesSync(file, now, now); // recently used: kept longest
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset + HEADER_BYTES, bytes.byteOffset + bytes.length));
     });
   }
 
+  /** Removes an unusable entry (whatever it is), so that the run recomputes and rewrites it. */
+  private drop(file: string, why: string): null {
+    this.warnOnce(`warning: feature cache ${file}: ${why}; dropped and recomputed`);
+    rmSync(file, { recursive: true, force: true });
+    return null;
+  }
+
   async put(identity: string, images: readonly RgbImage[], rows: readonly Float32Array[]): Promise<void> {
     this.bytes ??= this.scan().reduce((a, f) => a + f.bytes, 0);
     images.forEach((image, i) => {
       const file = this.path(identity, image);
-      mkdirSync(join(file, '..'), { recursive: true });
+      try {
+        mkdirSync(join(file, '..'), { recursive: true });
+      } catch (e) {
+        throw new OutputError(`${join(file, '..')}: cannot write the feature cache (${reason(e)})`);
+      }
       const header = Buffer.alloc(HEADER_BYTES);
       header.write(MAGIC, 0, 'latin1');
       header.writeUInt16LE(VERSION, 6);
       header.writeUInt32LE(rows[i].length, 8);
       const tmp = stagingName(file);
-      writeFileSync(tmp, Buffer.concat([header, Buffer.from(rows[i].buffer, rows[i].byteOffset, rows[i].byteLength)]));
-      renameSync(tmp, file);
+      try {
+        const values = Buffer.from(rows[i].buffer, rows[i].byteOffset, rows[i].byteLength);
+        writeFileSync(tmp, Buffer.concat([header, values]));
+        renameSync(tmp, file);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw new OutputError(`${file}: cannot write the feature cache entry (${reason(e)})`);
+      }
       // A file rewritten in place (a damaged one) is counted twice: trimming then comes early, never late.
       this.bytes! += HEADER_BYTES + rows[i].byteLength;
     });
     if (this.bytes > this.options.maxBytes) this.trim();
   }
 
-  private problem(bytes: Buffer, features: number): string | null {
-    if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 6) !== MAGIC) return 'not a feature file';
-    const version = bytes.readUInt16LE(6);
+  private problem(bytes: Uint8Array, features: number): string | null {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const magic = String.fromCharCode(...bytes.subarray(0, 6));
+    if (bytes.length < HEADER_BYTES || magic !== MAGIC) return 'not a feature file';
+    const version = view.getUint16(6, true);
     if (version !== VERSION) return `written by cache version ${version}, this is ${VERSION}`;
-    const stored = bytes.readUInt32LE(8);
+    const stored = view.getUint32(8, true);
     if (stored !== features) return `holds ${stored} features, the backbone gives ${features}`;
     if (bytes.length !== HEADER_BYTES + 4 * features) return `truncated (${bytes.length} bytes)`;
+    for (let i = 0; i < features; i++)
+      if (!Number.isFinite(view.getFloat32(HEADER_BYTES + 4 * i, true))) return 'holds values that are not finite';
     return null;
   }
 

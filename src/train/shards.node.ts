@@ -120,6 +120,72 @@ export function checkShardBackbone(merged: MergedFeatures, weights: BackboneWeig
     );
 }
 
+/** One shard file, checked whole: metadata present and typed, tensors shaped and typed alike, values finite. */
+function readShard(file: string) {
+  const fail = (why: string): never => {
+    throw new FeatureShardError(`${file}: ${why}`);
+  };
+  const { tensors, metadata: m } = parseSafetensors(readBytes(file, FeatureShardError), file);
+  if (m.format !== FEATURES_FORMAT)
+    fail(`not a feature shard of embed.js --features-out (format ${m.format ?? 'none'})`);
+  for (const key of ['shard', 'total', 'dataset', 'data', 'classes', 'files', 'backbone', 'weights', 'architecture'])
+    if (typeof m[key] !== 'string') fail(`its metadata has no '${key}'`);
+  const shard = /^(\d+)\/(\d+)$/.exec(m.shard);
+  const [index, count] = shard ? [Number(shard[1]), Number(shard[2])] : [NaN, NaN];
+  if (!shard || count < 1 || index >= count) fail(`its shard '${m.shard}' is not I/N with 0 <= I < N`);
+  if (!/^\d+$/.test(m.total)) fail(`its total '${m.total}' is not a count of images`);
+  const json = (key: string): unknown => {
+    try {
+      return JSON.parse(m[key]);
+    } catch {
+      return fail(`its metadata '${key}' is not JSON`);
+    }
+  };
+  const strings = (key: string): string[] => {
+    const v = json(key);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(`its metadata '${key}' is not a list of names`);
+    return v as string[];
+  };
+  const classes = strings('classes');
+  const files = strings('files');
+  if (classes.length < 2) fail(`it names ${classes.length} class(es)`);
+  const tensor = (name: string, dtype: string, rank: number) => {
+    const t = tensors.get(name);
+    if (!t) return fail(`it has no '${name}' tensor`);
+    if (t.dtype !== dtype || t.shape.length !== rank)
+      fail(`its '${name}' is ${t.dtype} [${t.shape}], expected ${dtype} of rank ${rank}`);
+    return t;
+  };
+  const features = tensor('features', 'float32', 2);
+  const labels = tensor('labels', 'int32', 1);
+  const splits = tensor('splits', 'uint8', 1);
+  const n = files.length;
+  const [rows, featureSize] = features.shape;
+  if (rows !== n || labels.shape[0] !== n || splits.shape[0] !== n)
+    fail(`${rows} feature rows, ${labels.shape[0]} labels and ${splits.shape[0]} splits for ${n} images`);
+  if (featureSize < 1) fail('its features have no columns');
+  const labelData = labels.data as Int32Array;
+  const bad = labelData.findIndex((l) => l < 0 || l >= classes.length);
+  if (bad >= 0) fail(`label ${labelData[bad]} of ${files[bad]} is not one of its ${classes.length} classes`);
+  if ((splits.data as Uint8Array).some((x) => x > 1)) fail('its splits hold values other than 0 and 1');
+  const featureData = features.data as Float32Array;
+  const notFinite = featureData.findIndex((v) => !Number.isFinite(v));
+  if (notFinite >= 0)
+    fail(`features of ${files[Math.floor(notFinite / featureSize)]} are not finite (${featureData[notFinite]})`);
+  return {
+    file,
+    m,
+    index,
+    count,
+    classes,
+    files,
+    featureSize,
+    features: featureData,
+    labels: labelData,
+    splits: splits.data as Uint8Array,
+  };
+}
+
 /** Reads every shard in `dir`, checks they make one whole set, and merges them. */
 export function readFeatureShards(dir: string): MergedFeatures {
   let names: string[];
@@ -131,16 +197,7 @@ export function readFeatureShards(dir: string): MergedFeatures {
     throw new FeatureShardError(`${dir}: no such folder`);
   }
   if (!names.length) throw new FeatureShardError(`${dir}: no .safetensors feature shards`);
-  const shards = names.map((name) => {
-    const file = join(dir, name);
-    const { tensors, metadata: m } = parseSafetensors(readBytes(file, FeatureShardError), file);
-    if (m.format !== FEATURES_FORMAT)
-      throw new FeatureShardError(
-        `${file}: not a feature shard of embed.js --features-out (format ${m.format ?? 'none'})`,
-      );
-    const [index, count] = m.shard.split('/').map(Number);
-    return { file, m, index, count, tensors };
-  });
+  const shards = names.map((name) => readShard(join(dir, name)));
   const first = shards[0];
   // Shards written before precisions were recorded are f32.
   const precisionOf = (m: Record<string, string>) => m.precision ?? 'f32';
@@ -170,17 +227,25 @@ export function readFeatureShards(dir: string): MergedFeatures {
       `${dir}: shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.count}`).join(', ')} missing`,
     );
   const ordered = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-  const F = ordered[0].tensors.get('features')!.shape[1];
+  const F = ordered[0].featureSize;
+  const seen = new Map<string, string>();
+  for (const s of ordered) {
+    if (s.featureSize !== F)
+      throw new FeatureShardError(`${s.file}: ${s.featureSize} features per image, but ${ordered[0].file} has ${F}`);
+    for (const f of s.files) {
+      const other = seen.get(f);
+      if (other) throw new FeatureShardError(`${s.file}: image ${f} again (also in ${other})`);
+      seen.set(f, s.file);
+    }
+  }
   const parts = {
     train: { rows: [] as Float32Array[], labels: [] as number[] },
     validation: { rows: [] as Float32Array[], labels: [] as number[] },
   };
   const files: string[] = [];
   for (const s of ordered) {
-    const features = s.tensors.get('features')!.data as Float32Array;
-    const labels = s.tensors.get('labels')!.data as Int32Array;
-    const splits = s.tensors.get('splits')!.data as Uint8Array;
-    files.push(...(JSON.parse(s.m.files) as string[]));
+    const { features, labels, splits } = s;
+    files.push(...s.files);
     labels.forEach((label, i) => {
       const part = splits[i] ? parts.validation : parts.train;
       part.rows.push(features.subarray(i * F, (i + 1) * F));
@@ -195,7 +260,7 @@ export function readFeatureShards(dir: string): MergedFeatures {
     return out;
   };
   return {
-    classes: JSON.parse(first.m.classes) as string[],
+    classes: first.classes,
     data: first.m.data,
     backbone: first.m.backbone,
     weights: first.m.weights,

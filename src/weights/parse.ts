@@ -17,7 +17,8 @@ export interface WeightFile {
 
 /** A weight file already in memory, told apart by content. */
 export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): WeightFile {
-  // A pickle (PROTO opcode) is torch.save's legacy format: readPth says so.
+  // A pickle (PROTO opcode) is torch.save's legacy format (whatever the file's name: the
+  // article saves its state_dict as weights.h5).
   if (isZip(bytes) || bytes[0] === 0x80)
     return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
   // A .h5 name with other contents is said to be "not an HDF5 file" rather than misread as safetensors.

@@ -17,11 +17,20 @@ const MARK = Symbol('mark');
 
 /** Python dicts become Maps (keys may be non-strings); tuples and lists become arrays. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
+  return unpickleAt(bytes, 0, options).value;
+}
+
+/** The pickle starting at byte `start` of `bytes` (several may follow each other), and where it ends. */
+export function unpickleAt(
+  bytes: Uint8Array,
+  start: number,
+  options: UnpickleOptions,
+): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
   const text = new TextDecoder('utf-8', { fatal: true });
-  let pos = 0;
+  let pos = start;
   const need = (n: number) => {
     if (pos + n > bytes.length) throw new PickleError(`pickle truncated at byte ${pos}`);
   };
@@ -86,7 +95,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       case 0x2e: {
         // STOP
         const result = pop();
-        return result;
+        return { value: result, end: pos };
       }
       case 0x28:
         stack.push(MARK);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/cli/args.js';
 import { decodeImage } from '../../src/image/decode.node.js';
 import { parseWeightFile } from '../../src/weights/parse.js';
 import { WeightFileError } from '../../src/weights/safetensors.js';
@@ -20,11 +21,28 @@ const pth = (pickle: number[]) => zipSync({ 'archive/data.pkl': new Uint8Array(p
 const text = (s: string) => [...new TextEncoder().encode(s)];
 
 describe('messages a user can act on', () => {
-  it('a legacy (pre-1.6) torch.save file is called that, not "not a safetensors file"', () => {
-    const legacy = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
-    expect(() => parseWeightFile(legacy, 'old.pth', '')).toThrow(
-      'old.pth: legacy (pre-1.6) torch.save format is not supported; re-save it with torch >= 1.6',
+  it('a negative number is judged by the option\'s range, not called "ambiguous"', () => {
+    const spec = {
+      command: 'node dist/x.js',
+      summary: 'x',
+      options: {
+        lr: { type: 'number', above: 0, default: 1e-3, description: 'learning rate' },
+        shift: { type: 'number', default: 0, description: 'any number' },
+        name: { type: 'string', description: 'a name' },
+      },
+    } as const;
+    expect(() => parseCommand(spec, ['--lr', '-1'])).toThrow("--lr: '-1' is not a valid value (a number > 0)");
+    expect(parseCommand(spec, ['--shift', '-2.5']).values.shift).toBe(-2.5);
+    expect(parseCommand(spec, ['--shift', '-.5']).values.shift).toBe(-0.5);
+    // A value that is not a number still cannot start with a dash: that is an option.
+    expect(() => parseCommand(spec, ['--name', '-x'])).toThrow(
+      "--name: its value starts with '-' (write --name=VALUE if it is one) (see --help)",
     );
+  });
+
+  it('a damaged legacy (pre-1.6) torch.save file is called that, not "not a safetensors file"', () => {
+    const legacy = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
+    expect(() => parseWeightFile(legacy, 'old.pth', '')).toThrow('old.pth: legacy torch.save header is damaged');
   });
 
   it('a storage record whose key is not text says so', () => {
