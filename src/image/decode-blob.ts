@@ -27,8 +27,9 @@ export async function decodeInBrowser(blob: Blob, name = 'image', maxPixels = DE
   const format = sniffFormat(bytes);
   if (format === 'gif') {
     try {
-      return decodeGif(bytes);
+      return decodeGif(bytes, maxPixels);
     } catch (e) {
+      if (e instanceof PixelLimitError) throw new PixelLimitError(`${name}: ${e.message}`);
       throw new Error(`${name}: corrupt or unsupported GIF (${(e as Error).message})`, { cause: e });
     }
   }

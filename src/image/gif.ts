@@ -3,14 +3,20 @@
 // conversion ignores transparency. No Node APIs: the browser bundle decodes GIFs here too, where
 // a canvas would turn transparent pixels black.
 import { GifReader } from 'omggif';
-import { type RgbImage, rgbFromRgba } from './format.js';
+import { DEFAULT_MAX_PIXELS, PixelLimitError, type RgbImage, pixelLimitProblem, rgbFromRgba } from './format.js';
 
-export function decodeGif(bytes: Uint8Array): RgbImage {
+/**
+ * The first frame as RGB. Its size is checked against `maxPixels` too, not only the logical
+ * screen's: a frame may declare far more pixels than the screen it is drawn on.
+ */
+export function decodeGif(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RgbImage {
   const reader = new GifReader(bytes);
   if (reader.numFrames() < 1) throw new Error('no frames');
   const { width, height } = reader;
-  const rgba = new Uint8Array(width * height * 4);
   const frame = reader.frameInfo(0);
+  const problem = pixelLimitProblem(frame.width, frame.height, maxPixels);
+  if (problem) throw new PixelLimitError(`its first frame: ${problem}`);
+  const rgba = new Uint8Array(width * height * 4);
   if (frame.transparent_index !== null) {
     // omggif leaves transparent pixels unwritten: they start as that palette entry.
     const at = frame.palette_offset! + 3 * frame.transparent_index;

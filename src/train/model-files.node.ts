@@ -37,6 +37,7 @@ import {
   OutputError,
   fsyncFolder,
   pidAlive,
+  readBytes,
   reason,
   sha256,
   stagingName,
@@ -325,6 +326,9 @@ export function refuseModelFiles(dir: string, weights: string | null, outputs: r
   }
 }
 
+/** model.json holds settings and a history: far below this. */
+const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+
 export function loadModel(dir: string): SavedModel {
   const fail = (why: string): never => {
     throw new ModelError(`${dir}: ${why}`);
@@ -332,14 +336,14 @@ export function loadModel(dir: string): SavedModel {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail('no such model folder');
   const jsonPath = join(dir, 'model.json');
   if (!existsSync(jsonPath)) fail('no model.json (not a saved model, or its save never finished)');
-  const json = parseModelJson(readFileSync(jsonPath, 'utf8'), dir);
+  // Only regular files, of a sane size: a link to /dev/zero or a FIFO would hang the read.
+  const json = parseModelJson(new TextDecoder().decode(readBytes(jsonPath, ModelError, MAX_MODEL_JSON_BYTES)), dir);
   const h = json.head;
   const head = join(dir, h.file);
-  // Only regular files: a link to /dev/zero or a FIFO would hang the read.
   const readHead = (path: string) => {
     if (!existsSync(path)) return null;
     if (!statSync(path).isFile()) fail(`${h.file} is not a regular file`);
-    return new Uint8Array(readFileSync(path));
+    return readBytes(path, ModelError);
   };
   let bytes = readHead(head);
   if (!bytes || sha256(bytes) !== h.sha256) {

@@ -1,8 +1,11 @@
 // A fast path for chunked float datasets in HDF5 files read with jsfive: jsfive assembles
 // chunked data one element at a time (seconds for a compressed ResNet-50), so the chunks are
 // found here by walking the version-1 B-tree of raw data chunks (HDF5 file format spec,
-// III.A.1), run through jsfive's own filters, and copied into place a row at a time.
+// III.A.1), run through the filters (deflate here, capped at the chunk's size so that a small
+// chunk cannot inflate to gigabytes; the others jsfive's), and copied into place a row at a
+// time. Each tree node is visited once: a tree whose nodes name each other twice is refused.
 // Anything else (contiguous data, other types, big-endian) is left to jsfive.
+import { Unzlib } from 'fflate';
 import * as jsfive from 'jsfive';
 
 /** What this reader uses of jsfive's data object (its internals, checked at run time). */
@@ -20,6 +23,46 @@ const FILTERS = (jsfive as unknown as { Filters: Map<number, Filter> }).Filters;
 
 /** HDF5's undefined address (all bits set): a dataset with no chunks written. */
 const UNDEFINED = 0xffffffffffffffffn;
+
+const DEFLATE = 1;
+
+/** Compressed bytes fed to the inflater at a time: deflate's 1032:1 at most makes 1 MiB of output. */
+const INFLATE_STEP = 1024;
+
+/** A zlib stream inflated to at most `limit` bytes; one that would inflate further is refused. */
+function inflateCapped(data: Uint8Array, limit: number): ArrayBuffer {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Unzlib((chunk) => {
+    total += chunk.length;
+    parts.push(chunk);
+  });
+  // Fed a slice at a time, so that the size is checked before much more is inflated.
+  for (let at = 0; at < data.length; at += INFLATE_STEP) {
+    inflater.push(data.subarray(at, at + INFLATE_STEP), at + INFLATE_STEP >= data.length);
+    if (total > limit) throw new Error(`a compressed chunk inflates past its ${limit} bytes`);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out.buffer;
+}
+
+/** Whether a jsfive dataset's chunked data was never written (its chunk tree's address undefined). */
+export function chunksUnwritten(dataset: unknown): boolean {
+  const objects = (dataset as { _dataobjects?: DataObjects })._dataobjects;
+  if (!objects) return false;
+  try {
+    if (!objects.chunks) return false;
+  } catch {
+    return false;
+  }
+  const address = objects._chunk_address;
+  return address !== null && address !== undefined && BigInt(address) === UNDEFINED;
+}
 
 /**
  * The values of a chunked little-endian f4/f8 dataset of jsfive, or null where this path does
@@ -47,10 +90,16 @@ export function readChunkedFloats(dataset: unknown): Float32Array | Float64Array
   const rows = chunkElements / rowLength;
 
   const place = (start: number, size: number, mask: number, offsets: number[]) => {
+    if (start + size > objects.fh.byteLength) throw new Error(`a chunk at ${start} reaches past the end of the file`);
     let buffer = objects.fh.slice(start, start + (pipeline.length ? size : chunkElements * itemSize));
     for (let f = pipeline.length - 1; f >= 0; f--) {
       if (mask & (1 << f)) continue;
       const id = Number(pipeline[f].get('filter_id'));
+      if (id === DEFLATE) {
+        // A checksum filter may follow: 4 bytes beyond the values.
+        buffer = inflateCapped(new Uint8Array(buffer), chunkElements * itemSize + 4);
+        continue;
+      }
       const filter = FILTERS.get(id);
       if (!filter) throw new Error(`HDF5 filter ${id} is not supported`);
       buffer = filter(buffer, itemSize, pipeline[f].get('client_data'));
@@ -82,8 +131,13 @@ export function readChunkedFloats(dataset: unknown): Float32Array | Float64Array
 
   // The B-tree: "TREE", node type 1 (raw data chunks), level, entries; keys of (chunk size,
   // filter mask, rank + 1 offsets) around child addresses (nodes, or chunks at level 0).
+  const visited = new Set<number>();
   const visit = (node: number, depth: number) => {
     if (depth > 64) throw new Error('the chunk B-tree is deeper than 64 levels');
+    if (visited.has(node)) throw new Error(`the chunk B-tree names node ${node} twice`);
+    visited.add(node);
+    if (node + 24 > objects.fh.byteLength)
+      throw new Error(`a chunk B-tree node at ${node} is past the end of the file`);
     const signature = String.fromCharCode(...new Uint8Array(objects.fh, node, 4));
     if (signature !== 'TREE' || view.getUint8(node + 4) !== 1) throw new Error(`no chunk B-tree node at ${node}`);
     const level = view.getUint8(node + 5);

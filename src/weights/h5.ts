@@ -3,9 +3,15 @@
 // declares is followed, not guessed: the root's `layer_names` in order, each layer group's
 // `weight_names` in order, each weight at that path inside the layer's group.
 import * as jsfive from 'jsfive';
-import { readChunkedFloats } from './h5-chunks.js';
+import { chunksUnwritten, readChunkedFloats } from './h5-chunks.js';
 import type { HostTensor } from './host-tensor.js';
 import { WeightFileError } from './safetensors.js';
+
+/**
+ * The most weight values a Keras file may declare (4x a ResNet-50 with its classifier): what
+ * it declares is checked before anything is read, so a small file cannot ask for gigabytes.
+ */
+export const MAX_KERAS_VALUES = 2 ** 27;
 
 /** The 8-byte signature every HDF5 file starts with (at offset 0 for files h5py writes). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -87,8 +93,12 @@ function walkKerasH5(bytes: Uint8Array, path: string, values: boolean): KerasWei
   for (const [k, v] of Object.entries(root.attrs)) if (k !== 'layer_names') attributes[k] = text(v);
   const names = root.attrs.layer_names;
   if (!Array.isArray(names)) return fail("'layer_names' is not a list of names");
+  const layerNames = names.map(text);
+  const twice = layerNames.find((n, i) => layerNames.indexOf(n) !== i);
+  if (twice !== undefined) fail(`layer '${twice}' is listed twice in layer_names`);
   const layers: (KerasLayer | KerasLayout['layers'][number])[] = [];
-  for (const layerName of names.map(text)) {
+  let declared = 0;
+  for (const layerName of layerNames) {
     const group = at(root, layerName);
     if (!group) return fail(`layer '${layerName}' is named in layer_names but has no group`);
     const weightNames = group.attrs.weight_names ?? [];
@@ -98,6 +108,9 @@ function walkKerasH5(bytes: Uint8Array, path: string, values: boolean): KerasWei
       const d = at(group, weightName);
       if (!d || !d.shape)
         return fail(`layer '${layerName}': weight '${weightName}' is named in weight_names but missing`);
+      declared += d.shape.reduce((a, b) => a * b, 1);
+      if (declared > MAX_KERAS_VALUES)
+        return fail(`its weights declare more than ${MAX_KERAS_VALUES} values, more than any model here has`);
       if (!values) {
         weights.push({ name: weightName, shape: [...d.shape] });
         continue;
@@ -105,6 +118,7 @@ function walkKerasH5(bytes: Uint8Array, path: string, values: boolean): KerasWei
       const dtype = String(d.dtype);
       if (!/^[<>]f[248]$/.test(dtype))
         return fail(`layer '${layerName}': weight '${weightName}' has dtype ${dtype}, not float`);
+      if (chunksUnwritten(d)) return fail(`layer '${layerName}': weight '${weightName}' was never written`);
       let value: ArrayLike<number> | undefined;
       try {
         // jsfive's `value` assembles the data anew on every read: it is read once.

@@ -21,6 +21,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { writeFileAtomic } from '../../src/files.node.js';
 import { loadModel } from '../../src/train/model-files.node.js';
 import { DATASET, saveTestModel, tinyDataset } from '../saved-model.js';
 import { TOOL_ENV } from '../tools.js';
@@ -186,6 +187,27 @@ describe('what interrupted saves leave', () => {
     expect(exp.stderr).toMatch(/head\.safetensors: is head\.safetensors of the model .*; writing it would break/);
     expect(readFileSync(join(dir, 'model.json'))).toEqual(before);
     expect(loadModel(dir).adam?.step).toBe(1);
+    // An output into a folder that is not there: refused before any image is read.
+    const grid = join(root, 'no-such-folder', 'grid.png');
+    const missing = node('dist/predict.js', '--model', dir, '--grid', grid, 'test/fixtures/jpeg/baseline-420.jpg');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n').at(-1)).toBe(`error: ${grid}: cannot write (no such file)`);
+    expect(missing.stderr).not.toMatch(/predict/);
+  });
+
+  it("a killed writer's temp file is swept by the next write of that file; a live writer's is not", () => {
+    const out = join(root, 'exports');
+    mkdirSync(out);
+    const dead = join(out, `m.onnx.${DEAD_PID}-deadbeef.tmp`);
+    const live = join(out, `m.onnx.${process.pid}-0badf00d.tmp`);
+    const other = join(out, `other.onnx.${DEAD_PID}-deadbeef.tmp`);
+    for (const f of [dead, live, other]) writeFileSync(f, 'partial');
+    writeFileAtomic(join(out, 'm.onnx'), 'model');
+    expect(readdirSync(out).sort()).toEqual([
+      'm.onnx',
+      `m.onnx.${process.pid}-0badf00d.tmp`,
+      `other.onnx.${DEAD_PID}-deadbeef.tmp`,
+    ]);
   });
 
   it('a save stopped after model.json loads from its staged head without writing anything', () => {

@@ -26,6 +26,9 @@ interface Frame {
   mcusPerColumn: number;
 }
 
+/** The most scans a JPEG may have (libjpeg-turbo's djpeg -maxscans guards against the same). */
+export const MAX_SCANS = 100;
+
 const u16 = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
 
 function readFrame(b: Uint8Array, p: number, end: number, progressive: boolean, maxPixels: number): Frame {
@@ -138,6 +141,9 @@ export function decodeJpeg(b: Uint8Array, maxPixels = Infinity): { width: number
       case 0xda: {
         // SOS
         if (!frame) throw new JpegFormatError('scan before frame header');
+        // Each scan walks every block of its components: a small file of many scans is slow.
+        if (scans >= MAX_SCANS)
+          throw new JpegFormatError(`more than ${MAX_SCANS} scans (a progressive JPEG has a few dozen at most)`);
         const n = b[p];
         const components = Array.from({ length: n }, (_, i) => {
           const c = frame!.components.find((x) => x.id === b[p + 1 + 2 * i]);
