@@ -30,6 +30,7 @@ const entryPoints = {
   predict: 'src/cli/predict.ts',
   evaluate: 'src/cli/evaluate.ts',
   export: 'src/cli/export.ts',
+  import: 'src/cli/import.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
   // The library's Node entry (package.json's exports).

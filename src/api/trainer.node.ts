@@ -16,27 +16,13 @@ import { saveModelFiles } from '../train/model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
 import { Progress } from '../train/progress.node.js';
 import type { RecipeName } from '../train/recipe.js';
-import { DEFAULT_LR_STEP_EPOCHS, type LrSchedule } from '../train/controls.js';
+import type { LrSchedule } from '../train/controls.js';
 import type { Precision } from '../gpu/shader.js';
 import { Backbone } from './backbone.js';
 import { Classifier, type FitOptions } from './classifier.js';
 import type { MergedFeatures } from '../train/shards.node.js';
 
-/** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
-export const ARTICLE_SETTINGS = {
-  recipe: 'pytorch',
-  epochs: 3,
-  batchSize: 32,
-  lr: 1e-3,
-  hidden: 128,
-  augment: 'full',
-  lrSchedule: 'constant',
-  lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
-  classWeights: null,
-  earlyStopping: null,
-  save: 'last',
-  precision: 'f32',
-} as const;
+export { ARTICLE_SETTINGS } from '../train/recipe.js';
 
 export interface TrainOptions {
   data: string;

@@ -2,7 +2,8 @@
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { checkKerasExportable, checkTorchExportable, torchStateDict } from '../export/article-models.js';
 import { resnetSpec } from '../model/architecture.js';
-import { articleKerasLayers, writeKerasWeights } from '../export/keras.node.js';
+import { articleKerasLayers, writeKerasModel, writeKerasWeights } from '../export/keras.node.js';
+import { articleKerasModel, articleTrainingConfig, kerasModelJson } from '../export/keras-config.js';
 import { torchSaveBytes } from '../export/torch.js';
 import { ONNX_OPSET, onnxModelBytes } from '../export/onnx.js';
 import { backboneForModel } from '../train/model-format.js';
@@ -35,6 +36,18 @@ const COMMAND = {
         "for a model on a Keras .h5 backbone: the article's Keras model's weights (ResNet50 without top, " +
         'GlobalAveragePooling2D, Dense(128), Dense(C)) as model.save_weights writes them: model.load_weights loads it',
     },
+    'keras-model': {
+      type: 'string',
+      value: 'FILE.h5',
+      description:
+        "the article's Keras model as model.save writes it (model_config, training_config and the weights): " +
+        'keras.models.load_model loads it; import.js --keras reads it back',
+    },
+    'keras-json': {
+      type: 'string',
+      value: 'FILE.json',
+      description: "the article's Keras model as model.to_json() writes it (its architecture.json)",
+    },
     onnx: {
       type: 'string',
       value: 'FILE.onnx',
@@ -48,8 +61,11 @@ const COMMAND = {
 runCli(async () => {
   const { values: v } = parseCommand(COMMAND);
   const dir = required('model', v.model);
-  const targets = [v.torch, v.keras, v.onnx].filter((f) => f !== undefined);
-  if (!targets.length) throw new UsageError('nothing to export: give --torch, --keras or --onnx FILE (see --help)');
+  const targets = [v.torch, v.keras, v['keras-model'], v['keras-json'], v.onnx].filter((f) => f !== undefined);
+  if (!targets.length)
+    throw new UsageError(
+      'nothing to export: give --torch, --keras, --keras-model, --keras-json or --onnx FILE (see --help)',
+    );
   for (const file of targets) checkWritable(file);
   const saved = loadModel(dir);
   const source = v.weights ?? saved.json.backbone.weights;
@@ -57,7 +73,7 @@ runCli(async () => {
   // What model.json says rules out an export before the (large) weights are read.
   const spec = resnetSpec(saved.json.architecture);
   if (v.torch) checkTorchExportable(spec, dir);
-  if (v.keras) checkKerasExportable(spec, source, dir);
+  if (v.keras || v['keras-model'] || v['keras-json']) checkKerasExportable(spec, source, dir);
   const weights = readBackboneWeights(source);
   if (v.torch) {
     writeFileAtomic(v.torch, torchSaveBytes(torchStateDict(saved, weights, dir)));
@@ -66,6 +82,20 @@ runCli(async () => {
   if (v.keras) {
     await writeKerasWeights(v.keras, articleKerasLayers(saved, weights, dir));
     console.log(`${v.keras}: the Keras model's weights (model.save_weights format)`);
+  }
+  if (v['keras-model']) {
+    const { config } = articleKerasModel(saved.json.head.classes);
+    await writeKerasModel(
+      v['keras-model'],
+      articleKerasLayers(saved, weights, dir),
+      config,
+      articleTrainingConfig(saved.json.training.lr),
+    );
+    console.log(`${v['keras-model']}: the Keras model (model.save format)`);
+  }
+  if (v['keras-json']) {
+    writeFileAtomic(v['keras-json'], kerasModelJson(articleKerasModel(saved.json.head.classes).config));
+    console.log(`${v['keras-json']}: the Keras model's architecture (model.to_json format)`);
   }
   if (v.onnx) {
     const backbone = backboneForModel(saved, weights);

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, string> = {
   evaluate: 'accuracy, per-class metrics, confusion matrix and mistakes on labelled images',
   embed: 'ResNet features of images (or ImageNet logits), or of a dataset shard',
   export: "a trained model for PyTorch, Keras or ONNX Runtime (the article's own loading code works)",
+  import: "the article's saved PyTorch or Keras model as a model folder",
   'convert-weights': 'a .pth or .h5 checkpoint to safetensors',
   'fetch-weights': 'download the pretrained backbone weights',
   selfcheck: 'is this adapter computing right? every kernel against float64 and PyTorch',

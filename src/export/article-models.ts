@@ -20,13 +20,16 @@ export function checkTorchExportable(spec: ResNetSpec, where: string): void {
     );
 }
 
-/** The article's Keras model needs a Keras ResNet50 .h5 backbone. */
+/**
+ * The article's Keras model needs a Keras ResNet50 backbone: keras-applications 1.0.4's (from
+ * its .h5 file or converted, as import.js converts it), or tf.keras's from its .h5 file.
+ */
 export function checkKerasExportable(spec: ResNetSpec, source: string, where: string): void {
-  if (!spec.convBias || !/\.h5$/i.test(source))
-    throw new ExportError(
-      `${where}: --keras writes the article's Keras model, whose backbone is a Keras ResNet50 .h5 file; ` +
-        `this model's backbone is ${source} (${spec.name})`,
-    );
+  if (spec.name === 'keras_resnet50' || (spec.name === 'tf_keras_resnet50' && /\.h5$/i.test(source))) return;
+  throw new ExportError(
+    `${where}: --keras writes the article's Keras model, whose backbone is a Keras ResNet50 (.h5) file; ` +
+      `this model's backbone is ${source} (${spec.name})`,
+  );
 }
 
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });

@@ -14,6 +14,7 @@ import type { HostTensor } from '../weights/host-tensor.js';
 import { type KerasLayer, readKerasLayout } from '../weights/h5.js';
 import { kerasLayersFromTensors } from '../model/keras.js';
 import { ExportError, checkKerasExportable } from './article-models.js';
+import { type KerasModelConfig, articleKerasModel } from './keras-config.js';
 
 /** Keras's names for the layers the article adds (a fresh session numbers each type from 1). */
 export const ARTICLE_KERAS_HEAD = { pool: 'global_average_pooling2d_1', hidden: 'dense_1', output: 'dense_2' };
@@ -33,8 +34,13 @@ export function articleKerasLayers(saved: SavedModel, weights: BackboneWeights, 
   checkKerasExportable(weights.spec, weights.source, where);
   if (saved.runningStatistics)
     throw new ExportError(`${where}: its recipe updated the backbone's batchnorm statistics, which Keras's never does`);
-  // The file's layer list (names, order, weight names); the weights are ours, as loaded from it.
-  const layout = readKerasLayout(readBytes(weights.source, ExportError), weights.source);
+  // keras-applications 1.0.4's layers in the order Keras 2.2.2 lists the model's (by depth from
+  // the output), as a fresh session names them, which model.load_weights matches by order; for
+  // tf.keras's, its file's layer list. The weights are ours, as loaded.
+  const layout =
+    weights.spec.name === 'keras_resnet50'
+      ? { layers: articleKerasModel(saved.json.head.classes).layout.slice(0, -3), attributes: {} }
+      : readKerasLayout(readBytes(weights.source, ExportError), weights.source);
   let layers = kerasLayersFromTensors(layout, weights.spec, weights.tensors, weights.source);
   while (layers.length && TOP_LAYERS.test(layers.at(-1)!.name)) layers = layers.slice(0, -1);
   // tf.keras's ResNet50 pools only in its top; keras-applications 1.0.4's avg_pool is part of conv_base.
@@ -66,6 +72,41 @@ const byteString = (values: readonly string[]) =>
 
 /** Writes `layers` as model.save_weights does, atomically. */
 export async function writeKerasWeights(path: string, layers: readonly KerasLayer[]): Promise<void> {
+  await writeKerasHdf5(path, layers, null);
+}
+
+/**
+ * Writes the article's Keras model as Keras 2.2.2's `model.save` does (keras/engine/saving.py,
+ * save_model): root attributes keras_version, backend, model_config and training_config (JSON),
+ * the weights in a `model_weights` group laid out as save_weights lays them out, its layers
+ * those of `config` (weightless ones as the config names them); atomically.
+ */
+export async function writeKerasModel(
+  path: string,
+  layers: readonly KerasLayer[],
+  config: KerasModelConfig,
+  trainingConfig: string,
+): Promise<void> {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const ordered = config.config.layers.map((l) => byName.get(l.name) ?? { name: l.name, weights: [] });
+  const carried = ordered.filter((l) => l.weights.length).length;
+  if (carried !== layers.filter((l) => l.weights.length).length)
+    throw new ExportError(`${path}: the model's layers with weights are not those of the article's Keras model`);
+  await writeKerasHdf5(path, ordered, {
+    model_config: JSON.stringify(config),
+    training_config: trainingConfig,
+  });
+}
+
+/**
+ * Writes Keras's weight layout at the root (save_weights) or, with `model` attributes, inside a
+ * `model_weights` group below a root carrying them (model.save); atomically.
+ */
+async function writeKerasHdf5(
+  path: string,
+  layers: readonly KerasLayer[],
+  model: { model_config: string; training_config: string } | null,
+): Promise<void> {
   const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const tmp = stagingName(path, 'h5');
@@ -76,15 +117,25 @@ export async function writeKerasWeights(path: string, layers: readonly KerasLaye
       node.create_attribute(name, values, [values.length], byteString(values));
     const scalar = (node: Node, name: string, value: string) =>
       node.create_attribute(name, value, null, byteString([value]));
+    let root: typeof file | ReturnType<typeof file.create_group> = file;
+    if (model) {
+      scalar(file, 'keras_version', '2.2.2');
+      scalar(file, 'backend', 'tensorflow');
+      // Variable-length ASCII, as h5py stores a bytes value: a fixed-length string past 64 KiB
+      // would need dense attribute storage, which older readers lack.
+      file.create_attribute('model_config', model.model_config, null, 'A');
+      file.create_attribute('training_config', model.training_config, null, 'A');
+      root = file.create_group('model_weights');
+    }
     list(
-      file,
+      root,
       'layer_names',
       layers.map((l) => l.name),
     );
-    scalar(file, 'backend', 'tensorflow');
-    scalar(file, 'keras_version', '2.2.2');
+    scalar(root, 'backend', 'tensorflow');
+    scalar(root, 'keras_version', '2.2.2');
     for (const layer of layers) {
-      const group = file.create_group(layer.name);
+      const group = root.create_group(layer.name);
       list(
         group,
         'weight_names',

@@ -1,6 +1,7 @@
 // Checkpoint conversion: any supported weight file in (torchvision .pth, safetensors, Keras
 // .h5), our ResNet safetensors out, declaring its architecture and preprocessing.
-import { PREPROCESSINGS, describePreprocessing } from '../image/preprocess.js';
+import { PREPROCESSINGS, type Preprocessing, describePreprocessing } from '../image/preprocess.js';
+import type { ResNetSpec } from './architecture.js';
 import { readWeightFile, writeSafetensors } from '../weights/files.node.js';
 import type { WeightFile } from '../weights/parse.js';
 import { resolveWeights } from './backbone.js';
@@ -18,6 +19,28 @@ export interface ConvertOptions {
   extraMetadata?: Record<string, string>;
 }
 
+/** The preprocessing contract of an architecture's weights. */
+export function preprocessingOf(spec: ResNetSpec): Preprocessing {
+  return PREPROCESSINGS[spec.preprocessing];
+}
+
+/** The metadata of our ResNet weight files: format, architecture, classifier, source, preprocessing. */
+export function weightFileMetadata(
+  spec: ResNetSpec,
+  classifier: boolean,
+  source: string,
+  sourceSha256: string,
+): Record<string, string> {
+  return {
+    format: 'webgpu-transfer/resnet-weights-v1',
+    architecture: spec.name,
+    classifier: classifier ? 'imagenet1k' : 'none',
+    source,
+    source_sha256: sourceSha256,
+    preprocessing: describePreprocessing(preprocessingOf(spec)),
+  };
+}
+
 export function convertWeights(input: string, output: string, options: ConvertOptions = {}): ConvertResult {
   return convertWeightFile(readWeightFile(input), input, output, options);
 }
@@ -31,12 +54,7 @@ export function convertWeightFile(
 ): ConvertResult {
   const { tensors, spec, classifier } = resolveWeights(file, input, options.architecture);
   writeSafetensors(output, tensors, {
-    format: 'webgpu-transfer/resnet-weights-v1',
-    architecture: spec.name,
-    classifier: classifier ? 'imagenet1k' : 'none',
-    source: options.sourceName ?? input,
-    source_sha256: file.sha256,
-    preprocessing: describePreprocessing(PREPROCESSINGS[spec.preprocessing]),
+    ...weightFileMetadata(spec, classifier, options.sourceName ?? input, file.sha256),
     ...options.extraMetadata,
   });
   return { architecture: spec.name, tensors: tensors.size, classifier, sourceSha256: file.sha256 };

@@ -57,6 +57,8 @@ import {
 } from './model-format.js';
 
 const LOCK = 'model.lock';
+/** The backbone weight file import.js writes into a model folder. */
+export const IMPORTED_BACKBONE = 'backbone.safetensors';
 const BREAK = 'model.lock.break';
 /** Model folders this process holds the lock of. */
 const held = new Set<string>();
@@ -115,6 +117,8 @@ const STAGING = /^(model\.json|head\.safetensors|model\.lock|model\.lock\.break)
 /** Whether a folder entry is a file a model folder of ours may hold. */
 function isOurs(dir: string, name: string): boolean {
   if (name === HEAD_FILE || name === LOCK || name === BREAK || STAGING.test(name)) return true;
+  // import.js writes the backbone of an imported model beside it, and its staging file.
+  if (name === IMPORTED_BACKBONE || name.startsWith(`${IMPORTED_BACKBONE}.`)) return true;
   if (name === `${HEAD_FILE}.new`) return true;
   if (name !== 'model.json') return false;
   try {

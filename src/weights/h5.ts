@@ -54,6 +54,19 @@ export interface KerasLayout {
   attributes: Record<string, string>;
 }
 
+/** The root attributes of an HDF5 file as text (model.save's model_config, training_config, keras_version). */
+export function readHdf5RootAttributes(bytes: Uint8Array, path: string): Record<string, string> {
+  if (!isHdf5(bytes)) throw new WeightFileError(`${path}: not an HDF5 file`);
+  let file: H5Node;
+  try {
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    file = new jsfive.File(buffer, path) as unknown as H5Node;
+  } catch (e) {
+    throw new WeightFileError(`${path}: truncated or corrupt HDF5 (${(e as Error).message ?? String(e)})`);
+  }
+  return Object.fromEntries(Object.entries(file.attrs).map(([k, v]) => [k, text(v)]));
+}
+
 /** The layers and weights of a Keras HDF5 weight file (a `model_weights` group, as model.save writes, is entered). */
 export function readKerasH5(bytes: Uint8Array, path: string): KerasWeightFile {
   return walkKerasH5(bytes, path, true) as KerasWeightFile;

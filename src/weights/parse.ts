@@ -2,7 +2,7 @@
 // APIs, so browsers load weights through here too.
 import { type TensorMap, isFloat, toFloat32 } from './host-tensor.js';
 import { type KerasWeightFile, isHdf5, readKerasH5 } from './h5.js';
-import { isZip, readPth } from './pth.js';
+import { isLegacyTorch, isZip, readPth } from './pth.js';
 import { WeightFileError, parseSafetensors } from './safetensors.js';
 
 export interface WeightFile {
@@ -19,7 +19,7 @@ export interface WeightFile {
 export function parseWeightFile(bytes: Uint8Array, path: string, hash: string): WeightFile {
   // A pickle (PROTO opcode) is torch.save's legacy format (whatever the file's name: the
   // article saves its state_dict as weights.h5).
-  if (isZip(bytes) || bytes[0] === 0x80)
+  if (isZip(bytes) || isLegacyTorch(bytes))
     return { tensors: readPth(bytes, path), metadata: {}, sha256: hash, format: 'pth' };
   // A .h5 name with other contents is said to be "not an HDF5 file" rather than misread as safetensors.
   if (isHdf5(bytes) || /\.(h5|hdf5)$/i.test(path)) {
