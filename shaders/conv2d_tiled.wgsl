@@ -14,7 +14,9 @@
 // Split-K (conv_tiled_split, conv_tiled128_split; for grids too small to fill the adapter):
 // workgroup z takes the z-th of SPLIT_K runs of reduction steps and stores its raw sums in
 // partials[z][m][k]; split_k.wgsl adds them up and applies the epilogue. Rows are then
-// numbered by workgroup_id.y alone.
+// numbered by workgroup_id.y alone. The stores stay in separate entry points: one helper
+// storing either way would make every entry point declare both outputs, and a binding left
+// unused by a dispatch would still need a writable buffer of its own.
 
 #include "common/conv_input.wgsl"
 #include "common/epilogue.wgsl"

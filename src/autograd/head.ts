@@ -1,6 +1,6 @@
 // The transfer-learning head: Linear(features -> hidden) -> ReLU -> Linear(hidden -> classes),
 // trained with softmax cross-entropy and Adam on the GPU.
-import type { Gpu, Recording } from '../gpu/context.js';
+import { type Gpu, type Recording, RecordingCache } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { Adam, type AdamOptions } from '../kernels/adam.js';
 import { gemm } from '../kernels/gemm.js';
@@ -79,8 +79,8 @@ export interface AdamState {
 export class Head {
   private readonly params: Variable[];
   readonly optimizer: Adam;
-  /** Recorded training steps by batch size, least recently used first. */
-  private readonly steps = new Map<string, RecordedStep>();
+  /** Recorded training steps by batch size. */
+  private readonly steps = new RecordingCache<RecordedStep>(KEPT_STEPS);
 
   constructor(
     readonly gpu: Gpu,
@@ -129,25 +129,15 @@ export class Head {
 
   /** The training step recorded for batches of `n` rows, with or without row scales. */
   private async recordedStep(n: number, scaled: boolean): Promise<RecordedStep> {
-    const key = `${n}|${scaled}`;
-    let r = this.steps.get(key);
-    if (r) this.steps.delete(key);
-    else {
+    return this.steps.get(`${n}|${scaled}`, async () => {
       const { recording, result } = await this.gpu.record(async () => {
         const features = this.gpu.tensor([n, this.shape.features], 'f32', 'features');
         const labels = this.gpu.tensor([n], 'u32', 'labels');
         const rowScale = scaled ? this.gpu.tensor([n], 'f32', 'row-scale') : undefined;
         return { features, labels, rowScale, ...(await this.dispatchStep(features, labels, rowScale)) };
       });
-      r = { ...result, recording };
-    }
-    this.steps.set(key, r);
-    for (const [k, old] of this.steps) {
-      if (this.steps.size <= KEPT_STEPS) break;
-      old.recording.destroy();
-      this.steps.delete(k);
-    }
-    return r;
+      return { ...result, recording };
+    });
   }
 
   /** Dispatches forward, backward and the optimizer's update with the values advance() wrote. */
@@ -203,8 +193,7 @@ export class Head {
   }
 
   destroy(): void {
-    for (const r of this.steps.values()) r.recording.destroy();
-    this.steps.clear();
+    this.steps.destroy();
     for (const p of this.params) p.value.release();
     this.optimizer.destroy();
   }

@@ -138,28 +138,8 @@ runCli(
           );
         }
       }
-      for (const s of CONVS) {
-        const tile128 = variant === 'tiled' && s.C % 4 === 0 && s.K % 4 === 0;
-        for (const tile of tile128 ? ([64, 128] as const) : [undefined]) {
-          const x = data(s.N * s.H * s.W * s.C),
-            w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
-            bias = data(s.K);
-          const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
-            stride: s.stride,
-            pad: s.pad,
-            bias: g.upload(bias),
-            relu: true,
-            variant,
-            tile,
-          });
-          check(
-            `conv2d ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${s.name}`,
-            relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })),
-            1e-5,
-          );
-        }
-      }
-      for (const s of variant === 'tiled' ? CONV_SPLIT_K_CASES.filter((c) => c.quick) : []) {
+      // A conv case with bias and ReLU against float64, under a name saying how it ran.
+      const checkConv = async (s: (typeof CONVS)[number], name: string, tile?: 64 | 128, splitK?: number) => {
         const x = data(s.N * s.H * s.W * s.C),
           w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
           bias = data(s.K);
@@ -169,11 +149,18 @@ runCli(
           bias: g.upload(bias),
           relu: true,
           variant,
-          tile: s.tile,
-          splitK: s.splitK,
+          tile,
+          splitK,
         });
-        check(`conv2d tiled ${s.name}`, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
+        check(name, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
+      };
+      for (const s of CONVS) {
+        const tile128 = variant === 'tiled' && s.C % 4 === 0 && s.K % 4 === 0;
+        for (const tile of tile128 ? ([64, 128] as const) : [undefined])
+          await checkConv(s, `conv2d ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${s.name}`, tile);
       }
+      for (const s of variant === 'tiled' ? CONV_SPLIT_K_CASES.filter((c) => c.quick) : [])
+        await checkConv(s, `conv2d tiled ${s.name}`, s.tile, s.splitK);
     }
     const s = CONVS[3];
     const x = data(s.N * s.H * s.W * s.C),

@@ -106,6 +106,35 @@ export class Recording {
   }
 }
 
+/**
+ * Recordings kept by key (an input shape), the least recently used destroyed past `keep`:
+ * what a model keeps of the recorded work of its last few shapes.
+ */
+export class RecordingCache<T extends { recording: Recording }> {
+  private readonly kept = new Map<string, T>();
+
+  constructor(private readonly keep: number) {}
+
+  /** The entry for `key`, made by `make` (which records) where there is none. */
+  async get(key: string, make: () => Promise<T>): Promise<T> {
+    let entry = this.kept.get(key);
+    if (entry) this.kept.delete(key);
+    else entry = await make();
+    this.kept.set(key, entry);
+    for (const [k, old] of this.kept) {
+      if (this.kept.size <= this.keep) break;
+      old.recording.destroy();
+      this.kept.delete(k);
+    }
+    return entry;
+  }
+
+  destroy(): void {
+    for (const entry of this.kept.values()) entry.recording.destroy();
+    this.kept.clear();
+  }
+}
+
 export class Gpu {
   readonly pipelines: PipelineCache;
   readonly pool: BufferPool;

@@ -7,7 +7,7 @@
 // Convs keep their own weights (and Keras's biases), unfolded; the batch is processed layer
 // by layer across its chunks, since a layer's statistics need every chunk before any can be
 // normalized.
-import type { Gpu, Recording } from '../gpu/context.js';
+import { type Gpu, type Recording, RecordingCache } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { type BatchNormLayer, batchNormApply, batchStatistics } from '../kernels/batchnorm-train.js';
 import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
@@ -42,8 +42,10 @@ export class BatchStatsResNet {
     readonly mode: BatchNormMode,
   ) {}
 
-  /** Recorded forwards by the chunks' shapes, least recently used first. */
-  private readonly recordings = new Map<string, { inputs: Tensor[]; features: Tensor[]; recording: Recording }>();
+  /** Recorded forwards by the chunks' shapes. */
+  private readonly recordings = new RecordingCache<{ inputs: Tensor[]; features: Tensor[]; recording: Recording }>(
+    KEPT_RECORDINGS,
+  );
 
   static load(gpu: Gpu, { spec, tensors }: BackboneWeights, mode: BatchNormMode): BatchStatsResNet {
     const p = makePlan(spec);
@@ -91,21 +93,13 @@ export class BatchStatsResNet {
    */
   async forward(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const key = inputs.map((t) => t.shape.join('x')).join('|');
-    let r = this.recordings.get(key);
-    if (r) this.recordings.delete(key);
-    else {
+    const r = await this.recordings.get(key, async () => {
       const { recording, result } = await this.gpu.record(async () => {
         const chunks = inputs.map((t) => this.gpu.tensor(t.shape, t.dtype, 'images'));
         return { inputs: chunks, features: await this.dispatchForward(chunks) };
       });
-      r = { ...result, recording };
-    }
-    this.recordings.set(key, r);
-    for (const [k, old] of this.recordings) {
-      if (this.recordings.size <= KEPT_RECORDINGS) break;
-      old.recording.destroy();
-      this.recordings.delete(k);
-    }
+      return { ...result, recording };
+    });
     inputs.forEach((t, i) => this.gpu.copy(t, r.inputs[i]));
     this.gpu.replay(r.recording);
     const features = r.features.map((f) => {
@@ -156,8 +150,7 @@ export class BatchStatsResNet {
   }
 
   destroy(): void {
-    for (const r of this.recordings.values()) r.recording.destroy();
-    this.recordings.clear();
+    this.recordings.destroy();
     for (const { conv, bn } of this.layers.values()) {
       releaseConv(conv);
       bn.gamma.release();

@@ -4,7 +4,7 @@
 // activations and conv weights are stored as f16 (every kernel accumulates in f32); biases,
 // Winograd's transformed weights, the features and the logits stay f32.
 import { InputError } from '../errors.js';
-import type { Gpu, Recording } from '../gpu/context.js';
+import { type Gpu, type Recording, RecordingCache } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { toF16 } from '../kernels/cast.js';
@@ -175,8 +175,8 @@ export class ResNet {
     readonly precision: Precision,
   ) {}
 
-  /** Recorded forwards by input shape, least recently used first. */
-  private readonly recordings = new Map<string, RecordedForward>();
+  /** Recorded forwards by input shape. */
+  private readonly recordings = new RecordingCache<RecordedForward>(KEPT_RECORDINGS);
 
   /**
    * Folds every batchnorm into its conv and uploads the result at `precision` ('f16' needs the
@@ -242,26 +242,14 @@ export class ResNet {
    * few shapes used are kept; older ones are destroyed.
    */
   async recorded(shape: readonly number[], dtype: Tensor['dtype'], logits: boolean): Promise<RecordedForward> {
-    const key = `${shape.join('x')}|${dtype}|${logits}`;
-    const kept = this.recordings.get(key);
-    if (kept) {
-      this.recordings.delete(key);
-      this.recordings.set(key, kept);
-      return kept;
-    }
-    const { recording, result } = await this.gpu.record(async () => {
-      const input = this.gpu.tensor(shape, dtype, 'images');
-      const out = await this.dispatchForward(input, logits);
-      return { input, ...out };
+    return this.recordings.get(`${shape.join('x')}|${dtype}|${logits}`, async () => {
+      const { recording, result } = await this.gpu.record(async () => {
+        const input = this.gpu.tensor(shape, dtype, 'images');
+        const out = await this.dispatchForward(input, logits);
+        return { input, ...out };
+      });
+      return { ...result, recording };
     });
-    const made = { ...result, recording };
-    this.recordings.set(key, made);
-    for (const [k, r] of this.recordings) {
-      if (this.recordings.size <= KEPT_RECORDINGS) break;
-      r.recording.destroy();
-      this.recordings.delete(k);
-    }
-    return made;
   }
 
   /** Queues one replay of a recorded forward and copies of its outputs, which the caller releases. */
@@ -357,8 +345,7 @@ export class ResNet {
   }
 
   destroy(): void {
-    for (const r of this.recordings.values()) r.recording.destroy();
-    this.recordings.clear();
+    this.recordings.destroy();
     for (const c of this.convs.values()) releaseConv(c);
     this.fc?.weight.release();
     this.fc?.bias.release();

@@ -103,6 +103,17 @@ function readOwner(path: string): Owner | null {
 
 const ownerText = (o: Owner) => JSON.stringify(o);
 
+/** This process as a lock's owner. */
+function ownRecord(): Owner {
+  return {
+    tool: LOCK_TOOL,
+    pid: process.pid,
+    start: startTime(process.pid),
+    host: hostname(),
+    since: new Date().toISOString(),
+  };
+}
+
 /** Whether an owner's process is still running (on another host: assumed so). */
 function ownerAlive(o: Owner): boolean {
   return o.host !== hostname() || isAlive(o.pid, o.start);
@@ -192,13 +203,7 @@ export function lockModelFolder(dir: string): () => void {
       `${dir}: not a model folder (it holds ${foreign}); give --out an empty or new folder, or one of our models`,
     );
   const lock = join(dir, LOCK);
-  const me: Owner = {
-    tool: LOCK_TOOL,
-    pid: process.pid,
-    start: startTime(process.pid),
-    host: hostname(),
-    since: new Date().toISOString(),
-  };
+  const me = ownRecord();
   // Bounded: each pass either takes the lock, finds a live owner, or removes a stale lock.
   for (let attempt = 0; attempt < 1000; attempt++) {
     let taken: boolean;
@@ -237,13 +242,7 @@ export function lockModelFolder(dir: string): () => void {
  * holds it for a few system calls).
  */
 function breakStaleLock(dir: string, stale: Owner | null): void {
-  const me: Owner = {
-    tool: LOCK_TOOL,
-    pid: process.pid,
-    start: startTime(process.pid),
-    host: hostname(),
-    since: new Date().toISOString(),
-  };
+  const me = ownRecord();
   const breaker = join(dir, BREAK);
   if (!createExclusive(dir, BREAK, me)) {
     const other = readOwner(breaker);
