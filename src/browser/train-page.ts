@@ -786,7 +786,8 @@ async function modelFiles(files: File[]): Promise<{ json: string; head: Uint8Arr
     return { json: new TextDecoder().decode(entries[json]), head: entries[head], where: zip.name };
   }
   const json = files.find((f) => f.name.endsWith('.json'));
-  const head = files.find((f) => f.name.endsWith('.safetensors'));
+  // An imported folder (import.js) also holds backbone.safetensors: the head is the head.
+  const head = files.find((f) => f.name === 'head.safetensors') ?? files.find((f) => f.name.endsWith('.safetensors'));
   if (!json || !head) throw new Error('choose model.zip, or both model.json and head.safetensors');
   return { json: await json.text(), head: new Uint8Array(await head.arrayBuffer()), where: json.name };
 }
