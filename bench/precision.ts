@@ -14,8 +14,7 @@ import { loadBackbone } from '../src/model/backbone.js';
 import { readBackboneWeights } from '../src/model/load.node.js';
 import { relativeError } from '../src/reference/cpu.js';
 import { argmax, featuresOf, fitHead } from '../src/train/fit.js';
-import { DEFAULT_LR_STEP_EPOCHS } from '../src/train/controls.js';
-import { RECIPES } from '../src/train/recipe.js';
+import { resolveSettings } from '../src/train/settings.js';
 import { median } from './measure.js';
 import { printTable, resultsHeader, runBench, writeJsonAtomic } from './util.js';
 
@@ -81,21 +80,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
       head,
       { images: [], labels: labels('train'), features: train32.out },
       { images: [], labels: labels('validation'), features: val32.out },
-      {
-        recipe: RECIPES.frozen,
-        epochs: EPOCHS,
-        firstEpoch: 1,
-        batchSize: BATCH,
-        augment: 'none',
-        fill: RECIPES.frozen.fill,
-        seed: 0,
-        lr: 1e-3,
-        lrSchedule: 'constant',
-        lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
-        classWeights: null,
-        earlyStopping: null,
-        precision: 'f32',
-      },
+      { ...resolveSettings({ recipe: 'frozen', augment: 'none', batchSize: BATCH, epochs: EPOCHS }), firstEpoch: 1 },
     );
     const predicted = async (rows: Float32Array) => {
       const x = gpu.upload(rows, [valImages.length, F]);

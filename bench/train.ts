@@ -20,7 +20,7 @@ import { Gpu } from '../src/gpu/context.js';
 import { loadBackbone, syntheticBackbone } from '../src/model/backbone.js';
 import { readBackboneWeights } from '../src/model/load.node.js';
 import { backboneFeatures } from '../src/train/features.js';
-import { ARTICLE_SETTINGS, train } from '../src/api/trainer.node.js';
+import { ARTICLE_SETTINGS, train } from '../src/cli/train-job.js';
 import { type Values, required } from '../src/cli/args.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

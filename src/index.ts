@@ -143,6 +143,19 @@ export {
 } from './train/model-format.js';
 export { caption } from './train/predict.js';
 export { RECIPES, RECIPE_NAMES, type Recipe, type RecipeName, recipeMismatch } from './train/recipe.js';
+export {
+  ARTICLE_SETTINGS,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type SettingValues,
+  type SettingsProblem,
+  checkedSettings,
+  defaultOf,
+  resolveSettings,
+  settingCheck,
+  settingsProblem,
+} from './train/settings.js';
 
 export type { RgbImage } from './image/format.js';
 export {

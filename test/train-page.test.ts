@@ -1,5 +1,5 @@
 // The training page (dist/browser/index.html) driven end to end in headless Chromium (WebGPU
-// on SwiftShader) through its real controls, the ids the README documents:
+// on SwiftShader) through its real controls, the ids docs/browser.md documents:
 // - weights: a bad file is refused on the page; a weights file is kept in OPFS, and a second
 //   visit starts from it without asking;
 // - a folder pick of 8 + 8 images of the dataset, random:1, seed 7, no augmentation, 3

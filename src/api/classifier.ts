@@ -3,23 +3,23 @@
 // format `node dist/predict.js` reads. The same in Node and in browsers; only folders and paths
 // need the Node entry.
 import { type AdamState, Head, type HeadShape, type HeadWeights, initHead, initHeadGlorot } from '../autograd/head.js';
-import type { AugmentMode } from '../data/augment.js';
 import { splitByClass, validFraction } from '../data/split.js';
 import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
-import type { FillMode } from '../kernels/augment.js';
-import type { Precision } from '../gpu/shader.js';
 import { loadBackbone } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
 import { type ResNet, devicePrecisionProblem } from '../model/resnet.js';
 import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-train.js';
 import { plainFeatures } from '../train/features.js';
+import { balancedClassWeights, classWeightsProblem } from '../train/controls.js';
 import {
-  DEFAULT_LR_STEP_EPOCHS,
-  type LrSchedule,
-  balancedClassWeights,
-  classWeightsProblem,
-} from '../train/controls.js';
+  type SettingValues,
+  checkedSettings,
+  defaultOf,
+  resolveSettings,
+  settingsProblem,
+  trainingSettingsOf,
+} from '../train/settings.js';
 import {
   type BatchReport,
   type FeatureCache,
@@ -82,41 +82,17 @@ export type LabelledData =
   | Iterable<LabelledImage>
   | AsyncIterable<LabelledImage>;
 
-export interface ClassifierOptions {
-  /** The article's training recipe (default 'pytorch'); see RECIPES. */
-  recipe?: RecipeName;
-  /** Width of the head's hidden ReLU layer (default 128). */
-  hidden?: number;
-  /** Adam's learning rate (default 1e-3). */
-  lr?: number;
-  /** Seed of the head's initialization, shuffling and augmentation (default 0). */
-  seed?: number;
-  /** Images per training step (default 32). */
-  batchSize?: number;
-  /** Training augmentation (default 'full': shear 10 degrees, zoom 0.8-1.2, flip). */
-  augment?: AugmentMode;
-  /** Fill of augmentation's empty area (default: the recipe's, constant for pytorch, nearest for keras). */
-  fill?: FillMode;
-  /** The learning rate per epoch of each fit() (default 'constant'); see scheduledLr. */
-  lrSchedule?: LrSchedule;
-  /** The 'step' schedule's period in epochs (default 7). */
-  lrStepEpochs?: number;
-  /**
-   * Per-class weights of the training loss, by class index: 'auto' balances the classes of
-   * each fit()'s training data, null weighs every image alike (default).
-   */
+/**
+ * A new classifier's settings, each optional with the default its declaration gives
+ * (src/train/settings.ts, docs/training.md): recipe, hidden, lr, seed, batchSize, augment, fill,
+ * lrSchedule, lrStepEpochs, earlyStopping, save, precision; and classWeights, which may also be
+ * 'auto' (balanced on each fit()'s training data).
+ */
+export type ClassifierOptions = Partial<
+  Omit<SettingValues, 'data' | 'limit' | 'validationSplit' | 'epochs' | 'classWeights'>
+> & {
   classWeights?: 'auto' | readonly number[] | null;
-  /** Stop a fit() once validation loss has not improved for this many epochs (default null: never). */
-  earlyStopping?: number | null;
-  /** What a fit() leaves: the epoch with the lowest validation loss, or the last (default). */
-  save?: 'best' | 'last';
-  /**
-   * How the inference-mode backbone stores activations and weights (default 'f32'): 'f16'
-   * halves the bytes (the kernels still accumulate in f32) and needs the adapter's shader-f16.
-   * Predictions use it; training uses it under the frozen recipe only (precisionProblem).
-   */
-  precision?: Precision;
-}
+};
 
 export interface FitOptions {
   /** Epochs to train (default 3). */
@@ -164,20 +140,6 @@ export interface Prediction {
   caption: string;
 }
 
-const DEFAULTS = {
-  recipe: 'pytorch',
-  hidden: 128,
-  lr: 1e-3,
-  seed: 0,
-  batchSize: 32,
-  augment: 'full',
-  lrSchedule: 'constant',
-  lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
-  earlyStopping: null,
-  save: 'last',
-  precision: 'f32',
-} as const;
-
 /** Throws where this device cannot run the backbone at the settings' precision. */
 function checkDevicePrecision(backbone: Backbone, settings: TrainingSettings): void {
   const problem = devicePrecisionProblem(backbone.gpu, settings.precision);
@@ -206,7 +168,8 @@ export class Classifier {
 
   /** A new classifier for these class names on `backbone`, its head initialized by the recipe. */
   static create(backbone: Backbone, classes: readonly string[], options: ClassifierOptions = {}): Classifier {
-    const o = { ...DEFAULTS, ...options };
+    const { classWeights, ...given } = options;
+    const o = resolveSettings(checkedSettings(given));
     if (classes.length < 2 || new Set(classes).size !== classes.length || classes.some((c) => !/\S/.test(c)))
       throw new LabelError(`classes: need two or more distinct non-blank names, got [${classes.join(', ')}]`);
     const recipe = RECIPES[o.recipe];
@@ -217,26 +180,10 @@ export class Classifier {
     const shape: HeadShape = { features: plan(weights.spec).featureSize, hidden: o.hidden, classes: classes.length };
     const init = recipe.init === 'glorot' ? initHeadGlorot(shape, o.seed) : initHead(shape, o.seed);
     const head = new Head(backbone.gpu, shape, init, recipeAdam(RECIPES[o.recipe], o.lr), undefined, recipe.loss);
-    const settings: TrainingSettings = {
-      recipe: o.recipe,
-      batchSize: o.batchSize,
-      lr: o.lr,
-      augment: o.augment,
-      fill: o.fill ?? recipe.fill,
-      seed: o.seed,
-      limit: null,
-      validationSplit: null,
-      data: 'arrays',
-      lrSchedule: o.lrSchedule,
-      lrStepEpochs: o.lrStepEpochs,
-      earlyStopping: o.earlyStopping,
-      save: o.save,
-      classWeights: null,
-      precision: o.precision,
-    };
+    const settings = trainingSettingsOf(o);
     checkDevicePrecision(backbone, settings);
     const classifier = new Classifier(backbone, [...classes], head, settings, [], null);
-    classifier.setClassWeights(o.classWeights ?? null);
+    classifier.setClassWeights(classWeights ?? null);
     return classifier;
   }
 
@@ -253,7 +200,7 @@ export class Classifier {
     checkBackbone(saved, backbone.weights, where);
     const { json } = saved;
     const { classWeights, ...rest } = overrides;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    const defined = Object.fromEntries(Object.entries(checkedSettings(rest)).filter(([, v]) => v !== undefined));
     const settings: TrainingSettings = { ...json.training, ...defined };
     checkDevicePrecision(backbone, settings);
     const head = new Head(
@@ -362,13 +309,9 @@ export class Classifier {
     };
     if (this.autoClassWeights)
       this.settings.classWeights = balancedClassWeights(train.labels as number[], this.classes.length);
-    const { save, earlyStopping } = this.settings;
-    if ((save === 'best' || earlyStopping !== null) && !validation?.labels.length)
-      throw new InputError(
-        `${save === 'best' ? "save: 'best'" : 'earlyStopping'} needs validation data to compare epochs by ` +
-          '(validation or validationSplit)',
-      );
-    const recipe = RECIPES[this.settings.recipe];
+    const { save } = this.settings;
+    const problem = settingsProblem(this.settings, { validates: !!validation?.labels.length });
+    if (problem) throw new InputError(`${problem.setting}: ${problem.why} (validation or validationSplit)`);
     const weights = this.running ? withRunningStatistics(this.backbone.weights, this.running) : this.backbone.weights;
     // The cached inference model goes: training changes the running statistics it folds.
     this.dropPredictionModel();
@@ -376,19 +319,9 @@ export class Classifier {
     // save: 'best': the snapshot of the epoch with the lowest validation loss so far.
     const kept: { best: { loss: number; epochs: number; snapshot: HeadSnapshot } | null } = { best: null };
     const { stoppedEarly } = await fitHead(this.backbone.gpu, weights, this.head, train, validation, {
-      recipe,
-      epochs: options.epochs ?? 3,
+      ...this.settings,
+      epochs: options.epochs ?? defaultOf('epochs', this.settings.recipe),
       firstEpoch: this.records.length + 1,
-      batchSize: this.settings.batchSize,
-      augment: this.settings.augment,
-      fill: this.settings.fill,
-      seed: this.settings.seed,
-      lr: this.settings.lr,
-      lrSchedule: this.settings.lrSchedule,
-      lrStepEpochs: this.settings.lrStepEpochs,
-      classWeights: this.settings.classWeights,
-      earlyStopping,
-      precision: this.settings.precision,
       featureCache: this.running ? undefined : options.featureCache,
       signal: options.signal,
       onEpochStart: options.onEpochStart,

@@ -3,12 +3,13 @@
 // WebGPU with live curves and a Stop button, then predictions (dropped images, the webcam
 // live), a confusion matrix of the held-out images, and the model exported in the format
 // `node dist/predict.js --model DIR` reads. Everything goes through the library's Backbone
-// and Classifier, the path train.js and predict.js take. The element ids are the README's.
+// and Classifier, the path train.js and predict.js take. The element ids are docs/browser.md's.
 import { unzipSync, zipSync } from 'fflate';
 import * as lib from 'webgpu-transfer';
 import { drawChart, type Series } from './chart.js';
 import { Camera } from './camera.js';
 import { byId, showIn, showStatus } from './page.js';
+import { readSetting, settingControl, showSetting } from './settings-controls.js';
 import { forgetWeights, keepRandomChoice, keepWeights, readWithProgress, recallChoice } from './weights-store.js';
 
 /** An image of a class: decoded as the CLI decodes it, with a thumbnail. */
@@ -199,7 +200,7 @@ async function addFolder(files: File[]): Promise<void> {
 function splitSettings(): { share: number; seed: number } {
   return {
     share: numberSetting('val-share', 'validation share', { min: 0, below: 1 }),
-    seed: integerSetting('seed', 'seed', 0),
+    seed: readSetting('seed'),
   };
 }
 
@@ -410,21 +411,13 @@ function numberSetting(id: string, what: string, o: { min?: number; above?: numb
   return v;
 }
 
-function integerSetting(id: string, what: string, min: number): number {
-  const v = numberSetting(id, what, { min });
-  if (!Number.isInteger(v)) throw new Error(`${what}: '${v}' is not a whole number`);
-  return v;
-}
+/** The settings the page shows (the rest take their defaults), in its order. */
+const PAGE_SETTINGS = ['recipe', 'epochs', 'batchSize', 'lr', 'hidden', 'augment', 'seed'] as const;
 
 function setSettings(training: lib.ModelJson['training'], hidden: number): void {
-  const set = (id: string, v: string | number) => (byId<HTMLInputElement>(id).value = String(v));
-  set('recipe', training.recipe);
-  set('batch-size', training.batchSize);
-  set('lr', training.lr);
-  set('augment', training.augment);
-  set('seed', training.seed);
-  set('hidden', hidden);
-  if (training.validationSplit !== null) set('val-share', training.validationSplit);
+  for (const name of PAGE_SETTINGS)
+    if (name !== 'epochs') showSetting(name, name === 'hidden' ? hidden : training[name]);
+  if (training.validationSplit !== null) byId<HTMLInputElement>('val-share').value = String(training.validationSplit);
 }
 
 // ---- training ----
@@ -498,14 +491,14 @@ function checkClasses(): void {
 async function train(): Promise<void> {
   if (!backbone) throw new Error('choose the backbone weights first (step 1)');
   checkClasses();
-  const epochs = integerSetting('epochs', 'epochs', 1);
+  const epochs = readSetting('epochs');
   const options: lib.ClassifierOptions = {
-    recipe: byId<HTMLSelectElement>('recipe').value as lib.RecipeName,
-    batchSize: integerSetting('batch-size', 'batch size', 1),
-    lr: numberSetting('lr', 'learning rate', { above: 0 }),
-    hidden: integerSetting('hidden', 'hidden units', 1),
-    augment: byId<HTMLSelectElement>('augment').value as lib.AugmentMode,
-    seed: integerSetting('seed', 'seed', 0),
+    recipe: readSetting('recipe'),
+    batchSize: readSetting('batchSize'),
+    lr: readSetting('lr'),
+    hidden: readSetting('hidden'),
+    augment: readSetting('augment'),
+    seed: readSetting('seed'),
   };
   const { all, train: trainItems, validation, share } = splitItems();
   const names = classes.map((c) => c.name);
@@ -830,6 +823,7 @@ function onFiles(id: string, task: (files: File[]) => Promise<void>, also?: stri
   });
 }
 
+byId('settings').prepend(...PAGE_SETTINGS.map((name) => settingControl(name)));
 byId('weights-file').addEventListener('change', action(loadWeightsFile, 'weights-status'));
 byId('weights-fetch').addEventListener('click', action(loadWeightsUrl, 'weights-status'));
 byId('weights-random').addEventListener('click', action(loadRandom, 'weights-status'));

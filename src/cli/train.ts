@@ -5,25 +5,24 @@ import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../model/load.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
-import {
-  ARTICLE_SETTINGS,
-  checkResume,
-  sweep,
-  sweepPoints,
-  sweepProblem,
-  train,
-  trainOnFeatures,
-} from '../api/trainer.node.js';
+import { checkResume, sweep, sweepPoints, sweepProblem, train, trainOnFeatures } from './train-job.js';
 import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
 import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
-import { RECIPES, RECIPE_NAMES, precisionProblem } from '../train/recipe.js';
-import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, classWeightsProblem } from '../train/controls.js';
+import { resolveSettings, settingsProblem } from '../train/settings.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
-import { MAX_PIXELS_OPTION, PRECISION_OPTION } from './options.js';
+import { MAX_PIXELS_OPTION, flagProblem, givenSettings, settingFlags } from './options.js';
 import { runCli, setStopNote } from './run.js';
 
 const DEFAULT_WEIGHTS = 'weights/resnet50.safetensors';
+
+// The training settings' flags come from their declarations (src/train/settings.ts).
+const FLAGS = settingFlags();
+const SWEEP =
+  '; comma-separated values for --lr, --hidden and --batch-size run a sweep over every combination on ' +
+  'cached features (--recipe frozen --augment none), print a table of validation results (--json writes ' +
+  'it) and save the best to OUT';
+const A_SWEEP = '; a list runs a sweep (see --lr)';
 
 const COMMAND = {
   command: 'node dist/train.js',
@@ -32,24 +31,10 @@ const COMMAND = {
     'DIR/validation/<class>/* after every epoch; saves OUT/model.json and OUT/head.safetensors after each ' +
     'epoch.',
   options: {
-    recipe: {
-      type: 'choice',
-      choices: RECIPE_NAMES,
-      description:
-        "pytorch: the article's PyTorch code (batchnorm on batch statistics in training, running statistics " +
-        'updated and saved with the model); keras: its Keras 2.2.2 code (Keras .h5 weights, caffe preprocessing, ' +
-        'batch statistics without updates, glorot init, Keras Adam); frozen: inference-mode backbone, ' +
-        "features cached where not augmented (fastest) (default: pytorch, or the resumed run's)",
-    },
     data: {
       type: 'string',
       value: 'DIR',
       description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
-    },
-    precision: {
-      ...PRECISION_OPTION,
-      description:
-        `${PRECISION_OPTION.description}; f16 trains the frozen recipe only ` + "(default: f32, or the resumed run's)",
     },
     features: {
       type: 'string',
@@ -58,39 +43,10 @@ const COMMAND = {
         'train a new head on the feature shards embed.js --data ... --shard I/N --features-out DIR/I.safetensors ' +
         'wrote (every shard of one set), instead of --data: the frozen recipe without augmentation',
     },
-    'val-split': {
-      type: 'number',
-      value: 'FRACTION',
-      above: 0,
-      below: 1,
-      description:
-        'for a dataset without validation/: hold out this share of each class of train/ for validation, ' +
-        'chosen by --seed (e.g. 0.2); recorded in model.json',
-    },
-    epochs: { type: 'integer', min: 1, default: ARTICLE_SETTINGS.epochs, description: 'epochs to train' },
-    'batch-size': {
-      type: 'integer',
-      min: 1,
-      list: true,
-      description: "images per training step (default: 32, or the resumed run's); a list runs a sweep",
-    },
-    lr: {
-      type: 'number',
-      above: 0,
-      list: true,
-      description:
-        "Adam learning rate (default: 1e-3, or the resumed run's); comma-separated values for --lr, --hidden and " +
-        '--batch-size run a sweep over every combination on cached features (--recipe frozen --augment none), ' +
-        'print a table of validation results (--json writes it) and save the best to OUT',
-    },
-    hidden: {
-      type: 'integer',
-      min: 1,
-      list: true,
-      description:
-        `width of the head's hidden ReLU layer, for a new model (default: ${ARTICLE_SETTINGS.hidden}); ` +
-        'a list runs a sweep',
-    },
+    ...FLAGS,
+    'batch-size': { ...FLAGS['batch-size'], list: true, description: `${FLAGS['batch-size'].description}${A_SWEEP}` },
+    lr: { ...FLAGS.lr, list: true, description: `${FLAGS.lr.description}${SWEEP}` },
+    hidden: { ...FLAGS.hidden, list: true, description: `${FLAGS.hidden.description}${A_SWEEP}` },
     cache: {
       type: 'string',
       value: 'DIR',
@@ -105,65 +61,6 @@ const COMMAND = {
       default: DEFAULT_CACHE_MIB,
       value: 'MIB',
       description: 'the most the feature cache keeps; the least recently used features go first',
-    },
-    augment: {
-      type: 'choice',
-      choices: ['full', 'flip', 'none'],
-      description:
-        "training augmentation: Keras's shear 10 degrees, zoom 0.8-1.2 and flip, flip only, or none (default: " +
-        "full, or the resumed run's)",
-    },
-    fill: {
-      type: 'choice',
-      choices: ['constant', 'nearest'],
-      description:
-        'what augmented pixels outside the image get: black (PyTorch) or the nearest border pixel (Keras) ' +
-        "(default: the recipe's: constant for pytorch and frozen, nearest for keras)",
-    },
-    'lr-schedule': {
-      type: 'choice',
-      choices: LR_SCHEDULES,
-      description:
-        "learning rate per epoch of this run: constant, cosine (PyTorch's CosineAnnealingLR down to 0 over " +
-        "--epochs) or step (StepLR: x0.1 every --lr-step epochs) (default: constant, or the resumed run's)",
-    },
-    'lr-step': {
-      type: 'integer',
-      min: 1,
-      value: 'EPOCHS',
-      description: `the step schedule's period (default: ${DEFAULT_LR_STEP_EPOCHS}, or the resumed run's)`,
-    },
-    'class-weights': {
-      type: 'string',
-      value: 'auto|none|W1,W2,...',
-      description:
-        'weights of the classes in the training loss: auto balances unbalanced folders (images / (classes x ' +
-        "images of the class)), or one number per class in the classes' order (default: none, or the resumed run's)",
-    },
-    'early-stopping': {
-      type: 'integer',
-      min: 1,
-      value: 'PATIENCE',
-      description: 'stop once validation loss has not improved for PATIENCE epochs in a row',
-    },
-    save: {
-      type: 'choice',
-      choices: ['last', 'best'],
-      description:
-        'which epoch OUT holds at the end: the last, or the one with the lowest validation loss (default: last)',
-    },
-    seed: {
-      type: 'integer',
-      min: 0,
-      description: 'seed of head initialization, shuffling and augmentation (default: 0)',
-    },
-    limit: {
-      type: 'integer',
-      min: 1,
-      value: 'N',
-      description:
-        'use at most N images of each class in each split (the first N by file name, before --val-split): ' +
-        'quick trials and smoke tests; recorded in model.json',
     },
     weights: {
       type: 'string',
@@ -213,7 +110,17 @@ async function trainFromShards(v: TrainValues): Promise<void> {
   const weights = readBackboneWeights(v.weights ?? merged.weights);
   checkShardBackbone(merged, weights, dir);
   const classWeights = parseClassWeights(v['class-weights']);
-  checkClassWeightCount(classWeights, merged.classes);
+  // The frozen recipe without augmentation, at the precision embed.js computed the shards' features at.
+  const settings = resolveSettings({
+    ...givenSettings(v),
+    recipe: 'frozen',
+    augment: 'none',
+    precision: merged.precision,
+    data: dir,
+    ...(classWeights !== 'auto' && { classWeights }),
+  });
+  const problem = settingsProblem(settings, { classes: merged.classes });
+  if (problem) throw flagProblem(problem, settings);
   const out = v.out ?? 'model';
   const release = lockModelFolder(out);
   if (v.json) checkWritable(v.json);
@@ -226,24 +133,8 @@ async function trainFromShards(v: TrainValues): Promise<void> {
   gpu = await Gpu.create();
   const start = performance.now();
   await trainOnFeatures(gpu, weights, merged, {
-    data: dir,
-    recipe: 'frozen',
-    epochs: v.epochs,
-    batchSize: v['batch-size']?.[0] ?? ARTICLE_SETTINGS.batchSize,
-    lr: v.lr?.[0] ?? ARTICLE_SETTINGS.lr,
-    hidden: v.hidden?.[0] ?? ARTICLE_SETTINGS.hidden,
-    augment: 'none',
-    fill: RECIPES.frozen.fill,
-    seed: v.seed ?? 0,
-    lrSchedule: v['lr-schedule'] ?? 'constant',
-    lrStepEpochs: v['lr-step'] ?? DEFAULT_LR_STEP_EPOCHS,
-    classWeights: classWeights ?? null,
-    earlyStopping: v['early-stopping'] ?? null,
-    save: v.save ?? 'last',
-    // The precision embed.js computed the shards' features at.
-    precision: merged.precision,
-    limit: null,
-    validationSplit: null,
+    ...settings,
+    classWeights: classWeights === 'auto' ? 'auto' : settings.classWeights,
     out,
     skipBadImages: false,
     resume: null,
@@ -267,12 +158,6 @@ function recordEpochs(records: EpochRecord[], json: string | undefined): (record
 function savedLine(out: string, start: number): string {
   const seconds = (performance.now() - start) / 1000;
   return `saved ${out}/model.json and ${out}/head.safetensors (${seconds.toFixed(1)} s in all)`;
-}
-
-/** --class-weights given as numbers must have one per class of the data. */
-function checkClassWeightCount(weights: 'auto' | number[] | null | undefined, classes: readonly string[]): void {
-  const problem = Array.isArray(weights) && classWeightsProblem(weights, classes.length);
-  if (problem) throw new UsageError(`--class-weights: ${problem} (${classes.join(', ')})`);
 }
 
 /** --class-weights: 'auto', 'none' (null), or one number per class; undefined when not given. */
@@ -309,40 +194,27 @@ runCli(
     const saved = v.resume ? loadModel(v.resume) : null;
     const prior = saved?.json.training;
     const sweeping = [v.lr, v.hidden, v['batch-size']].some((list) => (list?.length ?? 0) > 1);
-    const only = (list: number[] | undefined) => list?.[0];
-    const hiddenGiven = only(v.hidden);
-    if (saved && hiddenGiven !== undefined && hiddenGiven !== saved.json.head.hidden) {
+    const given = givenSettings(v);
+    if (saved && given.hidden !== undefined && given.hidden !== saved.json.head.hidden) {
       throw new UsageError(
-        `--hidden ${hiddenGiven}: the resumed model's head has ${saved.json.head.hidden} hidden units; ` +
+        `--hidden ${given.hidden}: the resumed model's head has ${saved.json.head.hidden} hidden units; ` +
           '--hidden applies to new models only',
       );
     }
-    if (saved && v.recipe !== undefined && v.recipe !== prior?.recipe) {
+    if (saved && given.recipe !== undefined && given.recipe !== prior?.recipe) {
       throw new UsageError(
-        `--recipe ${v.recipe}: the resumed model was trained with the ${prior?.recipe} recipe; ` +
+        `--recipe ${given.recipe}: the resumed model was trained with the ${prior?.recipe} recipe; ` +
           '--recipe applies to new models only',
       );
     }
-    const recipe = v.recipe ?? prior?.recipe ?? ARTICLE_SETTINGS.recipe;
     const classWeights = parseClassWeights(v['class-weights']);
+    const settings = resolveSettings(
+      { ...given, data, ...(classWeights !== 'auto' && { classWeights }) },
+      prior ?? null,
+    );
     const options = {
-      data,
-      recipe,
-      epochs: v.epochs,
-      batchSize: only(v['batch-size']) ?? prior?.batchSize ?? ARTICLE_SETTINGS.batchSize,
-      lr: only(v.lr) ?? prior?.lr ?? ARTICLE_SETTINGS.lr,
-      hidden: hiddenGiven ?? ARTICLE_SETTINGS.hidden,
-      augment: v.augment ?? prior?.augment ?? ARTICLE_SETTINGS.augment,
-      fill: v.fill ?? prior?.fill ?? RECIPES[recipe].fill,
-      seed: v.seed ?? prior?.seed ?? 0,
-      lrSchedule: v['lr-schedule'] ?? prior?.lrSchedule ?? 'constant',
-      lrStepEpochs: v['lr-step'] ?? prior?.lrStepEpochs ?? DEFAULT_LR_STEP_EPOCHS,
-      classWeights: classWeights === undefined ? (prior?.classWeights ?? null) : classWeights,
-      earlyStopping: v['early-stopping'] ?? null,
-      save: v.save ?? 'last',
-      precision: v.precision ?? prior?.precision ?? ARTICLE_SETTINGS.precision,
-      limit: v.limit ?? null,
-      validationSplit: v['val-split'] ?? null,
+      ...settings,
+      classWeights: classWeights === 'auto' ? ('auto' as const) : settings.classWeights,
       out: v.out ?? v.resume ?? 'model',
       skipBadImages: v['skip-bad-images'],
       maxPixels: v['max-pixels'],
@@ -353,8 +225,8 @@ runCli(
     };
     const problem = sweeping ? sweepProblem(options) : null;
     if (problem) throw new UsageError(`${problem} (--lr, --hidden or --batch-size lists several values)`);
-    const precisionTrouble = precisionProblem(RECIPES[recipe], options.precision);
-    if (precisionTrouble) throw new UsageError(`--precision ${options.precision}: ${precisionTrouble}`);
+    const settingsTrouble = settingsProblem(settings);
+    if (settingsTrouble) throw flagProblem(settingsTrouble, settings);
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
       throw new UsageError(
@@ -372,7 +244,8 @@ runCli(
       seed: options.seed,
     });
     if (!v.quiet) for (const note of dataset.notes) console.warn(`note: ${note}`);
-    checkClassWeightCount(options.classWeights, dataset.classes);
+    const classProblem = settingsProblem(settings, { classes: dataset.classes });
+    if (classProblem) throw flagProblem(classProblem, settings);
     const weights = readBackboneWeights(weightsPath);
     if (saved && v.resume) checkResume(saved, dataset, weights, v.resume);
     if (weights.synthetic)

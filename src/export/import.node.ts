@@ -12,7 +12,8 @@ import { InputError } from '../errors.js';
 import { type ResNetSpec, parameterShapes, plan } from '../model/architecture.js';
 import { resolveWeights } from '../model/backbone.js';
 import { preprocessingOf, weightFileMetadata } from '../model/convert.node.js';
-import { ARTICLE_SETTINGS, RECIPES, type RecipeName } from '../train/recipe.js';
+import type { RecipeName } from '../train/recipe.js';
+import { ARTICLE_SETTINGS, resolveSettings, trainingSettingsOf } from '../train/settings.js';
 import { IMPORTED_BACKBONE, lockModelFolder, saveModel } from '../train/model-files.node.js';
 import type { ModelDescription } from '../train/model-format.js';
 import { readWeightFile, writeSafetensors } from '../weights/files.node.js';
@@ -24,7 +25,7 @@ import { readFileSync } from 'node:fs';
 export class ImportError extends InputError {}
 
 /** The width of the article's hidden layer: Linear(2048, 128). */
-export const ARTICLE_HIDDEN = 128;
+export const ARTICLE_HIDDEN = ARTICLE_SETTINGS.hidden;
 
 /** A head read from a file: weights as our Linear layout ([out, in]) and its sizes. */
 interface ImportedHead {
@@ -93,23 +94,7 @@ function description(
     preprocessing: preprocessingOf(spec),
     head: { features: head.features, hidden: ARTICLE_HIDDEN, classes: head.classes },
     backbone: { weights: weightsFile, sha256: weightsSha, synthetic: false },
-    training: {
-      recipe,
-      batchSize: ARTICLE_SETTINGS.batchSize,
-      lr: ARTICLE_SETTINGS.lr,
-      augment: ARTICLE_SETTINGS.augment,
-      fill: RECIPES[recipe].fill,
-      seed: 0,
-      limit: null,
-      validationSplit: null,
-      data: `imported from ${source}`,
-      lrSchedule: ARTICLE_SETTINGS.lrSchedule,
-      lrStepEpochs: ARTICLE_SETTINGS.lrStepEpochs,
-      earlyStopping: null,
-      save: 'last',
-      classWeights: null,
-      precision: 'f32',
-    },
+    training: trainingSettingsOf(resolveSettings({ recipe, data: `imported from ${source}` })),
     history: [],
   };
 }

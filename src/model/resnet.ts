@@ -31,7 +31,7 @@ export interface GpuConv {
 /**
  * 3x3 stride-1 convs go through Winograd F(4x4, 3x3): bench:kernels measured it faster than
  * both F(2x2, 3x3) and the direct conv (either tile) on every such ResNet-50 shape, on CPU
- * adapters and on an H200 at batch 32 (the figures are in bench/results/ and the README).
+ * adapters and on an H200 at batch 32 (the figures are in bench/results/ and docs/results.md).
  */
 function winogradTile(c: ConvBn): WinogradTile | null {
   const fits = c.kernel === 3 && c.stride === 1 && c.pad === 1 && c.inC % 4 === 0 && c.outC % 4 === 0;

@@ -3,14 +3,13 @@
 // validation with the running statistics training left (model.eval()). The library's
 // Classifier.fit and train.js both run it.
 import type { Head } from '../autograd/head.js';
-import { type AugmentMode, randomAugmentation } from '../data/augment.js';
+import { randomAugmentation } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { RgbImage } from '../image/format.js';
 import type { Preprocessing } from '../image/preprocess.js';
-import type { FillMode } from '../kernels/augment.js';
 import { type BackboneWeights, loadBackbone } from '../model/backbone.js';
 import { type ResNet, checkFeatures } from '../model/resnet.js';
 import { type ResNetSpec, plan } from '../model/architecture.js';
@@ -18,10 +17,11 @@ import { BatchStatsResNet, withRunningStatistics } from '../model/resnet-train.j
 import type { TensorMap } from '../weights/host-tensor.js';
 import { seededRandom } from '../util/random.js';
 import { classWeightedRowScale } from '../kernels/softmax.js';
-import { EarlyStopping, type LrSchedule, classWeightsProblem, scheduledLr } from './controls.js';
+import { EarlyStopping, scheduledLr } from './controls.js';
 import { backboneFeatures, plainFeatures } from './features.js';
 import type { EpochRecord, ValidationRecord } from './model-format.js';
-import { type Recipe, precisionProblem } from './recipe.js';
+import { RECIPES } from './recipe.js';
+import { type TrainingSettings, settingsProblem } from './settings.js';
 
 /** Images with their class indices. */
 export interface LabelledImages {
@@ -53,25 +53,8 @@ export interface BatchReport {
   imagesPerSecond: number;
 }
 
-export interface FitSettings {
-  recipe: Recipe;
-  epochs: number;
-  /** Number of the first epoch (resumed models continue their history). */
-  firstEpoch: number;
-  batchSize: number;
-  augment: AugmentMode;
-  fill: FillMode;
-  seed: number;
-  /** Adam's base learning rate, which `lrSchedule` changes per epoch over this run's epochs. */
-  lr: number;
-  lrSchedule: LrSchedule;
-  lrStepEpochs: number;
-  /** Per-class weights of the training loss (validation loss stays unweighted), or null. */
-  classWeights: readonly number[] | null;
-  /** Stop once validation loss has not improved for this many epochs (null: never). */
-  earlyStopping: number | null;
-  /** How the inference-mode backbone stores activations (f16 only where precisionProblem allows). */
-  precision: Precision;
+/** What the loop calls as it goes (none of them saved). */
+export interface FitHooks {
   /** Keeps the features of unaugmented images across runs (the inference-mode backbone only). */
   featureCache?: FeatureCache;
   signal?: AbortSignal;
@@ -81,6 +64,15 @@ export interface FitSettings {
   onEpoch?: (record: EpochRecord, runningStatistics: TensorMap | null) => void | Promise<void>;
   progress?: (label: string, total: number) => ProgressSink;
 }
+
+/**
+ * The loop's settings: the saved ones (src/train/settings.ts), this run's epochs, and the
+ * number of its first epoch (resumed models continue their history).
+ */
+export type FitSettings = Omit<TrainingSettings, 'data' | 'limit' | 'validationSplit'> & {
+  epochs: number;
+  firstEpoch: number;
+} & FitHooks;
 
 /** Raised when fit() stops because its AbortSignal fired; the epochs before it are kept. */
 export class FitAbortedError extends Error {
@@ -245,21 +237,18 @@ export async function fitHead(
   checkLabels('training data', train, classes, F);
   if (!countOf(train)) throw new InputError('training data: no images');
   if (validation) checkLabels('validation data', validation, classes, F);
-  if ((train.features || validation?.features) && (s.augment !== 'none' || s.recipe.batchNorm))
+  const recipe = RECIPES[s.recipe];
+  if ((train.features || validation?.features) && (s.augment !== 'none' || recipe.batchNorm))
     throw new InputError(
       'precomputed features train a head only without augmentation and batch statistics ' +
         '(the frozen recipe, augment none)',
     );
-  const precisionTrouble = precisionProblem(s.recipe, s.precision);
-  if (precisionTrouble) throw new InputError(precisionTrouble);
-  const weightsProblem = s.classWeights && classWeightsProblem(s.classWeights, classes);
-  if (weightsProblem) throw new InputError(`class weights: ${weightsProblem}`);
   const validate = validation && countOf(validation) > 0 ? validation : null;
-  if (s.earlyStopping !== null && !validate)
-    throw new InputError('early stopping watches the validation loss: give validation data');
+  const problem = settingsProblem(s, { classes, validates: validate !== null });
+  if (problem) throw new InputError(`${problem.setting}: ${problem.why}`);
   const stopper = s.earlyStopping !== null ? new EarlyStopping(s.earlyStopping) : null;
   const progress = s.progress ?? (() => silent);
-  const { recipe, batchSize } = s;
+  const { batchSize } = s;
   const preprocessing = weights.preprocessing;
   // Inference model (folded batchnorm): validation, and training under the frozen recipe; built
   // when first needed, so that a run whose features all come from the cache never loads it.

@@ -3,17 +3,14 @@
 // settings, history) validated field by field against its schema on every load, and the
 // head's weights and Adam state.
 import { HEAD_PARAMETERS, type AdamState, type HeadShape, type HeadWeights, headShapes } from '../autograd/head.js';
-import type { AugmentMode } from '../data/augment.js';
 import { InputError } from '../errors.js';
 import type { Preprocessing } from '../image/preprocess.js';
-import { PRECISIONS, type Precision } from '../gpu/shader.js';
-import type { FillMode } from '../kernels/augment.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { RESNETS, parameterShapes, plan, resnetSpec } from '../model/architecture.js';
 import { withRunningStatistics } from '../model/resnet-train.js';
 import type { TensorMap } from '../weights/host-tensor.js';
-import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, type LrSchedule } from './controls.js';
-import { RECIPES, RECIPE_NAMES, type RecipeName, recipeMismatch } from './recipe.js';
+import { RECIPES, recipeMismatch } from './recipe.js';
+import { type TrainingSettings, trainingSchema } from './settings.js';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
 import { sha256Hex } from '../util/sha256.js';
 import {
@@ -51,29 +48,7 @@ export interface EpochRecord {
   lr?: number;
 }
 
-export interface TrainingSettings {
-  recipe: RecipeName;
-  batchSize: number;
-  lr: number;
-  augment: AugmentMode;
-  fill: FillMode;
-  seed: number;
-  limit: number | null;
-  /** The share of each class held out for validation (no validation folder), or null. */
-  validationSplit: number | null;
-  data: string;
-  /** The learning rate per epoch of a run: constant, cosine annealing, or x0.1 every lrStepEpochs. */
-  lrSchedule: LrSchedule;
-  lrStepEpochs: number;
-  /** Patience of early stopping on validation loss, or null (none). */
-  earlyStopping: number | null;
-  /** Which epoch the model holds after a run: the best on validation loss, or the last. */
-  save: 'best' | 'last';
-  /** Per-class weights of the training loss ('auto' balances the classes), or null. */
-  classWeights: number[] | null;
-  /** How the inference-mode backbone stores activations and weights (f16: half the bytes; f32 accumulation). */
-  precision: Precision;
-}
+export type { TrainingSettings } from './settings.js';
 
 export interface ModelJson {
   format: string;
@@ -118,23 +93,7 @@ const MODEL_JSON: Check<ModelJson> = object<ModelJson>({
     sha256: string({ pattern: /^([0-9a-f]{64}|synthetic:\d+)$/, what: 'a sha256 in hex or synthetic:SEED' }),
     synthetic: boolean,
   }),
-  training: object<TrainingSettings>({
-    recipe: oneOf(RECIPE_NAMES),
-    batchSize: positiveInteger,
-    lr: number({ above: 0 }),
-    augment: oneOf(['full', 'flip', 'none']),
-    fill: oneOf(['constant', 'nearest']),
-    seed: number({ integer: true, min: 0 }),
-    limit: nullable(positiveInteger),
-    validationSplit: optional(nullable(number({ above: 0, below: 1 })), null),
-    data: string(),
-    lrSchedule: optional(oneOf(LR_SCHEDULES), 'constant'),
-    lrStepEpochs: optional(positiveInteger, DEFAULT_LR_STEP_EPOCHS),
-    earlyStopping: optional(nullable(positiveInteger), null),
-    save: optional(oneOf(['best', 'last']), 'last'),
-    classWeights: optional(nullable(array(number({ min: 0 }))), null),
-    precision: optional(oneOf(PRECISIONS), 'f32'),
-  }),
+  training: object<TrainingSettings>(trainingSchema()),
   history: array(
     object<EpochRecord>({
       epoch: positiveInteger,

@@ -7,24 +7,7 @@ import { type AdamOptions, KERAS_ADAM_DEFAULTS, PYTORCH_041_ADAM_DEFAULTS } from
 import type { CrossEntropyFlavor } from '../kernels/softmax.js';
 import type { FillMode } from '../kernels/augment.js';
 import type { ResNetSpec } from '../model/architecture.js';
-import { DEFAULT_LR_STEP_EPOCHS } from './controls.js';
 import { type BatchNormMode, PYTORCH_TRAIN_MODE } from '../model/resnet-train.js';
-
-/** The settings of the "Keras vs. PyTorch" article's training code: the defaults of train.js and bench:train. */
-export const ARTICLE_SETTINGS = {
-  recipe: 'pytorch',
-  epochs: 3,
-  batchSize: 32,
-  lr: 1e-3,
-  hidden: 128,
-  augment: 'full',
-  lrSchedule: 'constant',
-  lrStepEpochs: DEFAULT_LR_STEP_EPOCHS,
-  classWeights: null,
-  earlyStopping: null,
-  save: 'last',
-  precision: 'f32',
-} as const;
 
 export const RECIPE_NAMES = ['pytorch', 'keras', 'frozen'] as const;
 export type RecipeName = (typeof RECIPE_NAMES)[number];

@@ -3,49 +3,27 @@
 // model saved after every epoch.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { HeadShape } from '../autograd/head.js';
-import type { AugmentMode } from '../data/augment.js';
 import { decodeAll } from '../data/decode-all.node.js';
 import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
-import type { FillMode } from '../kernels/augment.js';
 import { plan } from '../model/architecture.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { type FeatureCache, type LabelledImages, MemoryFeatureCache } from '../train/fit.js';
 import { saveModelFiles } from '../train/model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
 import { Progress } from '../train/progress.node.js';
-import type { RecipeName } from '../train/recipe.js';
-import type { LrSchedule } from '../train/controls.js';
-import type { Precision } from '../gpu/shader.js';
-import { Backbone } from './backbone.js';
-import { Classifier, type FitOptions } from './classifier.js';
+import { Backbone } from '../api/backbone.js';
+import { Classifier, type ClassifierOptions, type FitOptions } from '../api/classifier.js';
 import type { MergedFeatures } from '../train/shards.node.js';
 
-export { ARTICLE_SETTINGS } from '../train/recipe.js';
+export { ARTICLE_SETTINGS } from '../train/settings.js';
+import { type SettingValues, pickSettings } from '../train/settings.js';
 
-export interface TrainOptions {
-  data: string;
-  recipe: RecipeName;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  hidden: number;
-  augment: AugmentMode;
-  fill: FillMode;
-  seed: number;
-  limit: number | null;
-  lrSchedule: LrSchedule;
-  lrStepEpochs: number;
+/** A train.js run: its settings (src/train/settings.ts) and what the job does around them. */
+export interface TrainOptions extends Omit<SettingValues, 'classWeights'> {
+  /** 'auto' balances the classes of the training data. */
   classWeights: 'auto' | number[] | null;
-  /** Patience of early stopping on validation loss, or null. */
-  earlyStopping: number | null;
-  /** Which epoch the model folder holds at the end. */
-  save: 'best' | 'last';
-  /** How the inference-mode backbone stores activations (f16 under the frozen recipe only). */
-  precision: Precision;
-  /** The share of train/ held out per class when the data has no validation/ (already split in `dataset`). */
-  validationSplit: number | null;
   out: string;
   skipBadImages: boolean;
   /** Images declaring more pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
@@ -100,21 +78,10 @@ async function decodeDataset(
   };
 }
 
-/** The Classifier settings of train.js's options. */
-function classifierSettings(o: TrainOptions) {
-  return {
-    lr: o.lr,
-    seed: o.seed,
-    batchSize: o.batchSize,
-    augment: o.augment,
-    fill: o.fill,
-    lrSchedule: o.lrSchedule,
-    lrStepEpochs: o.lrStepEpochs,
-    classWeights: o.classWeights,
-    earlyStopping: o.earlyStopping,
-    save: o.save,
-    precision: o.precision,
-  };
+/** The Classifier settings of train.js's options (recipe and hidden: a new model's only). */
+function classifierSettings(o: TrainOptions): Omit<ClassifierOptions, 'recipe' | 'hidden'> {
+  const { recipe: _r, hidden: _h, data: _d, limit: _l, validationSplit: _v, epochs: _e, ...settings } = pickSettings(o);
+  return { ...settings, classWeights: o.classWeights };
 }
 
 export async function train(
