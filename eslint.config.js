@@ -10,7 +10,7 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
-import { BROWSER_SUITES } from './test/browser-suites.mjs';
+import { BROWSER_SUITES } from './test/support/browser-suites.mjs';
 
 /** What each folder of src/ may import from the others (besides itself and src/errors.ts). */
 const LAYERS = {
@@ -103,7 +103,7 @@ export default tseslint.config(
       'bench/measure.ts',
       'bench/browser.ts',
       'bench/tf-peer.ts',
-      'test/helpers.ts',
+      'test/support/helpers.ts',
       ...BROWSER_SUITES,
     ],
     rules: {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { BROWSER_SUITES } from './test/browser-suites.mjs';
+import { BROWSER_SUITES } from './test/support/browser-suites.mjs';
 import { wgslModule } from './tools/wgsl-include.mjs';
 
 // The browser project runs the GPU suites in headless Chromium (Dawn + SwiftShader), through

@@ -1,4 +1,4 @@
-"""Golden head training for test/head.test.ts: Linear(2048 -> 32) -> ReLU -> Linear(32 -> 3),
+"""Golden head training for test/autograd/head.test.ts: Linear(2048 -> 32) -> ReLU -> Linear(32 -> 3),
 cross-entropy, torch.optim.Adam(lr=1e-3), 20 steps of batch 32 over 64 fixed samples in a
 fixed order, in float64. Features, labels and the initial weights come from the hash of
 src/model/synthetic.ts, so the test rebuilds them; the fixture holds the 20 losses and the

@@ -1,4 +1,4 @@
-"""Keras ResNet-50 weight files and their forward golden for test/keras.test.ts.
+"""Keras ResNet-50 weight files and their forward golden for test/model/keras.test.ts.
 
 Writes with h5py, in the layout Keras's save_weights gives (root attribute layer_names, each
 layer's group with attribute weight_names, weights at those paths, weightless layers listed

@@ -1,4 +1,4 @@
-"""Keras's data path for test/keras-data.test.ts, from Keras's own sources run on PIL, numpy
+"""Keras's data path for test/data/keras-data.test.ts, from Keras's own sources run on PIL, numpy
 and scipy (keras-preprocessing 1.0.2 and keras-applications 1.0.4 are not installable here;
 the lines below transcribe them):
 

@@ -1,4 +1,4 @@
-"""Golden preprocessing for test/preprocess.test.ts: torchvision's Resize((224, 224)) of each
+"""Golden preprocessing for test/image/preprocess.test.ts: torchvision's Resize((224, 224)) of each
 validation image of ../shared/datasets/alien-vs-predator (PIL decode, convert('RGB'),
 antialiased bilinear), as 8-bit values before ToTensor/Normalize.
 

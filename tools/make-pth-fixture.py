@@ -1,5 +1,5 @@
 """A small checkpoint written by the real torch.save, and the values it must read back as,
-for test/weights.test.ts: tiny-checkpoint.pth in torch.save's zip format (torch >= 1.6) and
+for test/model/weights.test.ts: tiny-checkpoint.pth in torch.save's zip format (torch >= 1.6) and
 tiny-checkpoint-legacy.pth in the legacy format that earlier versions wrote (the article's
 PyTorch 0.4.1; `_use_new_zipfile_serialization=False`).
 

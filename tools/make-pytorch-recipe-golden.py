@@ -1,4 +1,4 @@
-"""Golden of the article's PyTorch training loop for test/recipes.test.ts: torchvision's
+"""Golden of the article's PyTorch training loop for test/model/recipes.test.ts: torchvision's
 resnet50 with synthetic weights (the hash of src/model/synthetic.ts), requires_grad False on
 the backbone, model.fc = Sequential(Linear(2048, HIDDEN), ReLU, Linear(HIDDEN, 2)),
 model.train() for STEPS steps of Adam(model.fc.parameters(), lr=1e-3) (PyTorch 0.4.1's step,

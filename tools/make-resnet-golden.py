@@ -1,4 +1,4 @@
-"""Golden ResNet-50 outputs for test/resnet.test.ts.
+"""Golden ResNet-50 outputs for test/model/resnet.test.ts.
 
 torchvision's resnet50() gets the deterministic weights of src/model/synthetic.ts (seed
 WEIGHT_SEED; every batchnorm statistic non-default) and runs, in eval mode and float64, on

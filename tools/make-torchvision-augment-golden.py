@@ -1,4 +1,4 @@
-"""Golden augmentation for test/torchvision-augment.test.ts: the article's PyTorch training
+"""Golden augmentation for test/data/torchvision-augment.test.ts: the article's PyTorch training
 transform as torchvision 0.2.1 ran it, on every image of ../shared/datasets/alien-vs-predator
 (train and validation): Resize((224, 224)) (PIL's antialiased bilinear), then
 RandomAffine(0, shear=10, scale=(0.8, 1.2)) for fixed parameters, transcribed from

@@ -294,7 +294,7 @@ runCli(
       check(`ResNet-50 against torchvision, batch ${n}${split}: logits`, errors.logits, 1e-4);
     }
     model.destroy();
-    // The article's PyTorch loop (tolerances as in test/recipes.test.ts: 1e-5, or 4x PyTorch's own float32 error).
+    // The article's PyTorch loop (tolerances as in test/model/recipes.test.ts: 1e-5, or 4x PyTorch's float32 error).
     const recipe = await replayPytorchRecipeGolden(g, recipeGolden);
     const floor = (key: string, base: number) => Math.max(base, 4 * Number(recipeGolden.metadata[`float32_${key}`]));
     check('pytorch recipe: 20 steps against PyTorch, losses', recipe.losses, floor('losses', 1e-5));

@@ -3,7 +3,7 @@
 // grayscale, alpha and 16-bit included), BMP with bmp-ts, GIF's first frame with omggif, WebP
 // with libwebp (WebAssembly); pngjs and bmp-ts need Node's Buffer, so browsers decode through
 // src/image/decode-blob.ts. Output is 8-bit RGB, like PIL's Image.convert('RGB'): alpha is
-// dropped, not composited; every format matches PIL to the bit (test/decode.test.ts).
+// dropped, not composited; every format matches PIL to the bit (test/image/decode.test.ts).
 import { crc32, inflateSync } from 'node:zlib';
 import { decode as decodeBmpRaw } from 'bmp-ts';
 import { PNG } from 'pngjs';

@@ -8,7 +8,7 @@ import { loadBackbone, syntheticBackbone } from '../../src/model/backbone.js';
 import { backboneFeatures } from '../../src/train/features.js';
 import { relativeError } from '../../src/reference/cpu.js';
 import { seededRandom } from '../../src/util/random.js';
-import { useGpu } from '../helpers.js';
+import { useGpu } from '../support/helpers.js';
 
 const ctx = useGpu();
 

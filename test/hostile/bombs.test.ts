@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TOOL_ENV } from '../tools.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostile-bombs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

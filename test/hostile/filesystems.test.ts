@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
-import { TOOL_ENV } from '../tools.js';
+import { DATASET, tinyDataset as makeTinyDataset } from '../support/saved-model.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-fs-'));
 const mounts: string[] = [];

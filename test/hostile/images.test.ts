@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode.node.js';
 import { PixelLimitError } from '../../src/image/format.js';
-import { TOOL_ENV } from '../tools.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostile-images-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inlineWgsl } from '../../src/gpu/shader.js';
-import { useGpu } from '../helpers.js';
-import { TOOL_ENV } from '../tools.js';
+import { useGpu } from '../support/helpers.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const ctx = useGpu();
 const root = mkdtempSync(join(tmpdir(), 'hostile-limits-'));

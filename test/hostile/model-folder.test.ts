@@ -10,7 +10,7 @@ import { HEAD_PARAMETERS, initHead } from '../../src/autograd/head.js';
 import { renderReport } from '../../src/render/report.node.js';
 import { loadModel, saveModel } from '../../src/train/model-files.node.js';
 import { ModelError } from '../../src/train/model-format.js';
-import { saveTestModel } from '../saved-model.js';
+import { saveTestModel } from '../support/saved-model.js';
 
 /** model.json as a test edits it: any field, any value. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -23,8 +23,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { writeFileAtomic } from '../../src/files.node.js';
 import { loadModel } from '../../src/train/model-files.node.js';
-import { DATASET, saveTestModel, tinyDataset } from '../saved-model.js';
-import { TOOL_ENV } from '../tools.js';
+import { DATASET, saveTestModel, tinyDataset } from '../support/saved-model.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-writers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/util/random.js';
-import { SEED } from '../helpers.js';
+import { SEED } from '../support/helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-serve-'));
 const site = join(root, 'site');

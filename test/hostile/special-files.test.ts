@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readBytes } from '../../src/files.node.js';
 import type { RgbImage } from '../../src/image/format.js';
 import { DiskFeatureCache } from '../../src/train/feature-cache.node.js';
-import { saveTestModel } from '../saved-model.js';
-import { runTool } from '../tools.js';
+import { saveTestModel } from '../support/saved-model.js';
+import { runTool } from '../support/tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-special-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATASET, tinyDataset as makeTinyDataset } from '../saved-model.js';
+import { DATASET, tinyDataset as makeTinyDataset } from '../support/saved-model.js';
 import { loadModel } from '../../src/train/model-files.node.js';
-import { TOOL_ENV } from '../tools.js';
+import { TOOL_ENV } from '../support/tools.js';
 
 const ready = existsSync('dist/train.js') && existsSync(DATASET);
 const root = mkdtempSync(join(tmpdir(), 'hostile-trainers-'));
