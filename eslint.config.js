@@ -4,6 +4,9 @@
 //   util  <-  gpu  <-  kernels  <-  model, autograd, data, check  <-  train  <-  api  <-  cli, browser
 //   (image, weights, reference sit beside gpu: they need no GPU)
 //
+// The tools in cli/ reach kernels, models and the head only through the library's public API
+// (src/index.ts, src/index.node.ts) and check/ (the self-check).
+//
 // and the line between browser-safe code and the Node edge: only `src/cli/` and files named
 // `*.node.ts` may use Node's modules (node:fs, ...) or Node globals, and browser-safe code may
 // not import them.
@@ -29,8 +32,9 @@ const LAYERS = {
   export: ['model', 'autograd', 'train', 'weights', 'util'],
   api: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'util'],
   browser: ['gpu', 'kernels', 'model', 'autograd', 'data', 'image', 'weights', 'train', 'api', 'util'],
+  cli: ['gpu', 'data', 'image', 'weights', 'train', 'api', 'export', 'render', 'check', 'util'],
 };
-const FOLDERS = [...Object.keys(LAYERS), 'cli'];
+const FOLDERS = Object.keys(LAYERS);
 
 const NODE_EDGE = ['src/cli/**', 'src/**/*.node.ts'];
 const NODE_MODULES = ['fs', 'fs/promises', 'path', 'os', 'url', 'util', 'crypto', 'child_process', 'worker_threads'];
@@ -86,6 +90,8 @@ export default tseslint.config(
     files: [`src/${folder}/**/*.node.ts`],
     rules: layerRules(folder),
   })),
+  // The tools are all Node edge, and layered all the same.
+  { files: ['src/cli/**/*.ts'], rules: layerRules('cli') },
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     files: ['examples/browser.js'],

@@ -10,7 +10,7 @@ export * from './index.js';
 export { nodeHost } from './api/host.node.js';
 export { readImage } from './image/files.node.js';
 export { decodeImage } from './image/decode.node.js';
-export { readBackboneWeights } from './model/load.node.js';
+export { readBackboneWeights, convertWeightFile, convertWeights } from './api/weights.node.js';
 export { loadModel, saveModel } from './train/model-files.node.js';
 export { readImageFolders, readLabelledFolder } from './data/folders.node.js';
 export { DiskFeatureCache, defaultCacheDir } from './train/feature-cache.node.js';

@@ -33,8 +33,9 @@ const entryPoints = {
   import: 'src/cli/import.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
-  // The library's Node entry (package.json's exports).
+  // The library's Node entries (package.json's exports): the public API, and its internals.
   index: 'src/index.node.ts',
+  internals: 'src/internals.node.ts',
 };
 
 await build({
@@ -94,8 +95,13 @@ const browser = {
   plugins: [wgsl],
 };
 await build({ ...browser, entryPoints: { 'webgpu-transfer': 'src/index.ts' } });
-// The training page imports the bundle above by name (an import map in its page), as a page embedding it would.
-await build({ ...browser, entryPoints: { train: 'src/browser/train-page.ts' }, external: ['webgpu-transfer'] });
+await build({ ...browser, entryPoints: { 'webgpu-transfer-internals': 'src/internals.ts' } });
+// The training page imports the internals bundle by name (an import map in its page), as a page embedding it would.
+await build({
+  ...browser,
+  entryPoints: { train: 'src/browser/train-page.ts' },
+  external: ['webgpu-transfer', 'webgpu-transfer/internals'],
+});
 copyFileSync('src/browser/train.html', 'dist/browser/index.html');
 // The kernel benchmark as a page, TF.js included as its peer.
 await build({ ...browser, entryPoints: { bench: 'bench/browser.ts' } });

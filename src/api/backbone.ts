@@ -1,11 +1,31 @@
 // A pretrained backbone loaded once and shared by any number of classifiers: its weights on
 // the host, its inference model (batchnorm folded) on the GPU, built on first use and kept.
+import IMAGENET_LABELS from '../model/imagenet-classes.json';
 import { DisposedError, InputError } from '../errors.js';
+import type { RgbImage } from '../image/format.js';
+import { preprocess } from '../image/preprocess.js';
+import { softmax } from '../kernels/softmax.js';
+import { IMAGENET_CLASS_COUNT, plan } from '../model/architecture.js';
+import { type FeatureCache, type ProgressSink, featureIdentity, featuresOf } from '../train/fit.js';
 import { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import { type BackboneWeights, backboneFromBytes, loadBackbone, syntheticBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { host } from './host.js';
+
+/** Images per backbone call by default (the article's batch). */
+const DEFAULT_BATCH = 32;
+
+export interface FeaturesOptions {
+  /** How the backbone stores activations (default f32). */
+  precision?: Precision;
+  /** Images per backbone call (default 32). */
+  batchSize?: number;
+  /** Called with the number of images done so far. */
+  progress?: (done: number) => void;
+  /** Keeps features of unaugmented images across runs (Node: DiskFeatureCache). */
+  cache?: FeatureCache;
+}
 
 /** 'random:SEED', a path (Node) or URL, a weight file's bytes, or weights already parsed. */
 export type BackboneSource = string | URL | Uint8Array | ArrayBuffer | BackboneWeights;
@@ -49,6 +69,72 @@ export class Backbone {
       this.inference.set(precision, model);
     }
     return model;
+  }
+
+  /** Features per image (2048 for ResNet-50). */
+  get featureSize(): number {
+    return plan(this.weights.spec).featureSize;
+  }
+
+  /** Whether the weights carry the ImageNet classifier (imagenet() needs it). */
+  get hasClassifier(): boolean {
+    return this.weights.classifier;
+  }
+
+  /**
+   * Features [n, featureSize] of images without augmentation (model.eval()), prepared as the
+   * weights declare, in batches of `batchSize` with the next batch queued while one runs;
+   * `progress` hears the images done, and `cache` supplies and keeps features across runs.
+   */
+  async features(images: readonly RgbImage[], options: FeaturesOptions = {}): Promise<Float32Array> {
+    this.check();
+    const precision = options.precision ?? 'f32';
+    const model = this.model(precision);
+    const cache = options.cache && {
+      store: options.cache,
+      identity: featureIdentity(this.device, this.weights, precision),
+      spec: this.weights.spec,
+    };
+    const progress: ProgressSink = { update: (done) => options.progress?.(done), finish: () => {} };
+    return featuresOf(
+      this.device,
+      model,
+      images,
+      options.batchSize ?? DEFAULT_BATCH,
+      this.weights.preprocessing,
+      progress,
+      cache,
+    );
+  }
+
+  /**
+   * The ImageNet view of images (weights with the classifier): features, logits and each image's
+   * `top` most probable ImageNet classes.
+   */
+  async imagenet(
+    images: readonly RgbImage[],
+    options: { precision?: Precision; top?: number } = {},
+  ): Promise<{ features: Float32Array; logits: Float32Array; top: { label: string; probability: number }[][] }> {
+    this.check();
+    if (!this.weights.classifier)
+      throw new InputError(`${this.weights.source}: the weights have no ImageNet classifier (fc)`);
+    const model = this.model(options.precision ?? 'f32');
+    const p = this.weights.preprocessing;
+    const perImage = p.size * p.size * 3;
+    const inputs = new Float32Array(images.length * perImage);
+    images.forEach((image, i) => inputs.set(preprocess(image, p.size, p).input, i * perImage));
+    const out = await model.embed(inputs, images.length, { logits: true });
+    const logits = out.logits!;
+    const C = IMAGENET_CLASS_COUNT;
+    const probabilities = await (await softmax(this.device, this.device.upload(logits, [images.length, C]))).read();
+    const top = images.map((_, i) => {
+      const row = probabilities.subarray(i * C, (i + 1) * C);
+      return Array.from(row.keys())
+        .sort((a, b) => row[b] - row[a])
+        .slice(0, options.top ?? 5)
+        .map((k) => ({ label: (IMAGENET_LABELS as string[])[k], probability: row[k] }));
+    });
+    return { features: out.features, logits, top };
   }
 
   /** Frees the GPU model (and the GPU, when the backbone made it). Classifiers on it must be disposed first. */

@@ -1,6 +1,6 @@
 // The webcam of the training page: frames as RGB images (for training and live predictions)
 // with small thumbnails; a denied or missing camera is an error that says so.
-import { type RgbImage, rgbFromRgba } from 'webgpu-transfer';
+import { type RgbImage, rgbFromRgba } from 'webgpu-transfer/internals';
 
 export interface Frame {
   name: string;

@@ -1,6 +1,6 @@
 // The page's controls of training settings, built from their declarations (lib.SETTINGS): the
 // same kinds, bounds, defaults and docs as train.js's flags, with the flag as the control's id.
-import * as lib from 'webgpu-transfer';
+import * as lib from 'webgpu-transfer/internals';
 import { byId } from './page.js';
 
 const declared = (name: lib.SettingName): lib.Setting<unknown> => lib.SETTINGS[name];

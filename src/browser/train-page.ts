@@ -5,7 +5,7 @@
 // `node dist/predict.js --model DIR` reads. Everything goes through the library's Backbone
 // and Classifier, the path train.js and predict.js take. The element ids are docs/browser.md's.
 import { unzipSync, zipSync } from 'fflate';
-import * as lib from 'webgpu-transfer';
+import * as lib from 'webgpu-transfer/internals';
 import { drawChart, type Series } from './chart.js';
 import { Camera } from './camera.js';
 import { byId, showIn, showStatus } from './page.js';

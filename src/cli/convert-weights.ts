@@ -1,8 +1,8 @@
 // node dist/convert-weights.js IN OUT.safetensors (see --help).
 // Converts a torchvision checkpoint (.pth, or .safetensors) or a Keras ResNet-50 .h5 into our safetensors weights.
 import { basename } from 'node:path';
-import { convertWeights } from '../model/convert.node.js';
-import { RESNETS } from '../model/architecture.js';
+import { convertWeights } from '../api/weights.node.js';
+import { RESNETS } from '../index.js';
 import { UsageError, parseCommand } from './args.js';
 import { runCli } from './run.js';
 

@@ -1,20 +1,14 @@
 // node dist/embed.js IMAGE...: ResNet features of images (see --help).
 // ResNet features (and ImageNet logits) of images, preprocessed like torchvision's eval transform.
-import IMAGENET_LABELS from '../model/imagenet-classes.json';
-import { Gpu } from '../gpu/context.js';
+import { readBackboneWeights } from '../api/weights.node.js';
 import { readImage } from '../image/files.node.js';
-import { preprocess } from '../image/preprocess.js';
-import { loadBackbone } from '../model/backbone.js';
-import { readBackboneWeights } from '../model/load.node.js';
-import { softmax } from '../kernels/softmax.js';
-import { IMAGENET_CLASS_COUNT } from '../model/architecture.js';
+import { Backbone, Gpu } from '../index.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { relative } from 'node:path';
 import { DecodeQueue } from '../data/decode-all.node.js';
 import { readImageFolders } from '../data/folders.node.js';
 import type { RgbImage } from '../image/format.js';
-import { featuresOf } from '../train/fit.js';
 import { Progress } from '../train/progress.node.js';
 import { parseShard, shardSamples, writeFeatureShard } from '../train/shards.node.js';
 import { MAX_PIXELS_OPTION, PRECISION_OPTION } from './options.js';
@@ -92,22 +86,23 @@ runCli(
       const weights = readBackboneWeights(values.weights);
       const { samples, splits, start } = shardSamples(dataset, shard);
       gpu = await Gpu.create({ log: false });
-      const model = loadBackbone(gpu, weights, values.precision);
+      const backbone = await Backbone.load(weights, { gpu });
       // Decoding runs in worker threads a chunk ahead of the GPU, and holds two chunks at most.
       const queue = new DecodeQueue(
         samples.map((s) => s.file),
         { skipBad: false, maxPixels: values['max-pixels'], ahead: 2 * EMBED_CHUNK },
       );
-      const F = model.plan.featureSize;
+      const F = backbone.featureSize;
       const features = new Float32Array(samples.length * F);
       const progress = new Progress('features', samples.length, { quiet: values.quiet });
       try {
         for (let s = 0; s < samples.length; s += EMBED_CHUNK) {
           const count = Math.min(EMBED_CHUNK, samples.length - s);
           const images = await Promise.all(Array.from({ length: count }, (_, i) => queue.image(s + i)));
-          const rows = await featuresOf(gpu, model, images as RgbImage[], EMBED_BATCH, weights.preprocessing, {
-            update: (done) => progress.update(s + done),
-            finish: () => {},
+          const rows = await backbone.features(images as RgbImage[], {
+            precision: values.precision,
+            batchSize: EMBED_BATCH,
+            progress: (done) => progress.update(s + done),
           });
           features.set(rows, s * F);
         }
@@ -136,53 +131,37 @@ runCli(
     // Decode everything first: a bad image fails before any GPU work. Each image is prepared
     // as the weights declare (torchvision's transform, or Keras's load_img and caffe).
     const weights = readBackboneWeights(values.weights);
-    const p = weights.preprocessing;
-    const perImage = p.size * p.size * 3;
-    const inputs = new Float32Array(positionals.length * perImage);
-    positionals.forEach((file, i) =>
-      inputs.set(preprocess(readImage(file, values['max-pixels']), p.size, p).input, i * perImage),
-    );
+    const images = positionals.map((file) => readImage(file, values['max-pixels']));
     gpu = await Gpu.create({ log: !values.json });
-    const model = loadBackbone(gpu, weights, values.precision);
+    const backbone = await Backbone.load(weights, { gpu });
     if (weights.synthetic)
       console.warn(`warning: ${values.weights}: synthetic random weights, the outputs mean nothing`);
-    const logits = values.logits || (!values.json && model.hasClassifier);
+    const imagenet = values.logits || (!values.json && backbone.hasClassifier);
     const start = performance.now();
-    const out = await model.embed(inputs, positionals.length, { logits });
+    const out = imagenet
+      ? await backbone.imagenet(images, { precision: values.precision })
+      : { features: await backbone.features(images, { precision: values.precision }), logits: null, top: null };
     const seconds = (performance.now() - start) / 1000;
-    const F = model.plan.featureSize;
+    const F = backbone.featureSize;
     if (values.json) {
-      const images = positionals.map((file, i) => ({
+      const C = out.logits ? out.logits.length / images.length : 0;
+      const rows = positionals.map((file, i) => ({
         file,
         features: Array.from(out.features.subarray(i * F, (i + 1) * F)),
-        ...(values.logits
-          ? { logits: Array.from(out.logits!.subarray(i * IMAGENET_CLASS_COUNT, (i + 1) * IMAGENET_CLASS_COUNT)) }
-          : {}),
+        ...(out.logits ? { logits: Array.from(out.logits.subarray(i * C, (i + 1) * C)) } : {}),
       }));
-      writeFileAtomic(values.json, `${JSON.stringify({ architecture: model.plan.spec.name, images })}\n`);
+      writeFileAtomic(values.json, `${JSON.stringify({ architecture: weights.spec.name, images: rows })}\n`);
       console.log(
         `${values.json}: ${positionals.length} image${positionals.length > 1 ? 's' : ''} ` +
           `(${(positionals.length / seconds).toFixed(2)} images/s)`,
       );
       return;
     }
-    const classes = IMAGENET_CLASS_COUNT;
-    let probabilities: Float32Array | undefined;
-    if (out.logits) {
-      const logitsTensor = gpu.upload(out.logits, [positionals.length, classes]);
-      probabilities = await (await softmax(gpu, logitsTensor)).read();
-    }
     positionals.forEach((file, i) => {
       const f = out.features.subarray(i * F, (i + 1) * F);
       const norm = Math.sqrt(f.reduce((a, v) => a + v * v, 0));
       let line = `${file}: ${F} features, L2 norm ${norm.toFixed(3)}`;
-      if (probabilities) {
-        const p = probabilities.subarray(i * classes, (i + 1) * classes);
-        const top = Array.from(p.keys())
-          .sort((a, b) => p[b] - p[a])
-          .slice(0, 5);
-        line += `\n  ${top.map((k) => `${(100 * p[k]).toFixed(1)}% ${(IMAGENET_LABELS as string[])[k]}`).join(', ')}`;
-      }
+      if (out.top) line += `\n  ${out.top[i].map((c) => `${(100 * c.probability).toFixed(1)}% ${c.label}`).join(', ')}`;
       console.log(line);
     });
   },

@@ -4,7 +4,7 @@ import { Classifier } from '../api/classifier.js';
 import { readLabelledFolder } from '../data/folders.node.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { Gpu } from '../gpu/context.js';
-import { readBackboneWeights } from '../model/load.node.js';
+import { readBackboneWeights } from '../api/weights.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderEvaluationReport } from '../render/report.node.js';
 import { InputError } from '../errors.js';

@@ -1,13 +1,13 @@
 // node dist/export.js --model DIR --torch|--keras|--onnx FILE: a trained model for other frameworks (see --help).
 import { checkWritable, writeFileAtomic } from '../files.node.js';
 import { checkKerasExportable, checkTorchExportable, torchStateDict } from '../export/article-models.js';
-import { resnetSpec } from '../model/architecture.js';
 import { articleKerasLayers, writeKerasModel, writeKerasWeights } from '../export/keras.node.js';
 import { articleKerasModel, articleTrainingConfig, kerasModelJson } from '../export/keras-config.js';
 import { torchSaveBytes } from '../export/torch.js';
 import { ONNX_OPSET, onnxModelBytes } from '../export/onnx.js';
 import { backboneForModel } from '../train/model-format.js';
-import { readBackboneWeights } from '../model/load.node.js';
+import { readBackboneWeights } from '../api/weights.node.js';
+import { resnetSpec } from '../index.js';
 import { loadModel, refuseModelFiles } from '../train/model-files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { MODEL_WEIGHTS_OPTION } from './options.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readBytes, sha256 } from '../files.node.js';
-import { convertWeightFile } from '../model/convert.node.js';
+import { convertWeightFile } from '../api/weights.node.js';
 import { parseWeightFile } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
 import { UsageError, parseCommand } from './args.js';

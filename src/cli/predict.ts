@@ -4,7 +4,7 @@ import { expandImageInputs } from '../data/inputs.node.js';
 import { InputError } from '../errors.js';
 import { caption } from '../train/predict.js';
 import { Gpu } from '../gpu/context.js';
-import { readBackboneWeights } from '../model/load.node.js';
+import { readBackboneWeights } from '../api/weights.node.js';
 import { encodePng, renderGrid } from '../render/grid.node.js';
 import { renderReport } from '../render/report.node.js';
 import { Backbone } from '../api/backbone.js';

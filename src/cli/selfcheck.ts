@@ -6,37 +6,12 @@
 // check with its relative error and tolerance; exit 1 if any fails.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CONV_ODD_CASES, CONV_SPLIT_K_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../check/cases.js';
-import {
-  ResNetGolden,
-  type AdamGoldenCase,
-  replayAdamGolden,
-  replayHeadGolden,
-  replayPytorchRecipeGolden,
-} from '../check/goldens.js';
-import { batchNormApply, batchStatistics } from '../kernels/batchnorm-train.js';
-import { PYTORCH_TRAIN_MODE } from '../model/resnet-train.js';
-import { randomArray, seededRandom } from '../util/random.js';
+import { type AdamGoldenCase, ResNetGolden } from '../check/goldens.js';
+import { runSelfcheck } from '../check/selfcheck.js';
 import { readBytes, writeFileAtomic } from '../files.node.js';
 import { Gpu } from '../gpu/context.js';
 import { adapterIdentity, adapterLabel } from '../gpu/device.js';
-import { KERNEL_VARIANTS, supportsVariant } from '../kernels/common.js';
-import { conv2d } from '../kernels/conv2d.js';
-import { gemm } from '../kernels/gemm.js';
-import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
-import { softmaxCrossEntropy } from '../kernels/softmax.js';
-import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
-import {
-  conv2dRef,
-  gemmRef,
-  globalAvgPoolRef,
-  maxPoolRef,
-  relativeError,
-  softmaxCrossEntropyRef,
-  batchNormTrainRef,
-} from '../reference/cpu.js';
 import { parseSafetensors } from '../weights/safetensors.js';
-import { roundToHalf } from '../util/half.js';
 import { UsageError, parseCommand } from './args.js';
 import { runCli } from './run.js';
 
@@ -62,20 +37,6 @@ const COMMAND = {
   },
 } as const;
 
-interface Check {
-  name: string;
-  error: number;
-  tolerance: number;
-  passed: boolean;
-}
-
-const CONVS = CONV_ODD_CASES.filter((c) => c.quick);
-
-/** An f16 kernel's output against float64 on the same halves: its rounding to a half is at most 2^-11. */
-const F16_TOLERANCE = 1e-3;
-/** ResNet-50 at f16 against float32's features: issue 17's bound. */
-const F16_RESNET_TOLERANCE = 5e-3;
-
 let gpu: Gpu | undefined;
 runCli(
   async () => {
@@ -95,213 +56,14 @@ runCli(
 
     gpu = await Gpu.create({ kernelsFor });
     const g = gpu;
-    const checks: Check[] = [];
-    const check = (name: string, error: number, tolerance: number) => {
-      const c = { name, error, tolerance, passed: error <= tolerance };
-      checks.push(c);
-      console.log(
-        `${c.passed ? 'ok  ' : 'FAIL'}  ${name}: ${error.toExponential(2)} (tolerance ${tolerance.toExponential(0)})`,
-      );
-    };
-    const random = seededRandom(Date.now() % 2 ** 31);
-    const data = (n: number, scale = 1) => randomArray(n, random, scale);
-    const poisoned = (shape: number[]) => g.upload(new Float32Array(shape.reduce((a, b) => a * b)).fill(NaN), shape);
-
-    for (const variant of KERNEL_VARIANTS.filter((x) => supportsVariant(g, x))) {
-      // The quick GEMM cases, one with B^T and one with A^T.
-      const quick = GEMM_CASES.filter((c) => c.quick).map((c, i) => ({
-        ...c,
-        transA: i % 2 === 1,
-        transB: i % 2 === 0,
-      }));
-      for (const { M, N, K, transA, transB } of quick) {
-        const tile128 = GEMM_TILE128_CASES.some((c) => c.quick && c.M === M && c.N === N && c.K === K);
-        for (const tile of variant === 'tiled' && tile128 ? ([64, 128] as const) : [undefined]) {
-          const a = data(M * K),
-            b = data(K * N),
-            bias = data(N);
-          const out = poisoned([M, N]);
-          await gemm(g, g.upload(a, transA ? [K, M] : [M, K]), g.upload(b, transB ? [N, K] : [K, N]), {
-            transA,
-            transB,
-            bias: g.upload(bias),
-            relu: true,
-            variant,
-            tile,
-            out,
-          });
-          check(
-            `gemm ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ` +
-              `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`,
-            relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu: true })),
-            1e-5,
-          );
-        }
-      }
-      // A conv case with bias and ReLU against float64, under a name saying how it ran.
-      const checkConv = async (s: (typeof CONVS)[number], name: string, tile?: 64 | 128, splitK?: number) => {
-        const x = data(s.N * s.H * s.W * s.C),
-          w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
-          bias = data(s.K);
-        const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
-          stride: s.stride,
-          pad: s.pad,
-          bias: g.upload(bias),
-          relu: true,
-          variant,
-          tile,
-          splitK,
-        });
-        check(name, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
-      };
-      for (const s of CONVS) {
-        const tile128 = variant === 'tiled' && s.C % 4 === 0 && s.K % 4 === 0;
-        for (const tile of tile128 ? ([64, 128] as const) : [undefined])
-          await checkConv(s, `conv2d ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${s.name}`, tile);
-      }
-      for (const s of variant === 'tiled' ? CONV_SPLIT_K_CASES.filter((c) => c.quick) : [])
-        await checkConv(s, `conv2d tiled ${s.name}`, s.tile, s.splitK);
-    }
-    const s = CONVS[3];
-    const x = data(s.N * s.H * s.W * s.C),
-      w = data(9 * s.C * s.K, 1 / Math.sqrt(9 * s.C));
-    const residual = data(s.N * s.H * s.W * s.K);
-    for (const tile of [2, 4] as WinogradTile[]) {
-      const y = await conv3x3Winograd(
-        g,
-        g.upload(x, [s.N, s.H, s.W, s.C]),
-        g.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]),
-        { residual: g.upload(residual, [s.N, s.H, s.W, s.K]) },
-      );
-      check(
-        `conv3x3 Winograd F(${tile}x${tile}, 3x3) ${s.name}`,
-        relativeError(await y.read(), conv2dRef(x, w, s, { residual })),
-        1e-5,
-      );
-    }
-    if (g.hasF16) {
-      // The f16 storage path on the same halves as the float64 reference: only the output's
-      // rounding to a half differs (F16_TOLERANCE). In Node, Dawn offers shader-f16 on NVIDIA
-      // only through a toggle (it withholds it for driver bugs), so these checks matter there.
-      const halves = (n: number, scale = 1) => roundToHalf(data(n, scale));
-      for (const variant of KERNEL_VARIANTS.filter((x) => supportsVariant(g, x))) {
-        const [{ M, N, K }] = GEMM_CASES.filter((c) => c.quick);
-        const a = halves(M * K),
-          b = halves(K * N, 1 / Math.sqrt(K)),
-          bias = data(N);
-        const product = await gemm(g, g.upload(a, [M, K], 'A', 'f16'), g.upload(b, [K, N], 'B', 'f16'), {
-          bias: g.upload(bias),
-          relu: true,
-          variant,
-        });
-        const gemmWant = gemmRef(a, b, M, N, K, { bias, relu: true });
-        check(`gemm ${variant} at f16 ${M}x${N}x${K}`, relativeError(await product.read(), gemmWant), F16_TOLERANCE);
-        for (const s of [CONVS[0], CONVS[2]]) {
-          const x = halves(s.N * s.H * s.W * s.C),
-            w = halves(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
-            convBias = data(s.K);
-          const xt = g.upload(x, [s.N, s.H, s.W, s.C], 'x', 'f16');
-          const y = await conv2d(g, xt, g.upload(w, [s.kh, s.kw, s.C, s.K], 'w', 'f16'), {
-            stride: s.stride,
-            pad: s.pad,
-            bias: g.upload(convBias),
-            relu: true,
-            variant,
-          });
-          const want = conv2dRef(x, w, s, { bias: convBias, relu: true });
-          check(`conv2d ${variant} at f16 ${s.name}`, relativeError(await y.read(), want), F16_TOLERANCE);
-        }
-      }
-      const f16Model = resnetGolden.model(g, 'f16');
-      const errors = await resnetGolden.parity(f16Model, 1);
-      f16Model.destroy();
-      check('ResNet-50 at f16 against torchvision, batch 1: features', errors.features, F16_RESNET_TOLERANCE);
-      check('ResNet-50 at f16 against torchvision, batch 1: logits', errors.logits, F16_RESNET_TOLERANCE);
-    }
-    const pool = data(2 * 112 * 112 * 64);
-    const pooled = await maxPool2d(g, g.upload(pool, [2, 112, 112, 64]), { kernel: 3, stride: 2, pad: 1 });
-    check(
-      'max pool 3x3/2 2x112x112x64',
-      relativeError(await pooled.read(), maxPoolRef(pool, 2, 112, 112, 64, 3, 2, 1).y),
-      0,
+    const checks = await runSelfcheck(
+      g,
+      { resnet: resnetGolden, head: headGolden, adam: adamGolden, recipe: recipeGolden },
+      (c) => {
+        const error = c.error.toExponential(2);
+        console.log(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${error} (tolerance ${c.tolerance.toExponential(0)})`);
+      },
     );
-    const features = data(3 * 7 * 7 * 2048);
-    const avg = await globalAvgPool(g, g.upload(features, [3, 7, 7, 2048]));
-    check(
-      'global average pool 3x7x7x2048',
-      relativeError(await avg.read(), globalAvgPoolRef(features, 3, 49, 2048)),
-      1e-6,
-    );
-    const logits = data(32 * 5, 30),
-      labels = Uint32Array.from({ length: 32 }, () => Math.floor(random() * 5));
-    const xent = await softmaxCrossEntropy(g, g.upload(logits, [32, 5]), g.upload(labels));
-    const xentRef = softmaxCrossEntropyRef(logits, labels, 32, 5);
-    check(
-      'softmax cross-entropy 32x5 (logits up to 30): loss',
-      relativeError(await xent.loss.read(), [xentRef.loss]),
-      1e-5,
-    );
-    check('softmax cross-entropy 32x5: gradient', relativeError(await xent.grad.read(), xentRef.grad), 1e-5);
-
-    // Training-mode batchnorm of a batch split in two chunks, with the running-statistics update.
-    {
-      const C = 64,
-        rows = 2 * 28 * 28;
-      const values = data(rows * C, 2).map((v) => v + 3);
-      const layer = { gamma: data(C), beta: data(C), runningMean: data(C), runningVar: data(C).map((v) => 1 + v * v) };
-      const want = batchNormTrainRef(values, C, { ...layer, eps: 1e-5, momentum: 0.1 }, { relu: true });
-      const chunks = [0, 1].map((k) =>
-        g.upload(values.subarray((k * rows * C) / 2, ((k + 1) * rows * C) / 2), [1, 28, 28, C]),
-      );
-      const running = g.upload(new Float32Array([...layer.runningMean, ...layer.runningVar]), [2, C]);
-      const stats = await batchStatistics(
-        g,
-        chunks,
-        { gamma: g.upload(layer.gamma), beta: g.upload(layer.beta), running, eps: 1e-5 },
-        PYTORCH_TRAIN_MODE,
-      );
-      const out = new Float32Array(rows * C);
-      for (const [k, t] of chunks.entries()) {
-        await batchNormApply(g, t, stats, { relu: true });
-        out.set(await t.read(), (k * rows * C) / 2);
-      }
-      check('batchnorm in training mode 2x28x28x64 in two chunks', relativeError(out, want.y), 1e-5);
-      const r = await running.read();
-      check(
-        'batchnorm in training mode: running statistics',
-        relativeError(r, [...want.runningMean, ...want.runningVar]),
-        1e-5,
-      );
-    }
-
-    for (const c of adamGolden.cases)
-      check(`Adam against torch.optim.Adam (${c.name})`, await replayAdamGolden(g, c), 1e-6);
-    const head = await replayHeadGolden(g, headGolden);
-    check('head: 20 training steps against PyTorch, losses', head.losses, 1e-5);
-    check(
-      'head: 20 training steps against PyTorch, worst final weight',
-      Math.max(...Object.values(head.weights)),
-      1e-5,
-    );
-    const model = resnetGolden.model(g);
-    for (const [n, maxBatch] of [
-      [1, 1],
-      [4, 3],
-    ]) {
-      const errors = await resnetGolden.parity(model, n, maxBatch);
-      const split = n > maxBatch ? `, split ${maxBatch}+${n - maxBatch}` : '';
-      check(`ResNet-50 against torchvision, batch ${n}${split}: features`, errors.features, 1e-4);
-      check(`ResNet-50 against torchvision, batch ${n}${split}: logits`, errors.logits, 1e-4);
-    }
-    model.destroy();
-    // The article's PyTorch loop (tolerances as in test/model/recipes.test.ts: 1e-5, or 4x PyTorch's float32 error).
-    const recipe = await replayPytorchRecipeGolden(g, recipeGolden);
-    const floor = (key: string, base: number) => Math.max(base, 4 * Number(recipeGolden.metadata[`float32_${key}`]));
-    check('pytorch recipe: 20 steps against PyTorch, losses', recipe.losses, floor('losses', 1e-5));
-    check('pytorch recipe: worst final head weight', Math.max(...Object.values(recipe.weights)), floor('head', 1e-5));
-    check('pytorch recipe: worst running statistics', recipe.running, floor('running', 1e-5));
-    check('pytorch recipe: validation logits after model.eval()', recipe.logits, floor('logits', 1e-4));
-
     const failed = checks.filter((c) => !c.passed).length;
     const a = g.adapter;
     console.log(

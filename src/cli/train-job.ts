@@ -2,13 +2,11 @@
 // images decoded on worker threads, the library's Classifier trained with progress bars, the
 // model saved after every epoch.
 import { appendFileSync, writeFileSync } from 'node:fs';
-import type { HeadShape } from '../autograd/head.js';
 import { decodeAll } from '../data/decode-all.node.js';
 import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
-import { plan } from '../model/architecture.js';
-import type { BackboneWeights } from '../model/backbone.js';
+import { type BackboneWeights, type HeadShape, plan } from '../index.js';
 import { type FeatureCache, type LabelledImages, MemoryFeatureCache } from '../train/fit.js';
 import { saveModelFiles } from '../train/model-files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readImageFolders } from '../data/folders.node.js';
 import { Gpu } from '../gpu/context.js';
-import { readBackboneWeights } from '../model/load.node.js';
+import { readBackboneWeights } from '../api/weights.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
 import { checkResume, sweep, sweepPoints, sweepProblem, train, trainOnFeatures } from './train-job.js';

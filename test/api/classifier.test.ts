@@ -17,7 +17,7 @@ import {
   ModelError,
   type RgbImage,
   syntheticBackbone,
-} from '../../src/index.node.js';
+} from '../../src/internals.node.js';
 import { useGpu } from '../support/helpers.js';
 
 const ctx = useGpu();

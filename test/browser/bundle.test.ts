@@ -1,14 +1,16 @@
-// The library bundle (dist/browser/webgpu-transfer.js, built by `npm run build`) as a browser
+// The library bundles (dist/browser/webgpu-transfer.js and its internals, built by `npm run build`) as a browser
 // demo uses it: a device from navigator.gpu in the browser project (from dawn.node in the node
 // project), a GEMM against the float64 reference, and predictions of a saved model given as
 // bytes, against the bundle's own backbone features through the head computed on the CPU.
 // (ResNet-50's parity with PyTorch runs in both projects in resnet.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type * as Library from '../../src/index.js';
+import type * as Library from '../../src/internals.js';
+import type * as PublicApi from '../../src/index.js';
 import { IN_BROWSER, fixture, randomArray, rng, seedNote } from '../support/helpers.js';
 import { modelSettings } from '../support/model-settings.js';
 
-const BUNDLE = '../dist/browser/webgpu-transfer.js';
+const BUNDLE = '../../dist/browser/webgpu-transfer-internals.js';
+const PUBLIC_BUNDLE = '../../dist/browser/webgpu-transfer.js';
 const inBrowser = IN_BROWSER;
 
 async function loadBundle(): Promise<typeof Library> {
@@ -20,6 +22,16 @@ async function loadBundle(): Promise<typeof Library> {
 }
 
 const lib = await loadBundle();
+
+describe('the public bundle', () => {
+  it('holds the documented API, and not the internals', async () => {
+    const api = (await import(/* @vite-ignore */ PUBLIC_BUNDLE)) as typeof PublicApi;
+    for (const name of ['Backbone', 'Classifier', 'Gpu', 'SETTINGS', 'RECIPES', 'caption', 'InputError'] as const)
+      expect(api[name], name).toBeDefined();
+    for (const name of ['gemm', 'conv2d', 'Head', 'reference', 'syntheticBackbone'])
+      expect((api as Record<string, unknown>)[name], name).toBeUndefined();
+  });
+});
 
 describe(`the library bundle (${inBrowser ? 'browser' : 'node'})`, () => {
   let gpu: Library.Gpu;

@@ -53,10 +53,13 @@ describe.skipIf(!ready)('the npm package, installed outside the repo', () => {
       'dist/decode-worker.js',
       'dist/fixtures/resnet50-golden.safetensors',
       'dist/browser/webgpu-transfer.js',
+      'dist/browser/webgpu-transfer-internals.js',
       'dist/browser/index.html',
       'dist/browser/train.js',
       'dist/types/index.d.ts',
       'dist/types/index.node.d.ts',
+      'dist/internals.js',
+      'dist/types/internals.d.ts',
     ])
       expect(files).toContain(f);
     expect(files.filter((f) => /^(src|test|bench|tools|shaders)\/|\.map$|^dist\/bench/.test(f))).toEqual([]);
