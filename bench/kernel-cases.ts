@@ -1,21 +1,20 @@
 // The kernel benchmark's cases and their timing, with no Node APIs: `node dist/bench.js`
-// (bench/kernels.ts) and the browser bench page (bench/browser.ts) both run them.
+// (bench/kernels.ts) and the browser bench page (bench/browser.ts) both run them. The kernels'
+// cases, FLOP counts and TF.js ops come from the catalogue (src/check/kernels.ts).
 import type { TfPeer } from './tf-peer.js';
 import type { Gpu } from '../src/gpu/context.js';
 import type { Precision } from '../src/gpu/shader.js';
 import type { Tensor } from '../src/gpu/tensor.js';
 import type { Variant } from '../src/kernels/common.js';
-import { conv2d } from '../src/kernels/conv2d.js';
-import { gemm } from '../src/kernels/gemm.js';
-import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../src/kernels/winograd.js';
-import { convFlops, resnet50ConvLayers, resnet50Flops } from '../src/check/cases.js';
+import { KERNELS, type PeerOp } from '../src/check/kernels.js';
+import { resnet50Flops } from '../src/check/cases.js';
 import { PREPROCESSING } from '../src/image/preprocess.js';
 import { syntheticBackbone } from '../src/model/backbone.js';
 import { ResNet } from '../src/model/resnet.js';
 import { syntheticImages } from '../src/model/synthetic.js';
 import { tfResNet } from './tf-resnet.js';
 import { relativeError } from '../src/reference/cpu.js';
-import { median, randomData, warmUp } from './measure.js';
+import { median, warmUp } from './measure.js';
 
 export interface Case {
   name: string;
@@ -38,90 +37,38 @@ export interface CaseOptions {
   f16?: boolean;
 }
 
+/** The catalogue's timed runs (src/check/kernels.ts) under `variant`, after the whole ResNet-50 forward when asked. */
 export function cases(batch: number, variant: Variant, n: number, o: CaseOptions = {}): Case[] {
-  const tiles = o.tiles ?? false;
-  const a = randomData(n * n, 1),
-    b = randomData(n * n, 2);
   const precisions: Precision[] = o.f16 ? ['f32', 'f16'] : ['f32'];
-  const suffix = (precision: Precision) => (precision === 'f16' ? ' f16' : '');
-  const gemmCase = (name: string, tile?: 64 | 128, precision: Precision = 'f32'): Case => ({
-    name: name + suffix(precision),
-    shape: `${n}x${n}x${n}`,
-    flops: 2 * n ** 3,
-    ours: async (gpu) => {
-      const A = gpu.upload(a, [n, n], 'A', precision),
-        B = gpu.upload(b, [n, n], 'B', precision),
-        C = gpu.tensor([n, n], precision);
-      return {
-        run: () => gemm(gpu, A, B, { out: C, variant, tile }),
-        dispose: () => [A, B, C].forEach((t) => t.release()),
-      };
-    },
-    peer: (tf) => {
-      const A = tf.tf.tensor2d(a, [n, n]),
-        B = tf.tf.tensor2d(b, [n, n]);
-      return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
-    },
-  });
   const list: Case[] = o.resnet ? precisions.map((p) => resnetCase(batch, p)) : [];
-  list.push(...precisions.map((p) => gemmCase('gemm', undefined, p)));
-  // Both tiles of the tiled family beside its default, where the tiled variant runs.
-  if (variant === 'tiled') list.push(gemmCase('gemm tile64', 64), gemmCase('gemm tile128', 128));
-  for (const s of resnet50ConvLayers(batch)) {
-    const x = randomData(batch * s.H * s.W * s.C, 3);
-    const w = randomData(s.kh * s.kw * s.C * s.K, 4, 1 / Math.sqrt(s.kh * s.kw * s.C));
-    const convCase = (name: string, tile?: 64 | 128, precision: Precision = 'f32'): Case => ({
-      name: name + suffix(precision),
-      shape: `${batch}x${s.H}x${s.W}x${s.C} k${s.kh}/${s.stride} -> ${s.K}`,
-      flops: convFlops(s),
-      ours: async (gpu) => {
-        const X = gpu.upload(x, [batch, s.H, s.W, s.C], 'X', precision),
-          W = gpu.upload(w, [s.kh, s.kw, s.C, s.K], 'W', precision);
-        let Y: Tensor | undefined;
-        return {
-          run: async () => (Y = await conv2d(gpu, X, W, { stride: s.stride, pad: s.pad, out: Y, variant, tile })),
-          dispose: () => [X, W, Y].forEach((t) => t?.release()),
-        };
-      },
-    });
-    for (const precision of precisions)
+  const mode = { kind: 'bench', batch, n, tiles: o.tiles, f16: o.f16 } as const;
+  for (const spec of KERNELS)
+    // Every family takes the variant (Winograd for its GEMM pass: register, or the adapter's default).
+    for (const run of spec.runs(variant, mode)) {
+      const { timed } = run;
+      if (!timed) continue;
       list.push({
-        ...convCase(`conv ${s.name}`, undefined, precision),
-        peer: (tf) => {
-          const X = tf.tf.tensor4d(x, [batch, s.H, s.W, s.C]),
-            W = tf.tf.tensor4d(w, [s.kh, s.kw, s.C, s.K]);
-          return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
-        },
-      });
-    // Both tiles of the tiled family, whichever convTile picks by default.
-    if (tiles && s.C % 4 === 0 && s.K % 4 === 0)
-      list.push(convCase(`conv ${s.name} tile64`, 64), convCase(`conv ${s.name} tile128`, 128));
-    if (s.kh !== 3 || s.stride !== 1) continue;
-    // The same conv by Winograd F(2x2, 3x3) and F(4x4, 3x3); GFLOP/s counted as for the direct conv.
-    const direct = list.find((c) => c.name === `conv ${s.name}`)!;
-    const winograd: [WinogradTile, Precision][] = [
-      [2, 'f32'],
-      [4, 'f32'],
-    ];
-    if (o.f16) winograd.push([4, 'f16']);
-    for (const [tile, precision] of winograd) {
-      list.push({
-        ...direct,
-        name: `${direct.name} winograd${tile === 2 ? '' : ' F4'}${suffix(precision)}`,
-        ours: async (gpu) => {
-          const X = gpu.upload(x, [batch, s.H, s.W, s.C], 'X', precision);
-          const U = gpu.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]);
-          let Y: Tensor | undefined;
-          return {
-            run: async () =>
-              (Y = await conv3x3Winograd(gpu, X, U, { out: Y, gemm: variant === 'register' ? 'register' : undefined })),
-            dispose: () => [X, U, Y].forEach((t) => t?.release()),
-          };
-        },
+        name: run.name,
+        shape: run.shape,
+        flops: run.flops,
+        ours: timed.ours,
+        peer: timed.peer && ((tf) => peerOf(tf, timed.peer!)),
       });
     }
-  }
   return list;
+}
+
+/** TF.js's op of a catalogue run, on the same inputs. */
+function peerOf(tf: TfPeer, p: PeerOp): ReturnType<NonNullable<Case['peer']>> {
+  if (p.op === 'matMul') {
+    const A = tf.tf.tensor2d(p.a, [p.M, p.K]),
+      B = tf.tf.tensor2d(p.b, [p.K, p.N]);
+    return { run: () => tf.tf.matMul(A, B), dispose: () => tf.tf.dispose([A, B]) };
+  }
+  const s = p.shape;
+  const X = tf.tf.tensor4d(p.x, [s.N, s.H, s.W, s.C]),
+    W = tf.tf.tensor4d(p.w, [s.kh, s.kw, s.C, s.K]);
+  return { run: () => tf.tf.conv2d(X, W, s.stride, s.pad), dispose: () => tf.tf.dispose([X, W]) };
 }
 
 /** Seeds of the synthetic weights and images both networks of the ResNet case run. */

@@ -3,7 +3,8 @@
 // catalogue, ./cases.ts: ResNet-50 layer kinds at odd sizes, odd GEMMs), and the PyTorch goldens
 // (Adam, 20 head training steps, ResNet-50 at batch 1 and a split batch, 20 steps of the
 // article's PyTorch loop with training-mode batchnorm), each with its relative error and tolerance.
-import { CONV_ODD_CASES, CONV_SPLIT_K_CASES, GEMM_CASES, GEMM_TILE128_CASES } from './cases.js';
+import { CONV_ODD_CASES, GEMM_CASES } from './cases.js';
+import { KERNELS } from './kernels.js';
 import {
   type ResNetGolden,
   type AdamGoldenCase,
@@ -18,18 +19,7 @@ import type { Gpu } from '../gpu/context.js';
 import { KERNEL_VARIANTS, supportsVariant } from '../kernels/common.js';
 import { conv2d } from '../kernels/conv2d.js';
 import { gemm } from '../kernels/gemm.js';
-import { globalAvgPool, maxPool2d } from '../kernels/pool.js';
-import { softmaxCrossEntropy } from '../kernels/softmax.js';
-import { type WinogradTile, conv3x3Winograd, winogradPositions, winogradWeights } from '../kernels/winograd.js';
-import {
-  conv2dRef,
-  gemmRef,
-  globalAvgPoolRef,
-  maxPoolRef,
-  relativeError,
-  softmaxCrossEntropyRef,
-  batchNormTrainRef,
-} from '../reference/cpu.js';
+import { conv2dRef, gemmRef, relativeError, batchNormTrainRef } from '../reference/cpu.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { roundToHalf } from '../util/half.js';
 
@@ -70,80 +60,15 @@ export async function runSelfcheck(
   };
   const random = seededRandom(Date.now() % 2 ** 31);
   const data = (n: number, scale = 1) => randomArray(n, random, scale);
-  const poisoned = (shape: number[]) => g.upload(new Float32Array(shape.reduce((a, b) => a * b)).fill(NaN), shape);
 
-  for (const variant of KERNEL_VARIANTS.filter((x) => supportsVariant(g, x))) {
-    // The quick GEMM cases, one with B^T and one with A^T.
-    const quick = GEMM_CASES.filter((c) => c.quick).map((c, i) => ({
-      ...c,
-      transA: i % 2 === 1,
-      transB: i % 2 === 0,
-    }));
-    for (const { M, N, K, transA, transB } of quick) {
-      const tile128 = GEMM_TILE128_CASES.some((c) => c.quick && c.M === M && c.N === N && c.K === K);
-      for (const tile of variant === 'tiled' && tile128 ? ([64, 128] as const) : [undefined]) {
-        const a = data(M * K),
-          b = data(K * N),
-          bias = data(N);
-        const out = poisoned([M, N]);
-        await gemm(g, g.upload(a, transA ? [K, M] : [M, K]), g.upload(b, transB ? [N, K] : [K, N]), {
-          transA,
-          transB,
-          bias: g.upload(bias),
-          relu: true,
-          variant,
-          tile,
-          out,
-        });
-        check(
-          `gemm ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ` +
-            `${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`,
-          relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu: true })),
-          1e-5,
-        );
+  // Every kernel of the catalogue: its quick runs, under each variant this adapter runs.
+  for (const spec of KERNELS)
+    for (const variant of spec.variants.filter((v) => !v || supportsVariant(g, v)))
+      for (const run of spec.runs(variant, { kind: 'quick' })) {
+        const comparisons = await run.compare(g, random);
+        const error = Math.max(...comparisons.map((c) => relativeError(c.got, c.want)));
+        check(run.name, Number.isNaN(error) ? Infinity : error, spec.tolerance);
       }
-    }
-    // A conv case with bias and ReLU against float64, under a name saying how it ran.
-    const checkConv = async (s: (typeof CONVS)[number], name: string, tile?: 64 | 128, splitK?: number) => {
-      const x = data(s.N * s.H * s.W * s.C),
-        w = data(s.kh * s.kw * s.C * s.K, 1 / Math.sqrt(s.kh * s.kw * s.C)),
-        bias = data(s.K);
-      const y = await conv2d(g, g.upload(x, [s.N, s.H, s.W, s.C]), g.upload(w, [s.kh, s.kw, s.C, s.K]), {
-        stride: s.stride,
-        pad: s.pad,
-        bias: g.upload(bias),
-        relu: true,
-        variant,
-        tile,
-        splitK,
-      });
-      check(name, relativeError(await y.read(), conv2dRef(x, w, s, { bias, relu: true })), 1e-5);
-    };
-    for (const s of CONVS) {
-      const tile128 = variant === 'tiled' && s.C % 4 === 0 && s.K % 4 === 0;
-      for (const tile of tile128 ? ([64, 128] as const) : [undefined])
-        await checkConv(s, `conv2d ${variant}${tile === 128 ? ' 128x128 tiles' : ''} ${s.name}`, tile);
-    }
-    for (const s of variant === 'tiled' ? CONV_SPLIT_K_CASES.filter((c) => c.quick) : [])
-      await checkConv(s, `conv2d tiled ${s.name}`, s.tile, s.splitK);
-  }
-  const s = CONVS[3];
-  const x = data(s.N * s.H * s.W * s.C),
-    w = data(9 * s.C * s.K, 1 / Math.sqrt(9 * s.C));
-  const residual = data(s.N * s.H * s.W * s.K);
-  for (const tile of [2, 4] as WinogradTile[]) {
-    const y = await conv3x3Winograd(
-      g,
-      g.upload(x, [s.N, s.H, s.W, s.C]),
-      g.upload(winogradWeights(w, s.C, s.K, tile), [winogradPositions(tile), s.C, s.K]),
-      { residual: g.upload(residual, [s.N, s.H, s.W, s.K]) },
-    );
-    check(
-      `conv3x3 Winograd F(${tile}x${tile}, 3x3) ${s.name}`,
-      relativeError(await y.read(), conv2dRef(x, w, s, { residual })),
-      1e-5,
-    );
-  }
   if (g.hasF16) {
     // The f16 storage path on the same halves as the float64 reference: only the output's
     // rounding to a half differs (F16_TOLERANCE). In Node, Dawn offers shader-f16 on NVIDIA
@@ -183,30 +108,6 @@ export async function runSelfcheck(
     check('ResNet-50 at f16 against torchvision, batch 1: features', errors.features, F16_RESNET_TOLERANCE);
     check('ResNet-50 at f16 against torchvision, batch 1: logits', errors.logits, F16_RESNET_TOLERANCE);
   }
-  const pool = data(2 * 112 * 112 * 64);
-  const pooled = await maxPool2d(g, g.upload(pool, [2, 112, 112, 64]), { kernel: 3, stride: 2, pad: 1 });
-  check(
-    'max pool 3x3/2 2x112x112x64',
-    relativeError(await pooled.read(), maxPoolRef(pool, 2, 112, 112, 64, 3, 2, 1).y),
-    0,
-  );
-  const features = data(3 * 7 * 7 * 2048);
-  const avg = await globalAvgPool(g, g.upload(features, [3, 7, 7, 2048]));
-  check(
-    'global average pool 3x7x7x2048',
-    relativeError(await avg.read(), globalAvgPoolRef(features, 3, 49, 2048)),
-    1e-6,
-  );
-  const logits = data(32 * 5, 30),
-    labels = Uint32Array.from({ length: 32 }, () => Math.floor(random() * 5));
-  const xent = await softmaxCrossEntropy(g, g.upload(logits, [32, 5]), g.upload(labels));
-  const xentRef = softmaxCrossEntropyRef(logits, labels, 32, 5);
-  check(
-    'softmax cross-entropy 32x5 (logits up to 30): loss',
-    relativeError(await xent.loss.read(), [xentRef.loss]),
-    1e-5,
-  );
-  check('softmax cross-entropy 32x5: gradient', relativeError(await xent.grad.read(), xentRef.grad), 1e-5);
 
   // Training-mode batchnorm of a batch split in two chunks, with the running-statistics update.
   {

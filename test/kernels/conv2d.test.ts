@@ -1,82 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { KERNEL_VARIANTS, splitKFor } from '../../src/kernels/common.js';
+import { splitKFor } from '../../src/kernels/common.js';
 import { conv2d, convTile } from '../../src/kernels/conv2d.js';
 import { oihwToHwio } from '../../src/model/prepare.js';
-import { CONV_ODD_CASES, CONV_SPLIT_K_CASES, CONV_TILE128_CASES, resnet50ConvLayers } from '../../src/check/cases.js';
-import { type ConvShape, conv2dRef, convOutSize, relativeError } from '../../src/reference/cpu.js';
-import {
-  IN_BROWSER,
-  TOLERANCE,
-  poisoned,
-  randomArray,
-  rng,
-  seedNote,
-  skipUnsupported,
-  useGpu,
-} from '../support/helpers.js';
+import { resnet50ConvLayers } from '../../src/check/cases.js';
+import { useGpu } from '../support/helpers.js';
 
 const ctx = useGpu();
 
+// The cases of every variant, tile and split run from the catalogue (catalogue.test.ts).
 const RESNET50_CONVS = resnet50ConvLayers();
 
-async function check(
-  variant: (typeof KERNEL_VARIANTS)[number],
-  s: ConvShape,
-  random: () => number,
-  epilogue: { bias: boolean; residual: boolean; relu: boolean },
-  tile?: 64 | 128,
-  splitK?: number,
-) {
-  const { gpu } = ctx;
-  const { OH, OW } = convOutSize(s);
-  const x = randomArray(s.N * s.H * s.W * s.C, random);
-  const w = randomArray(s.kh * s.kw * s.C * s.K, random, 1 / Math.sqrt(s.kh * s.kw * s.C));
-  const bias = epilogue.bias ? randomArray(s.K, random) : undefined;
-  const residual = epilogue.residual ? randomArray(s.N * OH * OW * s.K, random) : undefined;
-  const out = poisoned(gpu, [s.N, OH, OW, s.K]);
-  await conv2d(gpu, gpu.upload(x, [s.N, s.H, s.W, s.C]), gpu.upload(w, [s.kh, s.kw, s.C, s.K]), {
-    stride: s.stride,
-    pad: s.pad,
-    relu: epilogue.relu,
-    variant,
-    tile,
-    splitK,
-    out,
-    bias: bias && gpu.upload(bias),
-    residual: residual && gpu.upload(residual, [s.N, OH, OW, s.K]),
-  });
-  const got = await out.read();
-  const want = conv2dRef(x, w, s, { bias, residual, relu: epilogue.relu });
-  expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
-  out.release();
-}
-
-describe.each(KERNEL_VARIANTS)('conv2d (%s)', (variant) => {
-  skipUnsupported(ctx, variant);
-  const random = rng();
-  CONV_ODD_CASES.forEach((s, i) => {
-    it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride} pad ${s.pad}`, () =>
-      check(variant, s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }));
-  });
-  // Every ResNet-50 shape under Node; in the browser project (SwiftShader, slow) those of
-  // layers 3 and 4, beside the odd cases' stem, strided and 1x1 convs.
-  for (const l of IN_BROWSER ? RESNET50_CONVS.filter((c) => c.H <= 14) : RESNET50_CONVS) {
-    it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
-      check(variant, l, random, { bias: true, residual: l.residual, relu: l.relu }));
-  }
-});
-
 describe('conv2d (tiled, 128x128 tiles)', () => {
-  const random = rng();
-  CONV_TILE128_CASES.forEach((s, i) => {
-    it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride} pad ${s.pad}`, () =>
-      check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, 128));
-  });
-  // Every ResNet-50 shape under Node; in the browser project (SwiftShader, slow) the odd cases suffice.
-  for (const l of IN_BROWSER ? [] : RESNET50_CONVS.filter((l) => l.C % 4 === 0)) {
-    it(`ResNet-50 ${l.name} ${l.H}x${l.W}x${l.C} -> ${l.K}, ${l.kh}x${l.kw}/${l.stride}`, () =>
-      check('tiled', l, random, { bias: true, residual: l.residual, relu: l.relu }, 128));
-  }
   it('refuses channel counts that are not multiples of 4', async () => {
     const { gpu } = ctx;
     await expect(
@@ -93,12 +27,6 @@ describe('conv2d (tiled, 128x128 tiles)', () => {
 });
 
 describe('conv2d (tiled, split-K)', () => {
-  const random = rng();
-  // In the browser project (SwiftShader, slow) the small cases suffice.
-  (IN_BROWSER ? CONV_SPLIT_K_CASES.filter((c) => c.C * c.K < 4096) : CONV_SPLIT_K_CASES).forEach((s, i) => {
-    it(`${s.name}: ${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}, ${s.kh}x${s.kw}/${s.stride}, ${s.tile} tile`, () =>
-      check('tiled', s, random, { bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 }, s.tile, s.splitK));
-  });
   it('splits where the grid would leave a GPU idle, and only there', () => {
     const gpu = (isCpu: boolean, splitK = true) => ({ adapter: { isCpu }, splitK }) as Parameters<typeof splitKFor>[0];
     expect(splitKFor(gpu(false), 4, 256)).toBe(16); // layer4 1x1 at batch 1: 4 workgroups

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BATCHED_GEMM_CASES, GEMM_CASES, GEMM_TILE128_CASES } from '../../src/check/cases.js';
+import { BATCHED_GEMM_CASES } from '../../src/check/cases.js';
 import { KERNEL_VARIANTS, broadcastWorkgroup, supportsVariant } from '../../src/kernels/common.js';
 import type { Gpu } from '../../src/gpu/context.js';
 import { batchedGemm, gemm } from '../../src/kernels/gemm.js';
@@ -8,29 +8,10 @@ import { TOLERANCE, poisoned, randomArray, rng, seedNote, skipUnsupported, useGp
 
 const ctx = useGpu();
 
+// The cases of every variant and tile run from the catalogue (catalogue.test.ts).
 describe.each(KERNEL_VARIANTS)('gemm (%s)', (variant) => {
   skipUnsupported(ctx, variant);
   const random = rng();
-  for (const { M, N, K } of GEMM_CASES) {
-    for (const transA of [false, true])
-      for (const transB of [false, true]) {
-        it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
-          const { gpu } = ctx;
-          const a = randomArray(M * K, random);
-          const b = randomArray(K * N, random);
-          const bias = randomArray(N, random);
-          const relu = (M + N) % 2 === 0;
-          const A = gpu.upload(a, transA ? [K, M] : [M, K]);
-          const B = gpu.upload(b, transB ? [N, K] : [K, N]);
-          const out = poisoned(gpu, [M, N]);
-          await gemm(gpu, A, B, { transA, transB, bias: gpu.upload(bias), relu, variant, out });
-          const got = await out.read();
-          const want = gemmRef(a, b, M, N, K, { transA, transB, bias, relu });
-          expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
-        });
-      }
-  }
-
   it('without bias or ReLU leaves negative values', async () => {
     const { gpu } = ctx;
     const a = randomArray(9 * 11, random),
@@ -40,39 +21,6 @@ describe.each(KERNEL_VARIANTS)('gemm (%s)', (variant) => {
     expect(Math.min(...got)).toBeLessThan(0);
     expect(relativeError(got, want), seedNote()).toBeLessThanOrEqual(TOLERANCE);
   });
-});
-
-describe('gemm (tiled, 128x128 tiles)', () => {
-  const random = rng();
-  for (const { M, N, K } of GEMM_TILE128_CASES) {
-    for (const [transA, transB] of [
-      [false, false],
-      [true, true],
-      [false, true],
-    ]) {
-      it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
-        const { gpu } = ctx;
-        const a = randomArray(M * K, random),
-          b = randomArray(K * N, random),
-          bias = randomArray(N, random);
-        const relu = (M + N) % 2 === 0;
-        const out = poisoned(gpu, [M, N]);
-        await gemm(gpu, gpu.upload(a, transA ? [K, M] : [M, K]), gpu.upload(b, transB ? [N, K] : [K, N]), {
-          transA,
-          transB,
-          bias: gpu.upload(bias),
-          relu,
-          variant: 'tiled',
-          tile: 128,
-          out,
-        });
-        expect(
-          relativeError(await out.read(), gemmRef(a, b, M, N, K, { transA, transB, bias, relu })),
-          seedNote(),
-        ).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-  }
 });
 
 describe('batched gemm (broadcast)', () => {

@@ -1,6 +1,7 @@
 // The test suites that also run in headless Chromium (vitest.config.ts's browser project):
 // they need only WebGPU and fixtures, so the linter holds them to browser-safe imports too.
 export const BROWSER_SUITES = [
+  'kernels/catalogue',
   'kernels/gemm',
   'kernels/conv2d',
   'kernels/winograd',
