@@ -218,6 +218,10 @@ interface ConvRun {
   splitK?: number;
 }
 
+/** A conv's shape in tables: input, kernel and stride, output channels. */
+const convShape = (s: ConvCase) =>
+  `${s.N}x${s.H}x${s.W}x${s.C} k${s.kh === s.kw ? s.kh : `${s.kh}x${s.kw}`}/${s.stride} -> ${s.K}`;
+
 /** The epilogue the i-th odd case gets: every combination of bias, residual and ReLU comes up. */
 const epilogueOf = (i: number) => ({ bias: i % 2 === 0, residual: i % 3 !== 1, relu: i % 2 === 1 });
 
@@ -225,7 +229,7 @@ function convRun(variant: Variant, r: ConvRun): KernelRun {
   const { s, tile, splitK } = r;
   return {
     name: `conv2d${suffix(variant, tile)} ${s.name}${splitK ? ` (${tile} tile, split ${splitK})` : ''}`,
-    shape: `${s.N}x${s.H}x${s.W}x${s.C} k${s.kh}x${s.kw}/${s.stride} -> ${s.K}`,
+    shape: convShape(s),
     flops: convFlops(s),
     compare: async (gpu, random) => {
       const { OH, OW } = convOutSize(s);
@@ -321,7 +325,7 @@ function winogradRun(gemmVariant: Variant, s: ConvCase, tile: WinogradTile, i: n
   const epilogue = epilogueOf(i);
   return {
     name: `conv3x3 Winograd F(${tile}x${tile}, 3x3) ${gemmVariant} ${s.name}`,
-    shape: `${s.N}x${s.H}x${s.W}x${s.C} -> ${s.K}`,
+    shape: convShape(s),
     flops: convFlops(s),
     compare: async (gpu, random) => {
       const x = randomArray(s.N * s.H * s.W * s.C, random);
@@ -399,6 +403,23 @@ export const WINOGRAD: KernelSpec = {
 
 // ---- pooling, softmax, cross-entropy ----
 
+/** A kernel of one variant and no benchmark runs: its cases, of which the self-check takes the first `quick`. */
+function simpleSpec<C>(
+  name: string,
+  tolerance: number,
+  cases: readonly C[],
+  quick: number,
+  run: (c: C) => KernelRun,
+): KernelSpec {
+  return {
+    name,
+    variants: [null],
+    tolerance,
+    runs: (_variant, mode) =>
+      mode.kind === 'bench' ? [] : (mode.kind === 'quick' ? cases.slice(0, quick) : cases).map(run),
+  };
+}
+
 const MAX_POOL_CASES = [
   // N, H, W, C, kernel, stride, pad: ResNet's stem pool first
   [2, 112, 112, 64, 3, 2, 1],
@@ -407,28 +428,19 @@ const MAX_POOL_CASES = [
   [2, 8, 8, 6, 5, 3, 2],
 ] as const;
 
-export const MAX_POOL: KernelSpec = {
-  name: 'max pool',
-  variants: [null],
-  // The largest of its inputs, exactly.
-  tolerance: 0,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench') return [];
-    const cases = mode.kind === 'quick' ? MAX_POOL_CASES.slice(0, 1) : MAX_POOL_CASES;
-    return cases.map(([N, H, W, C, k, stride, pad]) => ({
-      name: `max pool ${k}x${k}/${stride} pad ${pad} ${N}x${H}x${W}x${C}`,
-      shape: `${N}x${H}x${W}x${C}`,
-      flops: 0,
-      compare: async (gpu, random) => {
-        const x = randomArray(N * H * W * C, random, 5);
-        const want = maxPoolRef(x, N, H, W, C, k, stride, pad);
-        const out = poisonedTensor(gpu, [N, want.OH, want.OW, C]);
-        await maxPool2d(gpu, gpu.upload(x, [N, H, W, C]), { kernel: k, stride, pad, out });
-        return [{ what: 'output', got: await out.read(), want: want.y }];
-      },
-    }));
+// Tolerance 0: max pooling picks one of its inputs, exactly.
+export const MAX_POOL: KernelSpec = simpleSpec('max pool', 0, MAX_POOL_CASES, 1, ([N, H, W, C, k, stride, pad]) => ({
+  name: `max pool ${k}x${k}/${stride} pad ${pad} ${N}x${H}x${W}x${C}`,
+  shape: `${N}x${H}x${W}x${C}`,
+  flops: 0,
+  compare: async (gpu, random) => {
+    const x = randomArray(N * H * W * C, random, 5);
+    const want = maxPoolRef(x, N, H, W, C, k, stride, pad);
+    const out = poisonedTensor(gpu, [N, want.OH, want.OW, C]);
+    await maxPool2d(gpu, gpu.upload(x, [N, H, W, C]), { kernel: k, stride, pad, out });
+    return [{ what: 'output', got: await out.read(), want: want.y }];
   },
-};
+}));
 
 const AVG_POOL_CASES = [
   [3, 7, 7, 2048],
@@ -436,26 +448,23 @@ const AVG_POOL_CASES = [
   [1, 1, 1, 1],
 ] as const;
 
-export const GLOBAL_AVG_POOL: KernelSpec = {
-  name: 'global average pool',
-  variants: [null],
-  tolerance: 1e-6,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench') return [];
-    const cases = mode.kind === 'quick' ? AVG_POOL_CASES.slice(0, 1) : AVG_POOL_CASES;
-    return cases.map(([N, H, W, C]) => ({
-      name: `global average pool ${N}x${H}x${W}x${C}`,
-      shape: `${N}x${H}x${W}x${C}`,
-      flops: N * H * W * C,
-      compare: async (gpu, random) => {
-        const x = randomArray(N * H * W * C, random);
-        const out = poisonedTensor(gpu, [N, C]);
-        await globalAvgPool(gpu, gpu.upload(x, [N, H, W, C]), out);
-        return [{ what: 'output', got: await out.read(), want: globalAvgPoolRef(x, N, H * W, C) }];
-      },
-    }));
-  },
-};
+export const GLOBAL_AVG_POOL: KernelSpec = simpleSpec(
+  'global average pool',
+  1e-6,
+  AVG_POOL_CASES,
+  1,
+  ([N, H, W, C]) => ({
+    name: `global average pool ${N}x${H}x${W}x${C}`,
+    shape: `${N}x${H}x${W}x${C}`,
+    flops: N * H * W * C,
+    compare: async (gpu, random) => {
+      const x = randomArray(N * H * W * C, random);
+      const out = poisonedTensor(gpu, [N, C]);
+      await globalAvgPool(gpu, gpu.upload(x, [N, H, W, C]), out);
+      return [{ what: 'output', got: await out.read(), want: globalAvgPoolRef(x, N, H * W, C) }];
+    },
+  }),
+);
 
 const SOFTMAX_CASES = [
   // rows, columns, the logits' scale (up to 1e4: the max subtraction matters)
@@ -466,52 +475,41 @@ const SOFTMAX_CASES = [
   [3, 5, 1e4],
 ] as const;
 
-export const SOFTMAX: KernelSpec = {
-  name: 'softmax',
-  variants: [null],
-  tolerance: F32_TOLERANCE,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench' || mode.kind === 'quick') return [];
-    return SOFTMAX_CASES.map(([rows, cols, scale]) => ({
-      name: `softmax ${rows}x${cols}, logits up to ${scale}`,
-      shape: `${rows}x${cols}`,
-      flops: 3 * rows * cols,
-      compare: async (gpu, random) => {
-        const x = randomArray(rows * cols, random, scale);
-        const out = poisonedTensor(gpu, [rows, cols]);
-        await softmax(gpu, gpu.upload(x, [rows, cols]), out);
-        return [{ what: 'probabilities', got: await out.read(), want: softmaxRef(x, rows, cols) }];
-      },
-    }));
+export const SOFTMAX: KernelSpec = simpleSpec('softmax', F32_TOLERANCE, SOFTMAX_CASES, 0, ([rows, cols, scale]) => ({
+  name: `softmax ${rows}x${cols}, logits up to ${scale}`,
+  shape: `${rows}x${cols}`,
+  flops: 3 * rows * cols,
+  compare: async (gpu, random) => {
+    const x = randomArray(rows * cols, random, scale);
+    const out = poisonedTensor(gpu, [rows, cols]);
+    await softmax(gpu, gpu.upload(x, [rows, cols]), out);
+    return [{ what: 'probabilities', got: await out.read(), want: softmaxRef(x, rows, cols) }];
   },
-};
+}));
 
-export const CROSS_ENTROPY: KernelSpec = {
-  name: 'softmax cross-entropy',
-  variants: [null],
-  tolerance: F32_TOLERANCE,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench') return [];
-    const cases = mode.kind === 'quick' ? SOFTMAX_CASES.slice(0, 1) : SOFTMAX_CASES;
-    return cases.map(([rows, cols, scale]) => ({
-      name: `softmax cross-entropy ${rows}x${cols}, logits up to ${scale}`,
-      shape: `${rows}x${cols}`,
-      flops: 4 * rows * cols,
-      compare: async (gpu, random) => {
-        const x = randomArray(rows * cols, random, scale);
-        const labels = Uint32Array.from({ length: rows }, () => Math.floor(random() * cols));
-        const loss = poisonedTensor(gpu, [1]);
-        const grad = poisonedTensor(gpu, [rows, cols]);
-        await softmaxCrossEntropy(gpu, gpu.upload(x, [rows, cols]), gpu.upload(labels), { loss, grad });
-        const want = softmaxCrossEntropyRef(x, labels, rows, cols);
-        return [
-          { what: 'loss', got: await loss.read(), want: [want.loss] },
-          { what: 'gradient', got: await grad.read(), want: want.grad },
-        ];
-      },
-    }));
-  },
-};
+export const CROSS_ENTROPY: KernelSpec = simpleSpec(
+  'softmax cross-entropy',
+  F32_TOLERANCE,
+  SOFTMAX_CASES,
+  1,
+  ([rows, cols, scale]) => ({
+    name: `softmax cross-entropy ${rows}x${cols}, logits up to ${scale}`,
+    shape: `${rows}x${cols}`,
+    flops: 4 * rows * cols,
+    compare: async (gpu, random) => {
+      const x = randomArray(rows * cols, random, scale);
+      const labels = Uint32Array.from({ length: rows }, () => Math.floor(random() * cols));
+      const loss = poisonedTensor(gpu, [1]);
+      const grad = poisonedTensor(gpu, [rows, cols]);
+      await softmaxCrossEntropy(gpu, gpu.upload(x, [rows, cols]), gpu.upload(labels), { loss, grad });
+      const want = softmaxCrossEntropyRef(x, labels, rows, cols);
+      return [
+        { what: 'loss', got: await loss.read(), want: [want.loss] },
+        { what: 'gradient', got: await grad.read(), want: want.grad },
+      ];
+    },
+  }),
+);
 
 // ---- batchnorm (inference), the head's backward ----
 
@@ -521,39 +519,26 @@ const BATCHNORM_CASES = [
   [3, 7, 7, 2048],
 ] as const;
 
-export const BATCHNORM: KernelSpec = {
-  name: 'batchnorm',
-  variants: [null],
-  tolerance: F32_TOLERANCE,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench' || mode.kind === 'quick') return [];
-    return BATCHNORM_CASES.map(([N, H, W, C]) => ({
-      name: `batchnorm ${N}x${H}x${W}x${C}`,
-      shape: `${N}x${H}x${W}x${C}`,
-      flops: 2 * N * H * W * C,
-      compare: async (gpu, random) => {
-        const x = randomArray(N * H * W * C, random, 3);
-        const bn = {
-          gamma: randomArray(C, random),
-          beta: randomArray(C, random),
-          mean: randomArray(C, random),
-          variance: Float32Array.from({ length: C }, () => 0.5 + 1.5 * random()),
-          eps: 1e-5,
-        };
-        const out = poisonedTensor(gpu, [N, H, W, C]);
-        const upload = (v: Float32Array) => gpu.upload(v);
-        const tensors = { gamma: upload(bn.gamma), beta: upload(bn.beta), mean: upload(bn.mean) };
-        await batchNorm(
-          gpu,
-          gpu.upload(x, [N, H, W, C]),
-          { ...tensors, variance: upload(bn.variance), eps: bn.eps },
-          out,
-        );
-        return [{ what: 'output', got: await out.read(), want: batchNormRef(x, C, bn) }];
-      },
-    }));
+export const BATCHNORM: KernelSpec = simpleSpec('batchnorm', F32_TOLERANCE, BATCHNORM_CASES, 0, ([N, H, W, C]) => ({
+  name: `batchnorm ${N}x${H}x${W}x${C}`,
+  shape: `${N}x${H}x${W}x${C}`,
+  flops: 2 * N * H * W * C,
+  compare: async (gpu, random) => {
+    const x = randomArray(N * H * W * C, random, 3);
+    const bn = {
+      gamma: randomArray(C, random),
+      beta: randomArray(C, random),
+      mean: randomArray(C, random),
+      variance: Float32Array.from({ length: C }, () => 0.5 + 1.5 * random()),
+      eps: 1e-5,
+    };
+    const out = poisonedTensor(gpu, [N, H, W, C]);
+    const upload = (v: Float32Array) => gpu.upload(v);
+    const tensors = { gamma: upload(bn.gamma), beta: upload(bn.beta), mean: upload(bn.mean) };
+    await batchNorm(gpu, gpu.upload(x, [N, H, W, C]), { ...tensors, variance: upload(bn.variance), eps: bn.eps }, out);
+    return [{ what: 'output', got: await out.read(), want: batchNormRef(x, C, bn) }];
   },
-};
+}));
 
 const HEAD_BACKWARD_CASES = [
   [32, 128],
@@ -561,32 +546,29 @@ const HEAD_BACKWARD_CASES = [
   [1, 2049],
 ] as const;
 
-export const HEAD_BACKWARD: KernelSpec = {
-  name: 'head backward',
-  variants: [null],
-  tolerance: F32_TOLERANCE,
-  runs(_variant, mode) {
-    if (mode.kind === 'bench') return [];
-    const cases = mode.kind === 'quick' ? HEAD_BACKWARD_CASES.slice(0, 1) : HEAD_BACKWARD_CASES;
-    return cases.map(([rows, cols]) => ({
-      name: `ReLU backward and bias gradient ${rows}x${cols}`,
-      shape: `${rows}x${cols}`,
-      flops: 2 * rows * cols,
-      compare: async (gpu, random) => {
-        const dy = randomArray(rows * cols, random);
-        const y = randomArray(rows * cols, random).map((v) => (v < -0.3 ? 0 : Math.max(v, 0)));
-        const dx = poisonedTensor(gpu, [rows, cols]);
-        const db = poisonedTensor(gpu, [cols]);
-        await reluBackward(gpu, gpu.upload(dy, [rows, cols]), gpu.upload(y, [rows, cols]), dx);
-        await biasGrad(gpu, gpu.upload(dy, [rows, cols]), db);
-        return [
-          { what: 'ReLU backward', got: await dx.read(), want: reluBackwardRef(dy, y) },
-          { what: 'bias gradient', got: await db.read(), want: biasGradRef(dy, rows, cols) },
-        ];
-      },
-    }));
-  },
-};
+export const HEAD_BACKWARD: KernelSpec = simpleSpec(
+  'head backward',
+  F32_TOLERANCE,
+  HEAD_BACKWARD_CASES,
+  1,
+  ([rows, cols]) => ({
+    name: `ReLU backward and bias gradient ${rows}x${cols}`,
+    shape: `${rows}x${cols}`,
+    flops: 2 * rows * cols,
+    compare: async (gpu, random) => {
+      const dy = randomArray(rows * cols, random);
+      const y = randomArray(rows * cols, random).map((v) => (v < -0.3 ? 0 : Math.max(v, 0)));
+      const dx = poisonedTensor(gpu, [rows, cols]);
+      const db = poisonedTensor(gpu, [cols]);
+      await reluBackward(gpu, gpu.upload(dy, [rows, cols]), gpu.upload(y, [rows, cols]), dx);
+      await biasGrad(gpu, gpu.upload(dy, [rows, cols]), db);
+      return [
+        { what: 'ReLU backward', got: await dx.read(), want: reluBackwardRef(dy, y) },
+        { what: 'bias gradient', got: await db.read(), want: biasGradRef(dy, rows, cols) },
+      ];
+    },
+  }),
+);
 
 /** Every kernel the catalogue describes, in the order the tests, the self-check and the benchmark run them. */
 export const KERNELS: readonly KernelSpec[] = [
