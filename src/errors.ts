@@ -10,6 +10,9 @@ export class InputError extends Error {
 /** An image the library cannot take: a type it does not know, or bytes it cannot decode. */
 export class ImageInputError extends InputError {}
 
+/** An option or argument the library does not understand: names it, and what it takes. */
+export class OptionError extends InputError {}
+
 /** A label that names no class of the classifier, or an index out of range. */
 export class LabelError extends InputError {}
 

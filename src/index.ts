@@ -25,7 +25,7 @@ export {
 } from './train/fit.js';
 export { LR_SCHEDULES, type LrSchedule } from './train/controls.js';
 export { type Evaluation, evaluatePredictions } from './train/metrics.js';
-export { DisposedError, ImageInputError, InputError, LabelError, UnsupportedError } from './errors.js';
+export { DisposedError, ImageInputError, InputError, LabelError, OptionError, UnsupportedError } from './errors.js';
 export { Gpu } from './gpu/context.js';
 export { type DeviceOptions, adapterLabel } from './gpu/device.js';
 export type { Precision } from './gpu/shader.js';

@@ -33,6 +33,7 @@ const entryPoints = {
   import: 'src/cli/import.ts',
   'decode-worker': 'src/data/decode-worker.node.ts',
   selfcheck: 'src/cli/selfcheck.ts',
+  serve: 'src/cli/serve.ts',
   // The library's Node entries (package.json's exports): the public API, and its internals.
   index: 'src/index.node.ts',
   internals: 'src/internals.node.ts',

@@ -18,6 +18,7 @@ const TOOLS = [
   ['import', "read the article's own saved models into a model folder"],
   ['convert-weights', 'convert torchvision .pth or Keras .h5 weights to safetensors'],
   ['selfcheck', 'check every kernel against float64 on this adapter'],
+  ['serve', 'the training page on localhost (npm run serve)'],
   ['bench', 'kernel benchmarks against TF.js (npm run bench:kernels)'],
   ['bench-resnet', 'ResNet-50 forwards against TF.js (npm run bench:resnet)'],
   ['bench-train', 'training steps and epochs against PyTorch (npm run bench:train)'],

@@ -1,7 +1,8 @@
 // A pretrained backbone loaded once and shared by any number of classifiers: its weights on
 // the host, its inference model (batchnorm folded) on the GPU, built on first use and kept.
 import IMAGENET_LABELS from '../model/imagenet-classes.json';
-import { DisposedError, InputError } from '../errors.js';
+import { DisposedError, InputError, OptionError } from '../errors.js';
+import { checkOptions, described } from './arguments.js';
 import type { RgbImage } from '../image/format.js';
 import { preprocess } from '../image/preprocess.js';
 import { softmax } from '../kernels/softmax.js';
@@ -12,6 +13,11 @@ import type { Precision } from '../gpu/shader.js';
 import { type BackboneWeights, backboneFromBytes, loadBackbone, syntheticBackbone } from '../model/backbone.js';
 import type { ResNet } from '../model/resnet.js';
 import { host } from './host.js';
+
+/** Where pretrained weights come from, for a name that is not a file. */
+const WEIGHTS_HINT =
+  'for the pretrained ResNet-50 run `npx webgpu-transfer fetch-weights` (`node dist/fetch-weights.js` in a ' +
+  "clone) and load weights/resnet50.safetensors, or give 'random:SEED' for random weights";
 
 /** Images per backbone call by default (the article's batch). */
 const DEFAULT_BATCH = 32;
@@ -50,6 +56,7 @@ export class Backbone {
 
   /** Loads and validates backbone weights (safetensors, torchvision .pth, Keras .h5, or random:SEED). */
   static async load(source: BackboneSource, options: BackboneOptions = {}): Promise<Backbone> {
+    checkOptions('Backbone.load', options, ['gpu', 'name']);
     const weights = await resolveSource(source, options.name ?? 'bytes');
     const gpu = options.gpu ?? (await Gpu.create({ log: false }));
     return new Backbone(gpu, weights, !options.gpu);
@@ -158,8 +165,16 @@ async function resolveSource(source: BackboneSource, name: string): Promise<Back
   if (typeof source === 'string') {
     const random = /^random:(\d+)$/.exec(source);
     if (random) return syntheticBackbone(Number(random[1]));
-    return backboneFromBytes(await host().read(source), source);
+    const bytes = await host()
+      .read(source)
+      .catch((e: Error) => {
+        if (/^[a-z][a-z\d+.-]+:/i.test(source)) throw e;
+        throw new InputError(`${e.message}; ${WEIGHTS_HINT}`, { cause: e });
+      });
+    return backboneFromBytes(bytes, source);
   }
   if (source && typeof source === 'object' && 'spec' in source && 'tensors' in source) return source;
-  throw new InputError('Backbone.load: give random:SEED, a path or URL, weight file bytes, or BackboneWeights');
+  throw new OptionError(
+    `Backbone.load: give random:SEED, a path or URL, weight file bytes, or BackboneWeights, not ${described(source)}`,
+  );
 }

@@ -4,7 +4,7 @@
 // need the Node entry.
 import { type AdamState, Head, type HeadShape, type HeadWeights, initHead, initHeadGlorot } from '../autograd/head.js';
 import { splitByClass, validFraction } from '../data/split.js';
-import { DisposedError, ImageInputError, InputError, LabelError } from '../errors.js';
+import { DisposedError, ImageInputError, InputError, LabelError, OptionError } from '../errors.js';
 import { type RgbImage, rgbFromRgba } from '../image/format.js';
 import { loadBackbone } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
@@ -13,6 +13,8 @@ import { runningStatisticsOf, withRunningStatistics } from '../model/resnet-trai
 import { plainFeatures } from '../train/features.js';
 import { balancedClassWeights, classWeightsProblem } from '../train/controls.js';
 import {
+  SETTINGS,
+  type SettingName,
   type SettingValues,
   checkedSettings,
   defaultOf,
@@ -38,11 +40,13 @@ import {
   modelJsonText,
   savedModelFromBytes,
 } from '../train/model-format.js';
+import { type Evaluation, evaluatePredictions } from '../train/metrics.js';
 import { caption } from '../train/predict.js';
 import { RECIPES, type RecipeName, recipeAdam, recipeMismatch } from '../train/recipe.js';
 import type { TensorMap } from '../weights/host-tensor.js';
 import { sha256Hex } from '../util/sha256.js';
-import type { Backbone } from './backbone.js';
+import { Backbone } from './backbone.js';
+import { checkFunction, checkOptions, described } from './arguments.js';
 import { host } from './host.js';
 
 /**
@@ -93,6 +97,46 @@ export type ClassifierOptions = Partial<
 > & {
   classWeights?: 'auto' | readonly number[] | null;
 };
+
+/** The names ClassifierOptions takes. */
+const CLASSIFIER_OPTIONS = (Object.keys(SETTINGS) as SettingName[]).filter(
+  (n) => !['data', 'limit', 'validationSplit', 'epochs'].includes(n),
+);
+
+/** The names FitOptions takes. */
+const FIT_OPTIONS = [
+  'epochs',
+  'validation',
+  'limit',
+  'validationSplit',
+  'signal',
+  'onEpochStart',
+  'onBatch',
+  'onEpoch',
+  'featureCache',
+  'source',
+  'progress',
+];
+
+/** Where names that fit() does not take belong. */
+const FIT_HINTS: Record<string, string> = {
+  ...Object.fromEntries(
+    CLASSIFIER_OPTIONS.map((n) => [
+      n,
+      `${n} is the classifier's setting: Classifier.create(backbone, classes, { ${n} })`,
+    ]),
+  ),
+  callbacks: 'give onEpochStart, onBatch and onEpoch as options themselves',
+  onEpochEnd: 'the callback after each epoch is onEpoch',
+};
+
+/** Refuses a first argument that is not a Backbone, saying how to get one. */
+function checkBackboneArgument(where: string, backbone: unknown): void {
+  if (!(backbone instanceof Backbone))
+    throw new OptionError(
+      `${where}: the first argument is the backbone (await Backbone.load(weights)), not ${described(backbone)}`,
+    );
+}
 
 export interface FitOptions {
   /** Epochs to train (default 3). */
@@ -166,8 +210,19 @@ export class Classifier {
     private running: TensorMap | null,
   ) {}
 
-  /** A new classifier for these class names on `backbone`, its head initialized by the recipe. */
-  static create(backbone: Backbone, classes: readonly string[], options: ClassifierOptions = {}): Classifier {
+  /**
+   * A new classifier for these class names (or, in Node, those a dataset folder's train/<class>/
+   * names) on `backbone`, its head initialized by the recipe.
+   */
+  static create(backbone: Backbone, classes: readonly string[] | string, options: ClassifierOptions = {}): Classifier {
+    checkBackboneArgument('Classifier.create', backbone);
+    if (typeof classes === 'string') classes = host().folderClasses(classes);
+    if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string'))
+      throw new OptionError(
+        "Classifier.create: classes must be the class names (['alien', 'predator']) or, in Node, a dataset " +
+          `folder, not ${described(classes)}`,
+      );
+    checkOptions('Classifier.create', options, CLASSIFIER_OPTIONS);
     const { classWeights, ...given } = options;
     const o = resolveSettings(checkedSettings(given));
     if (classes.length < 2 || new Set(classes).size !== classes.length || classes.some((c) => !/\S/.test(c)))
@@ -197,6 +252,12 @@ export class Classifier {
     where = 'model',
     overrides: Omit<ClassifierOptions, 'recipe' | 'hidden'> = {},
   ): Classifier {
+    checkBackboneArgument('Classifier.fromSaved', backbone);
+    checkOptions(
+      'Classifier.fromSaved',
+      overrides,
+      CLASSIFIER_OPTIONS.filter((n) => n !== 'recipe' && n !== 'hidden'),
+    );
     checkBackbone(saved, backbone.weights, where);
     const { json } = saved;
     const { classWeights, ...rest } = overrides;
@@ -235,6 +296,9 @@ export class Classifier {
 
   /** A model folder saved by save() or train.js (Node). */
   static async load(backbone: Backbone, dir: string): Promise<Classifier> {
+    checkBackboneArgument('Classifier.load', backbone);
+    if (typeof dir !== 'string')
+      throw new OptionError(`Classifier.load: the second argument is the model folder, not ${described(dir)}`);
     return Classifier.fromSaved(backbone, await host().loadModel(dir), dir);
   }
 
@@ -265,6 +329,7 @@ export class Classifier {
    */
   async fit(data: string | LabelledData, options: FitOptions = {}): Promise<EpochRecord[]> {
     this.check();
+    checkFitOptions('fit', options);
     const { train, validation, source } = await this.resolveData(data, options);
     return this.fitResolved(train, validation, source, options);
   }
@@ -278,6 +343,7 @@ export class Classifier {
     options: Omit<FitOptions, 'validation' | 'validationSplit'> & { validation?: LabelledFeatures } = {},
   ): Promise<EpochRecord[]> {
     this.check();
+    checkFitOptions('fitFeatures', options);
     if (this.settings.recipe !== 'frozen' || this.settings.augment !== 'none')
       throw new InputError(
         `fitFeatures: precomputed features train the frozen recipe without augmentation, ` +
@@ -386,6 +452,22 @@ export class Classifier {
     return out;
   }
 
+  /**
+   * How the classifier does on labelled data (Node: DIR/<class>/*, or a dataset folder's
+   * validation/): accuracy, per-class precision, recall and F1, the confusion matrix and the
+   * most confident mistakes, as evaluate.js prints them.
+   */
+  async evaluate(data: string | LabelledData): Promise<Evaluation> {
+    this.check();
+    const labelled =
+      typeof data === 'string'
+        ? await host().readLabelled(data, this.classes)
+        : await this.labelled(data, 'evaluation data');
+    const predictions = await this.predict(labelled.images);
+    const rows = predictions.map((p) => this.classes.map((c) => p.probabilities[c]));
+    return evaluatePredictions(this.classes, labelled.labels, rows);
+  }
+
   /** The model's two files: model.json's text and head.safetensors' bytes. */
   async toBytes(where = 'model'): Promise<{ modelJson: string; head: Uint8Array }> {
     this.check();
@@ -404,6 +486,9 @@ export class Classifier {
 
   /** Saves into a model folder (Node), atomically: `node dist/predict.js --model DIR` reads it. */
   async save(dir: string): Promise<void> {
+    if (typeof dir !== 'string') throw new OptionError(`save: give a folder path, not ${described(dir)}`);
+    // A URL's scheme (not a Windows drive letter) would become a folder named "file:".
+    if (/^[a-z][a-z\d+.-]+:/i.test(dir)) throw new OptionError(`save: give a folder path, not a URL (${dir})`);
     const { modelJson, head } = await this.toBytes(dir);
     await host().saveModel(dir, modelJson, head);
   }
@@ -514,6 +599,19 @@ export class Classifier {
     if (k < 0) throw new LabelError(`${where}: unknown label '${label}' (classes: ${this.classes.join(', ')})`);
     return k;
   }
+}
+
+/** Refuses fit()'s options that it does not take, or of the wrong type. */
+function checkFitOptions(where: string, options: object): void {
+  checkOptions(where, options, FIT_OPTIONS, FIT_HINTS);
+  const o = options as FitOptions;
+  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs >= 1))
+    throw new OptionError(`${where}: epochs must be an integer >= 1, not ${described(o.epochs)}`);
+  if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 1))
+    throw new OptionError(`${where}: limit must be an integer >= 1, not ${described(o.limit)}`);
+  for (const name of ['onEpochStart', 'onBatch', 'onEpoch', 'progress'] as const) checkFunction(where, name, o[name]);
+  if (o.signal !== undefined && typeof (o.signal as AbortSignal | null)?.aborted !== 'boolean')
+    throw new OptionError(`${where}: signal must be an AbortSignal, not ${described(o.signal)}`);
 }
 
 function isImageList(images: ImageInput | readonly ImageInput[]): images is readonly ImageInput[] {

@@ -2,7 +2,7 @@
 // folders written atomically under their lock, and dataset folders decoded on worker threads.
 import { readFile } from 'node:fs/promises';
 import { decodeAll } from '../data/decode-all.node.js';
-import { DataError, readImageFolders } from '../data/folders.node.js';
+import { DataError, folderClasses, readImageFolders, readLabelledFolder } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import { decodeImage } from '../image/decode.node.js';
 import type { LabelledImages } from '../train/fit.js';
@@ -27,6 +27,16 @@ export const nodeHost: Host = {
   decode: async (bytes, name, maxPixels) => decodeImage(bytes, name, maxPixels),
   saveModel: async (dir, modelJson, head) => saveModelFiles(dir, modelJson, head),
   loadModel: async (dir) => loadModel(dir),
+  folderClasses: (dir) => folderClasses(dir),
+  readLabelled: async (dir, classes, maxPixels) => {
+    const { samples } = readLabelledFolder(dir, classes);
+    if (!samples.length) throw new DataError(`${dir}: no images`);
+    const decoded = await decodeAll(
+      samples.map((s) => s.file),
+      { skipBad: false, maxPixels },
+    );
+    return { images: samples.map((_, i) => decoded.images[i]!), labels: samples.map((s) => s.label) };
+  },
   readFolders: async (dir, options): Promise<FolderDataset> => {
     const dataset = readImageFolders(dir, options.limit ?? Infinity, {
       validationSplit: options.validationSplit,

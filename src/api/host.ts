@@ -25,6 +25,10 @@ export interface Host {
     dir: string,
     options: { limit?: number; maxPixels?: number; validationSplit?: number; seed?: number },
   ): Promise<FolderDataset>;
+  /** The class names a folder gives (a dataset folder's train/<class>/, else its <class>/ folders). */
+  folderClasses(dir: string): string[];
+  /** DIR/<class>/* decoded (a dataset folder: its validation/), labelled by `classes`. */
+  readLabelled(dir: string, classes: readonly string[], maxPixels?: number): Promise<LabelledImages>;
 }
 
 const needsNode = (what: string) => () => {
@@ -41,6 +45,8 @@ const browserHost: Host = {
   saveModel: needsNode('saving to a folder'),
   loadModel: needsNode('loading from a folder'),
   readFolders: needsNode('training from a folder'),
+  folderClasses: needsNode('class names from a folder'),
+  readLabelled: needsNode('evaluating a folder'),
 };
 
 let current: Host = browserHost;

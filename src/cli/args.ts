@@ -58,7 +58,16 @@ const placeholder = (s: OptionSpec) =>
       ? ` ${s.choices.join('|')}`
       : ` ${s.value ?? (s.type === 'string' ? 'TEXT' : 'N')}${'list' in s && s.list ? '[,...]' : ''}`;
 
+/**
+ * How the user runs a tool: `npx webgpu-transfer TOOL` through the package's command (which sets
+ * WEBGPU_TRANSFER_BIN), else `node dist/TOOL.js` as in a clone.
+ */
+export function commandName(tool: string): string {
+  return process.env.WEBGPU_TRANSFER_BIN ? `npx webgpu-transfer ${tool}` : `node dist/${tool}.js`;
+}
+
 function helpText<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
+  const command = spec.command.replace(/^node dist\/([\w-]+)\.js/, (_, tool: string) => commandName(tool));
   const pos = spec.positionals ? ` ${spec.positionals.name}` : '';
   const rows = Object.entries(spec.options).map(([name, s]) => {
     const def = 'default' in s && s.default !== undefined ? ` (default: ${s.default})` : '';
@@ -67,7 +76,7 @@ function helpText<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): s
   rows.push(['--help', 'print this help and exit']);
   const width = Math.max(...rows.map((r) => r[0].length));
   return [
-    `usage: ${spec.command} [options]${pos}`,
+    `usage: ${command} [options]${pos}`,
     '',
     spec.summary,
     '',

@@ -11,7 +11,7 @@ import { readBytes, sha256 } from '../files.node.js';
 import { convertWeightFile } from '../api/weights.node.js';
 import { parseWeightFile } from '../weights/parse.js';
 import { WeightFileError } from '../weights/safetensors.js';
-import { UsageError, parseCommand } from './args.js';
+import { UsageError, commandName, parseCommand } from './args.js';
 import { runCli } from './run.js';
 
 /** torchvision.models.ResNet50_Weights: the file name carries the first hex digits of its sha256. */
@@ -48,7 +48,7 @@ async function download(url: string, path: string, convertTo: string): Promise<v
       ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
       : (cause?.code ?? cause?.message ?? (e as Error).message);
     throw new UsageError(
-      `cannot download ${url} (${why}): no network? Download it elsewhere and run node dist/convert-weights.js ` +
+      `cannot download ${url} (${why}): no network? Download it elsewhere and run ${commandName('convert-weights')} ` +
         `FILE.pth ${convertTo}`,
     );
   } finally {

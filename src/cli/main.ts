@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string> = {
   'convert-weights': 'a .pth or .h5 checkpoint to safetensors',
   'fetch-weights': 'download the pretrained backbone weights',
   selfcheck: 'is this adapter computing right? every kernel against float64 and PyTorch',
+  serve: 'the training page in a browser, on http://localhost:8080/',
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -31,5 +32,7 @@ if (command === '--version' || command === '-v') {
   // A computed specifier, so the bundler leaves the sibling bundle to be loaded at run time.
   const bundle = new URL(`./${command}.js`, import.meta.url).href;
   process.argv = [process.argv[0], new URL(bundle).pathname, ...rest];
+  // Help and messages then name the command the user has (args.ts's commandName).
+  process.env.WEBGPU_TRANSFER_BIN = '1';
   await import(bundle);
 }

@@ -10,7 +10,7 @@ import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
 import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
 import { resolveSettings, settingsProblem } from '../train/settings.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
-import { UsageError, parseCommand, required } from './args.js';
+import { UsageError, commandName, parseCommand, required } from './args.js';
 import { MAX_PIXELS_OPTION, flagProblem, givenSettings, settingFlags } from './options.js';
 import { runCli, setStopNote } from './run.js';
 
@@ -230,7 +230,7 @@ runCli(
     const weightsPath = v.weights ?? saved?.json.backbone.weights ?? DEFAULT_WEIGHTS;
     if (weightsPath === DEFAULT_WEIGHTS && !existsSync(DEFAULT_WEIGHTS)) {
       throw new UsageError(
-        `${DEFAULT_WEIGHTS} not found: run 'node dist/fetch-weights.js' to download the pretrained ResNet-50 ` +
+        `${DEFAULT_WEIGHTS} not found: run '${commandName('fetch-weights')}' to download the pretrained ResNet-50 ` +
           `(or use --weights random:SEED for an offline smoke run)`,
       );
     }

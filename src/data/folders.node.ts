@@ -144,6 +144,14 @@ export interface LabelledFolder {
   notes: string[];
 }
 
+/** The class names a folder gives: a dataset folder's train/<class>/, else its own <class>/ folders, sorted. */
+export function folderClasses(root: string): string[] {
+  if (kindOf(root) !== 'folder')
+    throw new DataError(`${root}: ${kindOf(root) === 'file' ? 'not a folder' : 'no such folder'}`);
+  const dir = kindOf(join(root, 'train')) === 'folder' ? join(root, 'train') : root;
+  return classFolders(dir, [], ` (expected ${dir}/<class>/<images>)`);
+}
+
 /**
  * ROOT/<class>/* for a model's `classes` (labels are indices into them; a folder that is not
  * one of them is an error). A dataset folder (ROOT/train and ROOT/validation) gives its

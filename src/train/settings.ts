@@ -3,7 +3,7 @@
 // library's defaults, train.js's flags and help and the page's controls are derived from
 // these declarations; settingsProblem() holds the checks between settings.
 import type { AugmentMode } from '../data/augment.js';
-import { InputError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { PRECISIONS } from '../gpu/shader.js';
 import type { FillMode } from '../kernels/augment.js';
 import { DEFAULT_LR_STEP_EPOCHS, LR_SCHEDULES, classWeightsProblem } from './controls.js';
@@ -263,17 +263,17 @@ export function trainingSettingsOf(values: TrainingSettings): TrainingSettings {
 
 /**
  * The given settings, each checked against its declaration; undefined values stay unset. An
- * unknown name or a value out of range throws an InputError naming it (and the known names).
+ * unknown name or a value out of range throws an OptionError naming it (and the known names).
  */
 export function checkedSettings<T extends object>(given: T, where = ''): T {
   for (const [name, value] of Object.entries(given)) {
     if (!(name in SETTINGS))
-      throw new InputError(`${where}${name}: not a setting (settings: ${Object.keys(SETTINGS).join(', ')})`);
+      throw new OptionError(`${where}${name}: not a setting (settings: ${Object.keys(SETTINGS).join(', ')})`);
     if (value === undefined) continue;
     try {
       settingCheck(name as SettingName, false)(value, `${where}${name}`);
     } catch (e) {
-      if (e instanceof SchemaError) throw new InputError(e.message);
+      if (e instanceof SchemaError) throw new OptionError(e.message);
       throw e;
     }
   }

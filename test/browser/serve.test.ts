@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 describe.skipIf(!existsSync('dist/browser/index.html'))('npm run serve', () => {
   it('serves the training page and the bundle on localhost, and nothing outside dist/browser', async () => {
-    const server = spawn(process.execPath, ['tools/serve.mjs', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, ['dist/serve.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         server.stdout.once('data', (d: Buffer) => resolve(d.toString()));
@@ -36,8 +36,11 @@ describe.skipIf(!existsSync('dist/browser/index.html'))('npm run serve', () => {
   });
 
   it('refuses a bad port in one line', () => {
-    const r = spawnSync(process.execPath, ['tools/serve.mjs', '--port', 'x'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['dist/serve.js', '--port', 'x'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('error: --port x is not a port number\n');
+    expect(r.stderr).toBe("error: --port: 'x' is not a valid value (an integer >= 0)\n");
+    const high = spawnSync(process.execPath, ['dist/serve.js', '--port', '70000'], { encoding: 'utf8' });
+    expect(high.status).toBe(2);
+    expect(high.stderr).toBe('error: --port 70000 is not a port number\n');
   });
 });

@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 async function start(): Promise<number> {
-  server = spawn(process.execPath, ['tools/serve.mjs', '--port', '0', '--dir', site], {
+  server = spawn(process.execPath, ['dist/serve.js', '--port', '0', '--dir', site], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const line = await new Promise<string>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // this repository's sources, where TypeScript compiles a consumer against the shipped
 // declarations, the command runs, the Node example trains, saves and loads, and the browser
 // entry predicts in headless Chromium through an import map.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,32 @@ describe.skipIf(!ready)('the npm package, installed outside the repo', () => {
     const help = run(join(project, 'node_modules/.bin/webgpu-transfer'), ['train', '--help'], project);
     expect(help.status, help.output).toBe(0);
     expect(help.stdout).toMatch(/--data DIR/);
+    // The installed command names itself, not a clone's dist/.
+    expect(help.stdout).toMatch(/^usage: npx webgpu-transfer train \[options\]/);
+    const noWeights = run(join(project, 'node_modules/.bin/webgpu-transfer'), ['train', '--data', 'data'], project);
+    expect(noWeights.status).toBe(2);
+    expect(noWeights.stderr).toMatch(/run 'npx webgpu-transfer fetch-weights' to download/);
+  });
+
+  it('serves the training page from the install', async () => {
+    const server = spawn(join(project, 'node_modules/.bin/webgpu-transfer'), ['serve', '--port', '0'], {
+      cwd: project,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        server.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const url = /(http:\/\/localhost:\d+\/)/.exec(line)![1];
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/webgpu-transfer-internals\.js/);
+      for (const file of ['train.js', 'webgpu-transfer-internals.js'])
+        expect((await fetch(`${url}${file}`)).status, file).toBe(200);
+    } finally {
+      server.kill();
+    }
   });
 
   it('runs the Node example (fit, predict, save, load: same probabilities), then the page in Chromium', async () => {
