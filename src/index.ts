@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The library's public API, the one docs/library.md documents: Backbone and Classifier (fit,
 // predict, evaluate, save, load), their options and results, the training settings and recipes,
 // the saved model's format, and the errors they throw. No Node APIs: the same code runs under

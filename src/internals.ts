@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // Everything below the public API (./index.ts), for tests, benchmarks and the training page:
 // the GPU runtime, the WGSL kernels and their float64 references, ResNet, the head and its
 // autograd, augmentation, weight formats and preprocessing. Imported as

@@ -1,6 +1,6 @@
 // A pretrained backbone loaded once and shared by any number of classifiers: its weights on
 // the host, its inference model (batchnorm folded) on the GPU, built on first use and kept.
-import IMAGENET_LABELS from '../model/imagenet-classes.json';
+import IMAGENET_LABELS from '../model/imagenet-classes.json' with { type: 'json' };
 import { DisposedError, InputError, OptionError } from '../errors.js';
 import { checkOptions, described } from './arguments.js';
 import type { RgbImage } from '../image/format.js';
