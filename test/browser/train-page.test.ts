@@ -129,6 +129,9 @@ describe.skipIf(!ready)('the training page', () => {
       'predator',
     ]);
     await page.selectOption('#recipe', 'frozen');
+    // Everything but the recipe and the epochs sits under Advanced, closed at first.
+    expect(await page.isVisible('#augment')).toBe(false);
+    await page.click('#advanced summary');
     await page.selectOption('#augment', 'none');
     await page.fill('#val-share', '0.25');
     await page.fill('#seed', '7');
@@ -142,6 +145,10 @@ describe.skipIf(!ready)('the training page', () => {
     await shot('1-classes');
 
     await page.click('#train');
+    // The status line says what runs now; no word of a confusion matrix before an epoch ends.
+    await until('/^training|error/.test(document.querySelector("#status").textContent)');
+    expect(await status()).toBe('training 3 epochs on 12 images…');
+    expect(await page.textContent('#confusion')).toBe('');
     // The GPU work is awaited, not waited for: the page answers while the backbone runs.
     await until('/features/.test(document.querySelector("#train-status").textContent)');
     const asked = performance.now();
@@ -149,6 +156,7 @@ describe.skipIf(!ready)('the training page', () => {
     expect(performance.now() - asked).toBeLessThan(2000);
     await until('!document.querySelector("#train").disabled');
     expect(await page.textContent('#train-status')).toMatch(/^trained 3 epochs in /);
+    expect(await status()).toBe(await page.textContent('#train-status'));
     await shot('2-trained');
     expect(await page.$$eval('#history tr[data-epoch]', (rows) => rows.length)).toBe(3);
     expect(await page.$$eval('#loss-chart path', (paths) => paths.length)).toBe(2);
@@ -202,8 +210,17 @@ describe.skipIf(!ready)('the training page', () => {
       all.map((f) => ({
         caption: f.querySelector('figcaption')!.textContent!,
         probabilities: JSON.parse((f as HTMLElement).dataset.probabilities!) as number[],
+        // Each dropped image gets a bar per class, as the webcam's live view does.
+        bars: Array.from(f.querySelectorAll('.bar'), (b) => Number((b as HTMLElement).dataset.probability)),
       })),
     );
+    for (const f of figures) expect(f.bars).toEqual(f.probabilities);
+    // At phone width (390 px), with the history, the confusion matrix and predictions shown,
+    // nothing is wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('3-phone');
+    await page.setViewportSize({ width: 1400, height: 1000 });
     await shot('3-predictions');
     const predicted = runTool('predict', '--model', exported, '--json', join(dir, 'p.json'), ...images);
     expect(predicted.status, predicted.stderr).toBe(0);
@@ -264,6 +281,7 @@ describe.skipIf(!ready)('the training page', () => {
     // Flipped frames need the backbone every epoch, one batch per frame: Stop during the second
     // epoch keeps the first epoch's model.
     await page.selectOption('#recipe', 'frozen');
+    await page.click('#advanced summary');
     await page.selectOption('#augment', 'flip');
     await page.fill('#val-share', '0');
     await page.fill('#epochs', '3');

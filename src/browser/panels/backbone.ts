@@ -66,7 +66,8 @@ export class BackbonePanel {
       : `sha256 ${w.sha256.slice(0, 12)}…`;
     sayIn(
       'weights-status',
-      `${name}: ${w.spec.name}, ${lib.describePreprocessing(w.preprocessing)}; ${digest}${kept ? `; ${kept}` : ''}`,
+      `${name}: ${w.spec.name}, ${w.preprocessing.name} preprocessing at ${w.preprocessing.size} px; ${digest}` +
+        (kept ? `; ${kept}` : ''),
     );
     byId<HTMLProgressElement>('weights-progress').hidden = true;
     say(`backbone ready: ${name}`);

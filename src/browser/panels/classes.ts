@@ -28,7 +28,7 @@ export class ClassesPanel {
       action(() => this.toggleCamera()),
     );
     // The held-out marks follow the split's controls.
-    byId('settings').addEventListener('change', (e) => {
+    byId('advanced-settings').addEventListener('change', (e) => {
       if (['val-share', 'seed'].includes((e.target as HTMLElement).id)) this.render();
     });
     state.on('classes', () => this.render());

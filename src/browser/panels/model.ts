@@ -79,7 +79,10 @@ export class ModelPanel {
       const caption = document.createElement('figcaption');
       caption.textContent = p.caption;
       figure.dataset.probabilities = JSON.stringify(model.classes.map((c) => p.probabilities[c]));
-      figure.append(img, caption);
+      const bars = document.createElement('div');
+      bars.className = 'bars';
+      bars.append(...probabilityBars(model.classes, p.probabilities));
+      figure.append(img, caption, bars);
     });
     byId('predictions').prepend(...figures);
     say(`${images(decoded.length)} predicted in ${((performance.now() - start) / 1000).toFixed(2)} s`);
@@ -101,20 +104,7 @@ export class ModelPanel {
       const frame = state.camera.frame('webcam');
       const [p] = await model.predict(frame.image);
       if (!state.live || state.classifier !== model) break;
-      bars.replaceChildren(
-        ...model.classes.map((c) => {
-          const row = document.createElement('div');
-          row.className = 'bar';
-          row.dataset.class = c;
-          row.dataset.probability = String(p.probabilities[c]);
-          const percent = `${(100 * p.probabilities[c]).toFixed(0)}%`;
-          row.innerHTML =
-            `<span></span><div class="track"><div class="fill" style="width:${percent}"></div></div>` +
-            `<span>${percent}</span>`;
-          row.firstElementChild!.textContent = c;
-          return row;
-        }),
-      );
+      bars.replaceChildren(...probabilityBars(model.classes, p.probabilities));
       bars.dataset.frames = String(Number(bars.dataset.frames ?? 0) + 1);
     }
     state.live = false;
@@ -154,6 +144,22 @@ export class ModelPanel {
     state.setModel(next, `loaded from ${where}`, { saved, where });
     say(`${where}: loaded; predict, or train on with "continue the current model"`);
   }
+}
+
+/** A bar per class, as long as its probability (the webcam's live view and each dropped image). */
+function probabilityBars(classes: readonly string[], probabilities: Record<string, number>): HTMLElement[] {
+  return classes.map((c) => {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    row.dataset.class = c;
+    row.dataset.probability = String(probabilities[c]);
+    const percent = `${(100 * probabilities[c]).toFixed(0)}%`;
+    row.innerHTML =
+      `<span></span><div class="track"><div class="fill" style="width:${percent}"></div></div>` +
+      `<span>${percent}</span>`;
+    row.firstElementChild!.textContent = c;
+    return row;
+  });
 }
 
 function download(name: string, data: Uint8Array | string, type: string): void {

@@ -4,12 +4,14 @@
 import * as lib from 'webgpu-transfer/internals';
 import { type Series, drawChart } from '../chart.js';
 import { byId } from '../page.js';
-import { type PageState, action, sayIn } from '../page-state.js';
+import { type PageState, action, images, say, sayIn } from '../page-state.js';
 import { readSetting, settingControl, showSetting } from '../settings-controls.js';
 import { type Labelled, splitItems } from '../split.js';
 
-/** The settings the page shows (the rest take their defaults), in its order. */
-const PAGE_SETTINGS = ['recipe', 'epochs', 'batchSize', 'lr', 'hidden', 'augment', 'seed'] as const;
+/** The settings the page shows, in its order: two at once, the rest under Advanced (the others take their defaults). */
+const BASIC_SETTINGS = ['recipe', 'epochs'] as const;
+const ADVANCED_SETTINGS = ['batchSize', 'lr', 'hidden', 'augment', 'seed'] as const;
+const PAGE_SETTINGS = [...BASIC_SETTINGS, ...ADVANCED_SETTINGS];
 
 interface Curves {
   trainLoss: [number, number][];
@@ -25,7 +27,8 @@ export class TrainingPanel {
   private plannedEpochs = 0;
 
   constructor(private readonly state: PageState) {
-    byId('settings').prepend(...PAGE_SETTINGS.map((name) => settingControl(name)));
+    byId('settings').append(...BASIC_SETTINGS.map((name) => settingControl(name)));
+    byId('advanced-settings').prepend(...ADVANCED_SETTINGS.map((name) => settingControl(name)));
     byId('train').addEventListener(
       'click',
       action(() => this.train()),
@@ -118,7 +121,8 @@ export class TrainingPanel {
     const names = classifier?.classes ?? [];
     const counts = classifier?.history.at(-1)?.validation?.confusion;
     if (!counts) {
-      if (classifier) table.createCaption().textContent = 'no held-out images in the last epoch';
+      // Said once an epoch has ended without held-out images (not while the first one runs).
+      if (classifier?.history.length) table.createCaption().textContent = 'no held-out images in the last epoch';
       return;
     }
     const cell = (tag: 'th' | 'td', text: string, className = '') =>
@@ -190,6 +194,7 @@ export class TrainingPanel {
     this.showConfusion();
     const totalImages = epochs * trainItems.length;
     const start = performance.now();
+    say(`training ${epochs} epoch${epochs > 1 ? 's' : ''} on ${images(trainItems.length)}…`);
     const bar = byId<HTMLProgressElement>('train-progress');
     bar.value = 0;
     try {
@@ -243,7 +248,9 @@ export class TrainingPanel {
         },
       });
       const seconds = (performance.now() - start) / 1000;
-      sayIn('train-status', `trained ${epochs} epoch${epochs > 1 ? 's' : ''} in ${formatSeconds(seconds)}`);
+      const done = `trained ${epochs} epoch${epochs > 1 ? 's' : ''} in ${formatSeconds(seconds)}`;
+      sayIn('train-status', done);
+      say(done);
       state.setTraining(null);
       state.setModel(model, 'trained here');
     } catch (e) {
@@ -255,12 +262,11 @@ export class TrainingPanel {
       // Stop keeps the last finished epoch: the head and statistics saved after it.
       state.setModel(null);
       const kept = snapshot && (await lib.Classifier.fromBytes(backbone, snapshot.modelJson, snapshot.head, 'model'));
-      sayIn(
-        'train-status',
-        kept
-          ? `stopped; the model of epoch ${kept.history.at(-1)?.epoch ?? 0} is kept`
-          : 'stopped before the first epoch ended: no model',
-      );
+      const stopped = kept
+        ? `stopped; the model of epoch ${kept.history.at(-1)?.epoch ?? 0} is kept`
+        : 'stopped before the first epoch ended: no model';
+      sayIn('train-status', stopped);
+      say(stopped);
       if (kept) state.setModel(kept, 'trained here');
     }
   }
