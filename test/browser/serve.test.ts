@@ -1,19 +1,15 @@
 // npm run serve: dist/browser on localhost with the right types, nothing outside it, and a
 // one-line error for a bad port.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../support/tools.js';
 
 describe.skipIf(!existsSync('dist/browser/index.html'))('npm run serve', () => {
   it('serves the training page and the bundle on localhost, and nothing outside dist/browser', async () => {
-    const server = spawn(process.execPath, ['dist/serve.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { url, server } = await startServer(process.execPath, ['dist/serve.js', '--port', '0']);
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        server.stdout.once('data', (d: Buffer) => resolve(d.toString()));
-        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
-      const url = /(http:\/\/localhost:\d+\/)/.exec(line)![1];
       const index = await fetch(url);
       expect(index.status).toBe(200);
       expect(index.headers.get('content-type')).toMatch(/^text\/html/);

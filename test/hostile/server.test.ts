@@ -1,7 +1,7 @@
 // npm run serve against what any web page the user visits could send to localhost: requests
 // that cannot be decoded, malformed request lines, odd methods, and links inside the served
 // folder that lead out of it. The server answers each and keeps serving.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/util/random.js';
 import { SEED } from '../support/helpers.js';
+import { startServer } from '../support/tools.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hostile-serve-'));
 const site = join(root, 'site');
@@ -28,14 +29,9 @@ afterAll(() => {
 });
 
 async function start(): Promise<number> {
-  server = spawn(process.execPath, ['dist/serve.js', '--port', '0', '--dir', site], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    server!.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
-    server!.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return Number(/localhost:(\d+)\//.exec(line)![1]);
+  const started = await startServer(process.execPath, ['dist/serve.js', '--port', '0', '--dir', site]);
+  server = started.server;
+  return started.port;
 }
 
 /** One request with a raw path (no normalization): its status, or 0 where the connection dropped. */

@@ -2,14 +2,14 @@
 // this repository's sources, where TypeScript compiles a consumer against the shipped
 // declarations, the command runs, the Node example trains, saves and loads, and the browser
 // entry predicts in headless Chromium through an import map.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOL_ENV } from '../support/tools.js';
+import { TOOL_ENV, startServer } from '../support/tools.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DATA = resolve('../shared/datasets/alien-vs-predator');
@@ -122,16 +122,9 @@ describe.skipIf(!ready)('the npm package, installed outside the repo', () => {
   });
 
   it('serves the training page from the install', async () => {
-    const server = spawn(join(project, 'node_modules/.bin/webgpu-transfer'), ['serve', '--port', '0'], {
-      cwd: project,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const bin = join(project, 'node_modules/.bin/webgpu-transfer');
+    const { url, server } = await startServer(bin, ['serve', '--port', '0'], project);
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        server.stdout.once('data', (d: Buffer) => resolve(d.toString()));
-        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
-      const url = /(http:\/\/localhost:\d+\/)/.exec(line)![1];
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/webgpu-transfer-internals\.js/);
