@@ -274,6 +274,9 @@ export async function fitHead(
         progress('validation features', v.images.length),
         cached,
       );
+    // The features computed once before the first epoch count in its time (a frozen run's
+    // minutes are there, not in the head's epochs).
+    const setUp = performance.now();
     // Under the pytorch recipe validation features change every epoch; they are computed after it.
     let valFeatures = validate && !recipe.savesRunningStatistics ? await validationFeatures(validate, cache) : null;
     const trainFeatures =
@@ -296,6 +299,8 @@ export async function fitHead(
       const lr = scheduledLr(s.lrSchedule, s.lr, epoch - s.firstEpoch, s.epochs, s.lrStepEpochs);
       head.optimizer.lr = lr;
       const start = performance.now();
+      // The record's time: the first epoch's includes the set-up's features.
+      const recordStart = epoch === s.firstEpoch ? setUp : start;
       const random = seededRandom((s.seed * 1000003 + epoch) >>> 0);
       const order = Array.from(train.labels.keys());
       for (let i = order.length - 1; i > 0; i--) {
@@ -362,7 +367,7 @@ export async function fitHead(
         validate && valFeatures
           ? await evaluate(gpu, head, valFeatures, validate.labels, Math.max(batchSize, 64))
           : null;
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (performance.now() - recordStart) / 1000;
       bar.finish();
       const record: EpochRecord = {
         epoch,

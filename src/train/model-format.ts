@@ -42,6 +42,7 @@ export interface EpochRecord {
   train: { loss: number; acc: number };
   /** Null where fit() was given no validation data. */
   validation: ValidationRecord | null;
+  /** Wall time of the epoch; the first of a run includes the features computed once before it. */
   seconds: number;
   imagesPerSecond: number;
   /** Adam's learning rate in this epoch (older files lack it). */
