@@ -118,14 +118,17 @@ export class ModelPanel {
       zipSync({ 'model/model.json': new TextEncoder().encode(modelJson), 'model/head.safetensors': head }),
       'application/zip',
     );
-    say('model.zip downloaded: unzip it and run node dist/predict.js --model model IMAGES');
+    say('model.zip downloaded: unzip it and run npx webgpu-transfer predict --model model IMAGES');
   }
 
   private async exportFiles(): Promise<void> {
     const { modelJson, head } = await this.state.classifier!.toBytes('model');
     download('model.json', modelJson, 'application/json');
     download('head.safetensors', head, 'application/octet-stream');
-    say('model.json and head.safetensors downloaded: put them in one folder DIR for node dist/predict.js --model DIR');
+    say(
+      'model.json and head.safetensors downloaded: put them in one folder DIR for ' +
+        'npx webgpu-transfer predict --model DIR',
+    );
   }
 
   private async importModel(files: File[]): Promise<void> {
