@@ -40,3 +40,6 @@ export function checkFunction(where: string, name: string, value: unknown): void
   if (value !== undefined && typeof value !== 'function')
     throw new OptionError(`${where}: ${name} must be a function, not ${described(value)}`);
 }
+
+/** Whether a name has a URL's scheme (two or more letters before ':', so a Windows drive letter is a path). */
+export const hasUrlScheme = (name: string) => /^[a-z][a-z\d+.-]+:/i.test(name);

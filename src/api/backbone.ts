@@ -2,7 +2,7 @@
 // the host, its inference model (batchnorm folded) on the GPU, built on first use and kept.
 import IMAGENET_LABELS from '../model/imagenet-classes.json' with { type: 'json' };
 import { DisposedError, InputError, OptionError } from '../errors.js';
-import { checkOptions, described } from './arguments.js';
+import { checkOptions, described, hasUrlScheme } from './arguments.js';
 import type { RgbImage } from '../image/format.js';
 import { preprocess } from '../image/preprocess.js';
 import { softmax } from '../kernels/softmax.js';
@@ -168,7 +168,7 @@ async function resolveSource(source: BackboneSource, name: string): Promise<Back
     const bytes = await host()
       .read(source)
       .catch((e: Error) => {
-        if (/^[a-z][a-z\d+.-]+:/i.test(source)) throw e;
+        if (hasUrlScheme(source)) throw e;
         throw new InputError(`${e.message}; ${WEIGHTS_HINT}`, { cause: e });
       });
     return backboneFromBytes(bytes, source);

@@ -46,7 +46,7 @@ import { RECIPES, type RecipeName, recipeAdam, recipeMismatch } from '../train/r
 import type { TensorMap } from '../weights/host-tensor.js';
 import { sha256Hex } from '../util/sha256.js';
 import { Backbone } from './backbone.js';
-import { checkFunction, checkOptions, described } from './arguments.js';
+import { checkFunction, checkOptions, described, hasUrlScheme } from './arguments.js';
 import { host } from './host.js';
 
 /**
@@ -487,8 +487,8 @@ export class Classifier {
   /** Saves into a model folder (Node), atomically: `node dist/predict.js --model DIR` reads it. */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string') throw new OptionError(`save: give a folder path, not ${described(dir)}`);
-    // A URL's scheme (not a Windows drive letter) would become a folder named "file:".
-    if (/^[a-z][a-z\d+.-]+:/i.test(dir)) throw new OptionError(`save: give a folder path, not a URL (${dir})`);
+    // A URL's scheme would become a folder named "file:".
+    if (hasUrlScheme(dir)) throw new OptionError(`save: give a folder path, not a URL (${dir})`);
     const { modelJson, head } = await this.toBytes(dir);
     await host().saveModel(dir, modelJson, head);
   }

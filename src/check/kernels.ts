@@ -97,9 +97,9 @@ export interface KernelSpec {
 /** The tolerance of an f32 kernel against float64 (relative L2 error). */
 export const F32_TOLERANCE = 1e-5;
 
-/** An output tensor filled with NaN, so any element a kernel fails to write shows up. */
-export function poisonedTensor(gpu: Gpu, shape: readonly number[]): Tensor {
-  const t = gpu.tensor(shape);
+/** An output tensor (f32 or f16) filled with NaN, so any element a kernel fails to write shows up. */
+export function poisonedTensor(gpu: Gpu, shape: readonly number[], dtype: Precision = 'f32'): Tensor {
+  const t = gpu.tensor(shape, dtype);
   t.write(new Float32Array(t.size).fill(NaN));
   return t;
 }

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { seededRandom } from '../../src/util/random.js';
 import { Gpu } from '../../src/gpu/context.js';
 import type { DeviceOptions } from '../../src/gpu/device.js';
-import type { Tensor } from '../../src/gpu/tensor.js';
 import { type Variant, supportsVariant } from '../../src/kernels/common.js';
 
 // In the browser run (vitest.browser.config.ts) there is no process; the seed comes through import.meta.env.
@@ -24,11 +23,7 @@ export function rng(seed = SEED): () => number {
 export { randomArray } from '../../src/util/random.js';
 
 /** An output tensor (f32 or f16) filled with NaN, so any element a kernel fails to write shows up. */
-export function poisoned(gpu: Gpu, shape: readonly number[], dtype: 'f32' | 'f16' = 'f32'): Tensor {
-  const t = gpu.tensor(shape, dtype);
-  t.write(new Float32Array(t.size).fill(NaN));
-  return t;
-}
+export { poisonedTensor as poisoned } from '../../src/check/kernels.js';
 
 export const TOLERANCE = 1e-5;
 
