@@ -1,7 +1,10 @@
 // Cold and warm predictions of one image through the library's Classifier, in Node and in the
 // training page (headless Chromium), beside each other: cold includes loading the backbone
 // (and, on the page, importing the model); warm reuses the loaded backbone and classifier.
+// In Node, also a first run on a machine that has compiled nothing ("cold compile": a fresh
+// process with the driver's shader cache turned off) of the prediction and of a 2-image fit.
 //   node dist/bench-predict.js --image FILE [options] (see --help)
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +23,8 @@ const COMMAND = {
   command: 'node dist/bench-predict.js',
   summary:
     'Seconds to predict one image with a saved classifier, cold (the backbone loaded first) and warm (kept ' +
-    'loaded), through the library in Node and in the training page in headless Chromium.',
+    'loaded), through the library in Node and in the training page in headless Chromium; in Node also a ' +
+    "first run with the driver's shader cache off (cold compile) of that prediction and of a 2-image fit.",
   options: {
     image: { type: 'string', value: 'FILE', description: 'the image to classify (JPEG or PNG) (required)' },
     weights: {
@@ -37,6 +41,49 @@ const COMMAND = {
 } as const;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/** The environment variable that makes this script a cold-compile child (its value: what to run). */
+const CHILD = 'BENCH_PREDICT_COLD';
+/**
+ * Shader caches turned off for a cold-compile child: Mesa's (lavapipe, llvmpipe) and NVIDIA's
+ * disk caches; Dawn in Node keeps none of its own.
+ */
+const NO_SHADER_CACHE = { MESA_SHADER_CACHE_DISABLE: 'true', __GL_SHADER_DISK_CACHE: '0' };
+
+/**
+ * One cold-compile child: loads the backbone and predicts `image`, or fits a classifier on two
+ * copies of it (one per class, 1 epoch, the default settings), then does the same again warm.
+ */
+async function coldChild(what: string, weights: string, image: string): Promise<void> {
+  const start = performance.now();
+  const gpu = await Gpu.create({ log: false });
+  try {
+    const backbone = await Backbone.load(readBackboneWeights(weights), { gpu });
+    const rgb = readImage(image);
+    const run = async () => {
+      const classifier = Classifier.create(backbone, ['alien', 'predator']);
+      if (what === 'fit') await classifier.fit({ images: [rgb, rgb], labels: [0, 1] }, { epochs: 1 });
+      else await classifier.predict(rgb);
+      classifier.dispose();
+    };
+    await run();
+    const cold = seconds(start);
+    const again = performance.now();
+    await run();
+    process.stdout.write(JSON.stringify({ coldCompileSeconds: cold, warmSeconds: seconds(again) }));
+  } finally {
+    gpu.destroy();
+  }
+}
+
+/** A cold-compile child's figures: this script run again with no shader cache. */
+function coldCompile(what: 'predict' | 'fit', weights: string, image: string) {
+  const out = execFileSync(process.execPath, [process.argv[1], '--image', image, '--weights', weights], {
+    env: { ...process.env, ...NO_SHADER_CACHE, [CHILD]: what },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.toString()) as { coldCompileSeconds: number; warmSeconds: number };
+}
 
 async function inNode(v: Values<typeof COMMAND.options>, image: string, dir: string) {
   const gpu = await Gpu.create({ log: false });
@@ -120,18 +167,29 @@ async function inPage(v: Values<typeof COMMAND.options>, image: string, dir: str
 
 async function main(v: Values<typeof COMMAND.options>): Promise<void> {
   if (!v.image) throw new UsageError('--image FILE is required');
+  const child = process.env[CHILD];
+  if (child) return coldChild(child, v.weights, v.image);
   const dir = mkdtempSync(join(tmpdir(), 'bench-predict-'));
   try {
-    const node = await inNode(v, v.image, dir);
+    const coldPredict = coldCompile('predict', v.weights, v.image);
+    const coldFit = coldCompile('fit', v.weights, v.image);
+    process.stderr.write('cold compiles done\n');
+    const node = { ...(await inNode(v, v.image, dir)), coldCompileSeconds: coldPredict.coldCompileSeconds };
     process.stderr.write('node done\n');
     const page = v['no-page'] ? null : await inPage(v, v.image, dir);
-    const row = (name: string, r: { coldSeconds: number; warmSeconds: number; adapter: unknown } | null) => [
+    const fit = { coldCompileSeconds: coldFit.coldCompileSeconds, warmSeconds: coldFit.warmSeconds };
+    type Row = { coldCompileSeconds?: number; coldSeconds?: number; warmSeconds: number } | null;
+    const row = (name: string, r: Row) => [
       name,
-      r ? r.coldSeconds.toFixed(2) : '-',
+      r?.coldCompileSeconds?.toFixed(2) ?? '-',
+      r?.coldSeconds?.toFixed(2) ?? '-',
       r ? r.warmSeconds.toFixed(3) : '-',
-      r ? (r.coldSeconds / r.warmSeconds).toFixed(1) : '-',
+      r?.coldSeconds ? (r.coldSeconds / r.warmSeconds).toFixed(1) : '-',
     ];
-    printTable(['where', 'cold s', 'warm s', 'cold/warm'], [row('node', node), row('training page', page)]);
+    printTable(
+      ['where', 'cold compile s', 'cold s', 'warm s', 'cold/warm'],
+      [row('node predict', node), row('node fit, 2 images', fit), row('training page predict', page)],
+    );
     if (v.json)
       writeJsonAtomic(v.json, {
         date: new Date().toISOString(),
@@ -139,6 +197,7 @@ async function main(v: Values<typeof COMMAND.options>): Promise<void> {
         weights: v.weights,
         runs: v.runs,
         node,
+        fit,
         page,
       });
   } finally {

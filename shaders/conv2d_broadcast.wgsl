@@ -50,9 +50,5 @@ fn conv_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg
       }
     }
   }
-  for (var i = 0u; i < 16u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_pair4(m * k4, col, k4, acc[i]);
-  }
+  store_tile16(acc, row0, p.M, 0u, k4, col, k4);
 }

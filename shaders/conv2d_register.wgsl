@@ -57,11 +57,7 @@ fn conv_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  for (var i = 0u; i < 8u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_pair4(m * k4, col, k4, acc[i]);
-  }
+  store_tile8(acc, row0, p.M, 0u, k4, col, k4);
 }
 
 @compute @workgroup_size(WG)
@@ -90,9 +86,5 @@ fn conv_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
       }
     }
   }
-  for (var i = 0u; i < 8u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_eight(m * p.K, col0, p.K, acc[i]);
-  }
+  store_tile8_scalar(acc, row0, p.M, col0, p.K);
 }

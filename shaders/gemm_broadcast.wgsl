@@ -49,9 +49,5 @@ fn gemm_broadcast(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_in
     }
   }
   let c_base = wg.z * (p.c_batch / 4u);
-  for (var i = 0u; i < 16u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_pair4(c_base + m * n4, col, n4, acc[i]);
-  }
+  store_tile16(acc, row0, p.M, c_base, n4, col, n4);
 }

@@ -38,11 +38,7 @@ fn gemm_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec
       acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
-  for (var i = 0u; i < 8u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_pair4(m * n4, col, n4, acc[i]);
-  }
+  store_tile8(acc, row0, p.M, 0u, n4, col, n4);
 }
 
 @compute @workgroup_size(WG)
@@ -67,9 +63,5 @@ fn gemm_scalar(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: v
       acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
-  for (var i = 0u; i < 8u; i++) {
-    let m = row0 + i;
-    if (m >= p.M) { break; }
-    store_eight(m * p.N, col0, p.N, acc[i]);
-  }
+  store_tile8_scalar(acc, row0, p.M, col0, p.N);
 }

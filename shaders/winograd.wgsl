@@ -40,6 +40,20 @@ fn load_x(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
   return vec4f(X4[((n * p.H + u32(ih)) * p.W + u32(iw)) * (p.C / 4u) + c4]);
 }
 
+// The transforms' E values per tile and channel group, stored to V and loaded from M in loops
+// that start at the tile's own offset, a trip count the shader compiler cannot derive, so that
+// they stay loops: unrolled, llvmpipe's per-lane loads and stores made each entry point's
+// first dispatch compile for a second or more. They cost nothing measurable per tile.
+fn store_v16(v: array<vec4f, 16>, slab: u32, base: u32) {
+  var values = v;
+  for (var o = base; o < base + 16u; o++) { V4[(o - base) * slab + base] = values[o - base]; }
+}
+
+fn store_v36(v: array<vec4f, 36>, slab: u32, base: u32) {
+  var values = v;
+  for (var o = base; o < base + 36u; o++) { V4[(o - base) * slab + base] = values[o - base]; }
+}
+
 @compute @workgroup_size(64)
 fn wino_input(@builtin(global_invocation_id) g: vec3u) {
   let C4 = p.C / 4u;
@@ -63,14 +77,14 @@ fn wino_input(@builtin(global_invocation_id) g: vec3u) {
     r[3][j] = d[1][j] - d[3][j];
   }
   // (B^T d) B: columns.
-  let slab = p.P * C4;
-  let base = tile * C4 + c4;
+  var v: array<vec4f, 16>;
   for (var i = 0u; i < 4u; i++) {
-    V4[(i * 4u + 0u) * slab + base] = r[i][0] - r[i][2];
-    V4[(i * 4u + 1u) * slab + base] = r[i][1] + r[i][2];
-    V4[(i * 4u + 2u) * slab + base] = r[i][2] - r[i][1];
-    V4[(i * 4u + 3u) * slab + base] = r[i][1] - r[i][3];
+    v[i * 4u + 0u] = r[i][0] - r[i][2];
+    v[i * 4u + 1u] = r[i][1] + r[i][2];
+    v[i * 4u + 2u] = r[i][2] - r[i][1];
+    v[i * 4u + 3u] = r[i][1] - r[i][3];
   }
+  store_v16(v, p.P * C4, tile * C4 + c4);
 }
 
 // wino_gemm
@@ -101,17 +115,32 @@ fn wino_gemm(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) 
       acc[i][1] = fma(vec4f(a), b1, acc[i][1]);
     }
   }
+  // Rows stored in a loop the compiler keeps (see store_tile8 in common/register_tile.wgsl).
   let m_slab = e * p.P * k4;
-  for (var i = 0u; i < 8u; i++) {
-    let m = row0 + i;
-    if (m >= p.P) { break; }
-    if (col < k4) { M4[m_slab + m * k4 + col] = acc[i][0]; }
-    if (col + 1u < k4) { M4[m_slab + m * k4 + col + 1u] = acc[i][1]; }
+  var t = acc;
+  for (var m = row0; m < p.P; m++) {
+    let i = m - row0;
+    if (i >= 8u) { break; }
+    if (col < k4) { M4[m_slab + m * k4 + col] = t[i][0]; }
+    if (col + 1u < k4) { M4[m_slab + m * k4 + col + 1u] = t[i][1]; }
   }
 }
 
 // wino_output: Mo4 at binding 1, the epilogue's bias, residual and output at 3 to 5.
 @group(0) @binding(1) var<storage, read> Mo4: array<vec4f>;
+
+// M's E values of one tile and channel group (see store_v16).
+fn load_m16(slab: u32, base: u32) -> array<vec4f, 16> {
+  var m: array<vec4f, 16>;
+  for (var o = base; o < base + 16u; o++) { m[o - base] = Mo4[(o - base) * slab + base]; }
+  return m;
+}
+
+fn load_m36(slab: u32, base: u32) -> array<vec4f, 36> {
+  var m: array<vec4f, 36>;
+  for (var o = base; o < base + 36u; o++) { m[o - base] = Mo4[(o - base) * slab + base]; }
+  return m;
+}
 
 // Output pixel (n, oh, ow), channels 4*k4..+3, through the epilogue.
 fn store_output(n: u32, oh: u32, ow: u32, k4: u32, v: vec4f) {
@@ -128,22 +157,46 @@ fn wino_output(@builtin(global_invocation_id) g: vec3u) {
   let n = at.n;
   let oh0 = at.row;
   let ow0 = at.col;
-  let slab = p.P * K4;
-  var m: array<vec4f, 16>;
-  for (var e = 0u; e < 16u; e++) { m[e] = Mo4[e * slab + tile * K4 + k4]; }
+  let m = load_m16(p.P * K4, tile * K4 + k4);
   // A^T m: rows, then columns.
   var s: array<array<vec4f, 4>, 2>;
   for (var j = 0u; j < 4u; j++) {
     s[0][j] = m[j] + m[4u + j] + m[8u + j];
     s[1][j] = m[4u + j] - m[8u + j] - m[12u + j];
   }
+  var y: array<array<vec4f, 2>, 2>;
   for (var r = 0u; r < 2u; r++) {
-    let y0 = s[r][0] + s[r][1] + s[r][2];
-    let y1 = s[r][1] - s[r][2] - s[r][3];
-    for (var q = 0u; q < 2u; q++) {
-      let oh = oh0 + r;
-      let ow = ow0 + q;
-      if (oh < p.H && ow < p.W) { store_output(n, oh, ow, k4, select(y0, y1, q == 1u)); }
+    y[r][0] = s[r][0] + s[r][1] + s[r][2];
+    y[r][1] = s[r][1] - s[r][2] - s[r][3];
+  }
+  store_tile2(y, n, oh0, ow0, k4);
+}
+
+// The output tiles' pixels, stored in loops over output rows and columns that the shader
+// compiler cannot bound and so keeps as loops: unrolled, the epilogue's per-lane loads and
+// stores make llvmpipe compile for seconds (see common/register_tile.wgsl).
+fn store_tile2(tile: array<array<vec4f, 2>, 2>, n: u32, oh0: u32, ow0: u32, k4: u32) {
+  var y = tile;
+  for (var oh = oh0; oh < p.H; oh++) {
+    let r = oh - oh0;
+    if (r >= 2u) { break; }
+    for (var ow = ow0; ow < p.W; ow++) {
+      let q = ow - ow0;
+      if (q >= 2u) { break; }
+      store_output(n, oh, ow, k4, y[r][q]);
+    }
+  }
+}
+
+fn store_tile4(tile: array<array<vec4f, 4>, 4>, n: u32, oh0: u32, ow0: u32, k4: u32) {
+  var y = tile;
+  for (var oh = oh0; oh < p.H; oh++) {
+    let r = oh - oh0;
+    if (r >= 4u) { break; }
+    for (var ow = ow0; ow < p.W; ow++) {
+      let q = ow - ow0;
+      if (q >= 4u) { break; }
+      store_output(n, oh, ow, k4, y[r][q]);
     }
   }
 }
@@ -182,12 +235,12 @@ fn wino4_input(@builtin(global_invocation_id) g: vec3u) {
     t[i] = bt6(row);
   }
   // B^T (d B): each column transformed along the height.
-  let slab = p.P * C4;
-  let base = at.index * C4 + at.group;
+  var v: array<vec4f, 36>;
   for (var j = 0u; j < 6u; j++) {
-    let v = bt6(array<vec4f, 6>(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]));
-    for (var i = 0u; i < 6u; i++) { V4[(i * 6u + j) * slab + base] = v[i]; }
+    let column = bt6(array<vec4f, 6>(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]));
+    for (var i = 0u; i < 6u; i++) { v[i * 6u + j] = column[i]; }
   }
+  store_v36(v, p.P * C4, at.index * C4 + at.group);
 }
 
 @compute @workgroup_size(64)
@@ -195,23 +248,14 @@ fn wino4_output(@builtin(global_invocation_id) g: vec3u) {
   let K4 = p.K / 4u;
   let at = tile_of(g, K4, 4u);
   if (!at.valid) { return; }
-  let slab = p.P * K4;
-  let base = at.index * K4 + at.group;
+  let m = load_m36(p.P * K4, at.index * K4 + at.group);
   // A^T M: each column reduced along the height to 4 rows.
   var s: array<array<vec4f, 6>, 4>;
   for (var j = 0u; j < 6u; j++) {
-    var col: array<vec4f, 6>;
-    for (var i = 0u; i < 6u; i++) { col[i] = Mo4[(i * 6u + j) * slab + base]; }
-    let r = at6(col);
+    let r = at6(array<vec4f, 6>(m[j], m[6u + j], m[12u + j], m[18u + j], m[24u + j], m[30u + j]));
     for (var i = 0u; i < 4u; i++) { s[i][j] = r[i]; }
   }
-  for (var r = 0u; r < 4u; r++) {
-    let oh = at.row + r;
-    if (oh >= p.H) { break; }
-    let y = at6(s[r]);
-    for (var q = 0u; q < 4u; q++) {
-      let ow = at.col + q;
-      if (ow < p.W) { store_output(at.n, oh, ow, at.group, y[q]); }
-    }
-  }
+  var y: array<array<vec4f, 4>, 4>;
+  for (var r = 0u; r < 4u; r++) { y[r] = at6(s[r]); }
+  store_tile4(y, at.n, at.row, at.col, at.group);
 }

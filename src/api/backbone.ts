@@ -7,7 +7,7 @@ import type { RgbImage } from '../image/format.js';
 import { preprocess } from '../image/preprocess.js';
 import { softmax } from '../kernels/softmax.js';
 import { IMAGENET_CLASS_COUNT, plan } from '../model/architecture.js';
-import { type FeatureCache, type ProgressSink, featureIdentity, featuresOf } from '../train/fit.js';
+import { type FeatureCache, type ProgressSink, featureIdentity, featuresOf, withCompileNotes } from '../train/fit.js';
 import { Gpu } from '../gpu/context.js';
 import type { Precision } from '../gpu/shader.js';
 import { type BackboneWeights, backboneFromBytes, loadBackbone, syntheticBackbone } from '../model/backbone.js';
@@ -27,8 +27,11 @@ export interface FeaturesOptions {
   precision?: Precision;
   /** Images per backbone call (default 32). */
   batchSize?: number;
-  /** Called with the number of images done so far. */
-  progress?: (done: number) => void;
+  /**
+   * Called with the number of images done so far, and a note while the kernels compile on
+   * their first run on this machine ("compiling kernels 3/11 (once per machine)").
+   */
+  progress?: (done: number, note?: string) => void;
   /** Keeps features of unaugmented images across runs (Node: DiskFeatureCache). */
   cache?: FeatureCache;
 }
@@ -67,6 +70,16 @@ export class Backbone {
     return this.device;
   }
 
+  /**
+   * Calls `listener` while kernels compile on their first run on this machine (drivers keep
+   * them in their shader cache afterwards): with 0 of `total` first, then as each is ready.
+   * Returns the function that stops it.
+   */
+  onCompile(listener: (done: number, total: number) => void): () => void {
+    this.check();
+    return this.device.onCompile(listener);
+  }
+
   /** The inference-mode model of these weights on the GPU at `precision` (default f32), built once. */
   model(precision: Precision = 'f32'): ResNet {
     this.check();
@@ -102,16 +115,21 @@ export class Backbone {
       identity: featureIdentity(this.device, this.weights, precision),
       spec: this.weights.spec,
     };
-    const progress: ProgressSink = { update: (done) => options.progress?.(done), finish: () => {} };
-    return featuresOf(
-      this.device,
-      model,
-      images,
-      options.batchSize ?? DEFAULT_BATCH,
-      this.weights.preprocessing,
-      progress,
-      cache,
-    );
+    const sink: ProgressSink = { update: (done, note) => options.progress?.(done, note), finish: () => {} };
+    const notes = withCompileNotes(this.device, () => sink);
+    try {
+      return await featuresOf(
+        this.device,
+        model,
+        images,
+        options.batchSize ?? DEFAULT_BATCH,
+        this.weights.preprocessing,
+        notes.progress('features', images.length),
+        cache,
+      );
+    } finally {
+      notes.stop();
+    }
   }
 
   /**

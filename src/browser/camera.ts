@@ -59,10 +59,15 @@ export class Camera {
     const context = this.canvas.getContext('2d', { willReadFrequently: true })!;
     context.drawImage(this.video, 0, 0, w, h);
     const image = rgbFromRgba(context.getImageData(0, 0, w, h).data, w, h);
-    const side = Math.min(w, h);
-    this.thumbCanvas
-      .getContext('2d')!
-      .drawImage(this.canvas, (w - side) / 2, (h - side) / 2, side, side, 0, 0, THUMB, THUMB);
-    return { name, image, thumb: this.thumbCanvas.toDataURL('image/jpeg', 0.8) };
+    return { name, image, thumb: squareThumbnail(this.canvas, this.thumbCanvas) };
   }
+}
+
+/** The middle square of `canvas` scaled to a THUMB-pixel JPEG data URL (drawn on `thumb`, made when not given). */
+export function squareThumbnail(canvas: HTMLCanvasElement, thumb?: HTMLCanvasElement): string {
+  const target = thumb ?? Object.assign(document.createElement('canvas'), { width: THUMB, height: THUMB });
+  const { width: w, height: h } = canvas;
+  const side = Math.min(w, h);
+  target.getContext('2d')!.drawImage(canvas, (w - side) / 2, (h - side) / 2, side, side, 0, 0, THUMB, THUMB);
+  return target.toDataURL('image/jpeg', 0.8);
 }

@@ -5,13 +5,14 @@
 // `node dist/predict.js --model DIR` reads. Everything goes through the library's Backbone
 // and Classifier, the path train.js and predict.js take. The element ids are docs/browser.md's.
 //
-// Four panels (./panels/) share one state object (./page-state.ts) and re-render themselves
+// Five panels (./panels/) share one state object (./page-state.ts) and re-render themselves
 // when it changes; this file only wires them.
 import { byId } from './page.js';
 import { PageState, action } from './page-state.js';
 import { BackbonePanel } from './panels/backbone.js';
 import { ClassesPanel } from './panels/classes.js';
 import { ModelPanel } from './panels/model.js';
+import { ProjectPanel } from './panels/project.js';
 import { TrainingPanel } from './panels/training.js';
 
 const state = new PageState(byId<HTMLVideoElement>('camera'));
@@ -19,14 +20,19 @@ const backbone = new BackbonePanel(state);
 new ClassesPanel(state);
 new TrainingPanel(state);
 new ModelPanel(state);
+const project = new ProjectPanel(state);
 
 state.addClass();
 state.addClass();
 state.changed('classes');
 action(async () => {
   try {
-    await backbone.device();
-    await backbone.restore();
+    try {
+      await backbone.device();
+      await backbone.restore();
+    } finally {
+      await project.restore();
+    }
   } finally {
     document.body.dataset.ready = 'true';
   }

@@ -1,6 +1,7 @@
 // The training page's backbone choice, kept in the Origin Private File System: a weights file
 // under its sha256 (written to a temporary name, then moved: never half a file under the real
 // name), and which weights the page used last, so a second visit starts without asking.
+import { writeAtomic } from './opfs.js';
 
 /** What the page used last: a kept weights file by its digest, or random:SEED. */
 export type BackboneChoice = { kind: 'file'; sha256: string; name: string } | { kind: 'random'; seed: number };
@@ -12,24 +13,6 @@ async function folder(): Promise<FileSystemDirectoryHandle | null> {
   if (!navigator.storage?.getDirectory) return null;
   const root = await navigator.storage.getDirectory();
   return root.getDirectoryHandle(DIR, { create: true });
-}
-
-async function writeAtomic(dir: FileSystemDirectoryHandle, name: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${name}.partial`;
-  const handle = await dir.getFileHandle(temporary, { create: true });
-  const writable = await handle.createWritable();
-  await writable.write(data as Uint8Array<ArrayBuffer> | string);
-  await writable.close();
-  await dir.removeEntry(name).catch(() => {});
-  // move() renames within the folder (Chromium, Firefox); where missing, write the final name.
-  const movable = handle as FileSystemFileHandle & { move?: (name: string) => Promise<void> };
-  if (movable.move) await movable.move(name);
-  else {
-    const final = await (await dir.getFileHandle(name, { create: true })).createWritable();
-    await final.write(data as Uint8Array<ArrayBuffer> | string);
-    await final.close();
-    await dir.removeEntry(temporary);
-  }
 }
 
 /** Keeps a weights file under its digest and makes it the choice; false where the browser has no OPFS. */
@@ -45,9 +28,12 @@ export async function keepWeights(bytes: Uint8Array, sha256: string, name: strin
   return true;
 }
 
-export async function keepRandomChoice(seed: number): Promise<void> {
+/** Makes random:SEED the choice; false where the browser has no OPFS. */
+export async function keepRandomChoice(seed: number): Promise<boolean> {
   const dir = await folder();
-  if (dir) await writeAtomic(dir, CHOICE, JSON.stringify({ kind: 'random', seed } satisfies BackboneChoice));
+  if (!dir) return false;
+  await writeAtomic(dir, CHOICE, JSON.stringify({ kind: 'random', seed } satisfies BackboneChoice));
+  return true;
 }
 
 /** The last choice, with the kept file's bytes for a file; null when nothing (usable) is kept. */

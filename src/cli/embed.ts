@@ -102,7 +102,7 @@ runCli(
           const rows = await backbone.features(images as RgbImage[], {
             precision: values.precision,
             batchSize: EMBED_BATCH,
-            progress: (done) => progress.update(s + done),
+            progress: (done, note) => progress.update(s + done, note),
           });
           features.set(rows, s * F);
         }

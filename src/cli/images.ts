@@ -4,6 +4,7 @@
 import type { Classifier, Prediction } from '../api/classifier.js';
 import { DecodeQueue } from '../data/decode-all.node.js';
 import type { RgbImage } from '../image/format.js';
+import { compilingNote } from '../train/fit.js';
 import { Progress } from '../train/progress.node.js';
 
 /** Images per predict call, so that the progress bar moves on large folders. */
@@ -43,7 +44,8 @@ export async function predictFiles<T extends { file: string }>(
       const good = chunk.flatMap((item, i) => (images[i] ? [{ item, image: images[i] }] : []));
       if (good.length) {
         made ??= await classifier();
-        const predictions = await made.predict(good.map((g) => g.image));
+        const stop = made.backbone.onCompile((done, total) => progress.update(s, compilingNote(done, total)));
+        const predictions = await made.predict(good.map((g) => g.image)).finally(stop);
         good.forEach((g, i) => read.push({ ...g.item, image: g.image, prediction: predictions[i] }));
       }
       progress.update(s + chunk.length);

@@ -8,7 +8,11 @@ import { type DType, Tensor, bytesOf } from './tensor.js';
 
 export interface Dispatch {
   kernel: string;
-  pipeline: GPUComputePipeline;
+  /**
+   * While recording, a pipeline may still be compiling: Gpu.record waits for all of them at
+   * its end, so that a recording's pipelines compile in parallel.
+   */
+  pipeline: GPUComputePipeline | Promise<GPUComputePipeline>;
   /** Packed uniform block bound at @binding(0); omitted when the kernel has none. */
   params?: ArrayBuffer;
   /** Storage buffers bound at @binding(1), @binding(2), ... in order; null leaves a binding number unused. */
@@ -20,6 +24,8 @@ const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (constants fo
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const MAP_READ_DST = 0x1 | 0x8; // MAP_READ | COPY_DST
 const QUERY_RESOLVE = 0x200 | 0x4; // QUERY_RESOLVE | COPY_SRC
+/** Bytes of each stand-in storage buffer a kernel's first run binds (see Gpu.compile). */
+const STAND_IN_BYTES = 1024;
 /** Timestamps one measure() keeps: two per compute pass (the WebGPU limit is 4096 per query set). */
 const MAX_TIMED_PASSES = 2048;
 
@@ -44,7 +50,7 @@ type Step =
   | {
       kind: 'dispatch';
       kernel: string;
-      pipeline: GPUComputePipeline;
+      pipeline: GPUComputePipeline | Promise<GPUComputePipeline>;
       /** The uniform block, bound at @binding(0) when the step is bound. */
       params?: ArrayBuffer;
       entries: GPUBindGroupEntry[];
@@ -61,6 +67,16 @@ type BoundStep =
       workgroups: [number, number, number];
     }
   | { kind: 'copy'; from: GPUBuffer; to: GPUBuffer; bytes: number };
+
+/** A dispatch's pipeline and bindings, as compile() runs it once. */
+interface KernelRun {
+  kernel: string;
+  pipeline: GPUComputePipeline;
+  entries: GPUBindGroupEntry[];
+}
+
+/** Told how many of a new recording's kernels have compiled (run once), of how many. */
+export type CompileListener = (done: number, total: number) => void;
 
 /** What a Gpu collects while recording: its steps, and the pool that holds the recording's buffers. */
 interface Recorder {
@@ -147,6 +163,11 @@ export class Gpu {
   private recorder: Recorder | null = null;
   private layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   private placeholderTensor: Tensor | null = null;
+  /** Pipelines that have run once on this device (see compile()). */
+  private compiled = new WeakSet<GPUComputePipeline>();
+  private compileListeners = new Set<CompileListener>();
+  /** compile()'s storage buffers, one per binding number (a bind group may not alias a writable one). */
+  private standIns: GPUBuffer[] = [];
   private fatal: Error | null = null;
   private timing: Timing | null = null;
   private destroyed = false;
@@ -242,9 +263,20 @@ export class Gpu {
     return this.placeholderTensor;
   }
 
+  /**
+   * Calls `listener` as the kernels of a new recording compile (see compile()): with 0 of
+   * `total` first, then after each. Returns the function that stops it.
+   */
+  onCompile(listener: CompileListener): () => void {
+    this.compileListeners.add(listener);
+    return () => this.compileListeners.delete(listener);
+  }
+
   /** Records a dispatch; it runs at the next flush() (or at each replay of the recording being made). */
   dispatch(d: Dispatch): void {
     this.check();
+    if (!this.recorder && d.pipeline instanceof Promise)
+      throw new Error(`${d.kernel}: a pipeline still compiling can only be dispatched while recording`);
     const entries: GPUBindGroupEntry[] = [];
     const limit = this.device.limits.maxStorageBufferBindingSize;
     d.buffers.forEach((b, i) => {
@@ -320,6 +352,13 @@ export class Gpu {
       throw e;
     }
     this.recorder = null;
+    let pipelines: (GPUComputePipeline | null)[];
+    try {
+      pipelines = await Promise.all(recorder.steps.map((s) => (s.kind === 'dispatch' ? s.pipeline : null)));
+    } catch (e) {
+      recorder.pool.dispose();
+      throw e;
+    }
     const align = this.device.limits.minUniformBufferOffsetAlignment;
     let uniformBytes = 0;
     const offsets = recorder.steps.map((s) => {
@@ -338,17 +377,20 @@ export class Gpu {
       this.device.queue.writeBuffer(uniforms, 0, packed);
     }
     const validation: Promise<void>[] = [];
+    const runs: KernelRun[] = [];
     this.device.pushErrorScope('validation');
     const steps = recorder.steps.map((s, i): BoundStep => {
       if (s.kind !== 'dispatch') return s;
       const entries = s.params
         ? [{ binding: 0, resource: { buffer: uniforms!, offset: offsets[i], size: s.params.byteLength } }, ...s.entries]
         : s.entries;
+      const pipeline = pipelines[i]!;
+      runs.push({ kernel: s.kernel, pipeline, entries });
       return {
         kind: 'bound',
         kernel: s.kernel,
-        pipeline: s.pipeline,
-        bindGroup: this.bind(s, entries, validation),
+        pipeline,
+        bindGroup: this.bind({ kernel: s.kernel, pipeline }, entries, validation),
         workgroups: s.workgroups,
       };
     });
@@ -356,11 +398,59 @@ export class Gpu {
     const recording = new Recording(steps, recorder.pool, uniforms);
     try {
       await Promise.all(validation);
+      await this.compile(runs);
     } catch (e) {
       recording.destroy();
       throw e;
     }
     return { recording, result };
+  }
+
+  /**
+   * Runs each pipeline of `steps` that has not run on this device yet once, one workgroup on
+   * stand-in storage buffers (the kernel's own uniforms), waiting for each, and tells the
+   * onCompile listeners. Drivers that compile a pipeline's code when it first runs
+   * (lavapipe) do it here, where progress can be shown, instead of inside the first real
+   * submit; the stand-ins leave every real buffer untouched (bounds-checked access keeps the
+   * one workgroup within them).
+   */
+  private async compile(runs: readonly KernelRun[]): Promise<void> {
+    const fresh = new Map<GPUComputePipeline, KernelRun>();
+    for (const r of runs) if (!this.compiled.has(r.pipeline) && !fresh.has(r.pipeline)) fresh.set(r.pipeline, r);
+    if (!fresh.size) return;
+    const tell = (done: number) => {
+      for (const listener of this.compileListeners) listener(done, fresh.size);
+    };
+    tell(0);
+    let done = 0;
+    for (const [pipeline, s] of fresh) {
+      const layout = this.layoutOf(pipeline);
+      const entries: GPUBindGroupEntry[] = s.entries.map((e) =>
+        e.binding === 0 ? e : { binding: e.binding, resource: { buffer: this.standIn(e.binding) } },
+      );
+      this.device.pushErrorScope('validation');
+      const bindGroup = this.device.createBindGroup({ layout, entries, label: `${s.kernel} (first run)` });
+      const encoder = this.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
+      const checked = this.scopeError(`${s.kernel}: first run`);
+      await this.device.queue.onSubmittedWorkDone();
+      await checked;
+      this.compiled.add(pipeline);
+      tell(++done);
+    }
+  }
+
+  private standIn(binding: number): GPUBuffer {
+    return (this.standIns[binding] ??= this.device.createBuffer({
+      size: STAND_IN_BYTES,
+      usage: STORAGE,
+      label: `stand-in ${binding}`,
+    }));
   }
 
   /** Queues a recording's dispatches for the next flush. */
@@ -434,11 +524,13 @@ export class Gpu {
   }
 
   private bound(s: Step & { kind: 'dispatch' }, validation: Promise<void>[]): BoundStep {
+    // dispatch() takes pipelines still compiling only while recording.
+    const pipeline = s.pipeline as GPUComputePipeline;
     return {
       kind: 'bound',
       kernel: s.kernel,
-      pipeline: s.pipeline,
-      bindGroup: this.bind(s, s.entries, validation),
+      pipeline,
+      bindGroup: this.bind({ kernel: s.kernel, pipeline }, s.entries, validation),
       workgroups: s.workgroups,
     };
   }

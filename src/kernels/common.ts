@@ -1,5 +1,6 @@
 // Helpers shared by the kernel launchers: variants, placeholders, shape checks, launch grids.
 import type { Dispatch, Gpu } from '../gpu/context.js';
+import type { PipelineSpec } from '../gpu/pipelines.js';
 import type { StructLayout, WgslType } from '../gpu/layout.js';
 import { type Precision, type WgslSource, withStructs } from '../gpu/shader.js';
 import type { Tensor } from '../gpu/tensor.js';
@@ -130,12 +131,22 @@ export async function launchRegister(
   await launch(gpu, { ...k, constants: { ...k.constants, WG: wg }, workgroups });
 }
 
+/**
+ * A kernel's pipeline for gpu.dispatch: while recording, the compile in flight (Gpu.record
+ * waits for all of a recording's pipelines at its end, so they compile in parallel); otherwise
+ * the compiled pipeline. Wrapped, since an async function's result cannot be a promise.
+ */
+export async function pipelineFor(gpu: Gpu, spec: PipelineSpec): Promise<{ pipeline: Dispatch['pipeline'] }> {
+  const pipeline = gpu.pipeline(spec);
+  return { pipeline: gpu.recording ? pipeline : await pipeline };
+}
+
 /** Compiles (or finds) a kernel's pipeline and records one dispatch of it. */
 export async function launch(
   gpu: Gpu,
   k: Omit<Dispatch, 'pipeline'> & { code: WgslSource; entryPoint: string; constants?: Record<string, number> },
 ): Promise<void> {
-  const pipeline = await gpu.pipeline({
+  const { pipeline } = await pipelineFor(gpu, {
     kernel: k.kernel,
     code: k.code,
     entryPoint: k.entryPoint,

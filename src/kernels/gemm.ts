@@ -11,6 +11,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import {
   type Variant,
   launch,
+  pipelineFor,
   launchRegister,
   broadcastWorkgroup,
   chooseVariant,
@@ -167,7 +168,7 @@ async function broadcastRecorder(
     b_batch: s.K * s.N,
     c_batch: s.M * s.N,
   });
-  const pipeline = await gpu.pipeline({
+  const { pipeline } = await pipelineFor(gpu, {
     kernel: 'gemm/broadcast',
     code: GEMM_SHADERS.broadcast[precision],
     entryPoint: 'gemm_broadcast',

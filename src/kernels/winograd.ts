@@ -9,6 +9,7 @@ import { wgslStruct } from '../gpu/layout.js';
 import type { Tensor } from '../gpu/tensor.js';
 import {
   atPrecisions,
+  pipelineFor,
   chooseVariant,
   elementwiseGrid,
   epilogueConstants,
@@ -135,7 +136,7 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
   // The GEMM pass as a function that records its dispatch, once its pipeline is ready.
   const gemmPass: Promise<() => void> = broadcast
     ? batchedGemm(gpu, [positions, P, K, C]).then((record) => () => record(V, u, M))
-    : gpu.pipeline({ kernel, code, entryPoint: 'wino_gemm', constants: { WG: wg } }).then((pipeline) => () => {
+    : pipelineFor(gpu, { kernel, code, entryPoint: 'wino_gemm', constants: { WG: wg } }).then(({ pipeline }) => () => {
         gpu.dispatch({
           kernel: `${kernel}:gemm`,
           pipeline,
@@ -145,10 +146,10 @@ export async function conv3x3Winograd(gpu: Gpu, x: Tensor, u: Tensor, options: W
         });
       });
   // Every pipeline is ready before the first dispatch is recorded.
-  const [input, recordGemm, output] = await Promise.all([
-    gpu.pipeline({ kernel, code, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
+  const [{ pipeline: input }, recordGemm, { pipeline: output }] = await Promise.all([
+    pipelineFor(gpu, { kernel, code, entryPoint: tile === 2 ? 'wino_input' : 'wino4_input' }),
     gemmPass,
-    gpu.pipeline({ kernel, code, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
+    pipelineFor(gpu, { kernel, code, entryPoint: tile === 2 ? 'wino_output' : 'wino4_output', constants }),
   ]);
   gpu.dispatch({
     kernel: `${kernel}:input`,

@@ -84,6 +84,39 @@ export class FitAbortedError extends Error {
 
 const silent: ProgressSink = { update: () => {}, finish: () => {} };
 
+/** What a progress line says while kernels compile on their first run on this machine. */
+export const compilingNote = (done: number, total: number): string =>
+  `compiling kernels ${done}/${total} (once per machine)`;
+
+/**
+ * Phases whose progress lines carry compilingNote while the GPU's kernels compile (Gpu.onCompile):
+ * the phase made last and not yet finished hears it. `stop` ends the listening.
+ */
+export function withCompileNotes(
+  gpu: Gpu,
+  progress: (label: string, total: number) => ProgressSink,
+): { progress: (label: string, total: number) => ProgressSink; stop: () => void } {
+  let current: { sink: ProgressSink; done: number } | null = null;
+  const stop = gpu.onCompile((done, total) => current?.sink.update(current.done, compilingNote(done, total)));
+  return {
+    stop,
+    progress: (label, total) => {
+      const phase = { sink: progress(label, total), done: 0 };
+      current = phase;
+      return {
+        update: (done, note) => {
+          phase.done = done;
+          phase.sink.update(done, note);
+        },
+        finish: (note) => {
+          if (current === phase) current = null;
+          phase.sink.finish(note);
+        },
+      };
+    },
+  };
+}
+
 /** The index of a row's largest value (the first, on ties). */
 export function argmax(row: ArrayLike<number>): number {
   let best = 0;
@@ -247,7 +280,6 @@ export async function fitHead(
   const problem = settingsProblem(s, { classes, validates: validate !== null });
   if (problem) throw new InputError(`${problem.setting}: ${problem.why}`);
   const stopper = s.earlyStopping !== null ? new EarlyStopping(s.earlyStopping) : null;
-  const progress = s.progress ?? (() => silent);
   const { batchSize } = s;
   const preprocessing = weights.preprocessing;
   // Inference model (folded batchnorm): validation, and training under the frozen recipe; built
@@ -257,6 +289,8 @@ export async function fitHead(
   const trainModel = recipe.batchNorm ? BatchStatsResNet.load(gpu, weights, recipe.batchNorm) : null;
   const history: EpochRecord[] = [];
   let running: TensorMap | null = null;
+  const notes = withCompileNotes(gpu, s.progress ?? (() => silent));
+  const progress = notes.progress;
   try {
     // Features of the weights as given are cached; those under running statistics a run updates are not.
     const cache = s.featureCache
@@ -384,6 +418,7 @@ export async function fitHead(
     }
     return { history, runningStatistics: running, stoppedEarly: null };
   } finally {
+    notes.stop();
     inference?.destroy();
     trainModel?.destroy();
   }

@@ -18,6 +18,7 @@ import {
   type RgbImage,
   syntheticBackbone,
 } from '../../src/internals.node.js';
+import { Gpu } from '../../src/gpu/context.js';
 import { useGpu } from '../support/helpers.js';
 
 const ctx = useGpu();
@@ -93,6 +94,47 @@ describe('Backbone and Classifier', () => {
     // Training continues from the loaded state: epoch 3.
     expect((await loaded.fit(train, { epochs: 1 })).map((r) => r.epoch)).toEqual([3]);
     for (const c of [classifier, fromBytes, loaded]) c.dispose();
+  });
+
+  it('says "compiling kernels k/N (once per machine)" while a new device compiles its kernels', async () => {
+    const gpu = await Gpu.create({ log: false });
+    try {
+      const fresh = await Backbone.load(syntheticBackbone(1, 'resnet18'), { gpu });
+      const { images: pictures, labels } = images(4, 11);
+      const notes: string[] = [];
+      const told: [number, number][] = [];
+      const stop = fresh.onCompile((done, total) => told.push([done, total]));
+      await fresh.features(pictures.slice(0, 2), { progress: (_, note) => note && notes.push(note) });
+      stop();
+      // Every kernel of the forward, counted from 0 to all of them, each step said.
+      const total = told[0][1];
+      expect(told).toEqual(Array.from({ length: total + 1 }, (_, k) => [k, total]));
+      expect(notes).toEqual(told.map(([k, n]) => `compiling kernels ${k}/${n} (once per machine)`));
+      // The training forward's kernels are new too: fit's phase hears them.
+      const heard: string[] = [];
+      const classifier = Classifier.create(fresh, ['dark', 'light'], { recipe: 'pytorch', batchSize: 2 });
+      await classifier.fit(
+        { images: pictures, labels },
+        {
+          epochs: 1,
+          progress: (label) => ({
+            update: (_, note) => note && heard.push(`${label}: ${note}`),
+            finish: () => {},
+          }),
+        },
+      );
+      const compiling = heard.filter((h) => h.includes('compiling'));
+      expect(compiling.length).toBeGreaterThan(0);
+      for (const h of compiling) expect(h).toMatch(/^epoch 1: compiling kernels \d+\/\d+ \(once per machine\)$/);
+      // Compiled once: a second call is silent.
+      notes.length = 0;
+      await fresh.features(pictures.slice(2), { progress: (_, note) => note && notes.push(note) });
+      expect(notes).toEqual([]);
+      classifier.dispose();
+      fresh.dispose();
+    } finally {
+      gpu.destroy();
+    }
   });
 
   it('takes an async iterable of labelled images, with class indices', async () => {

@@ -262,6 +262,80 @@ describe.skipIf(!ready)('the training page', () => {
     expect(await page.isEnabled('#export-zip')).toBe(true);
   }, 900_000);
 
+  it('keeps the project in this browser across visits; New project starts over; project.zip moves it', async () => {
+    // What the last test left: 8 + 8 images, its settings, and train.js's model loaded.
+    const saved = /^saved in this browser|error/;
+    const untilSaved = () => until(`${saved}.test(document.querySelector("#project-status").textContent)`);
+    await untilSaved();
+    expect(await page.textContent('#project-status')).toBe('saved in this browser: 2 classes, 16 images, a model');
+    const look = async () => ({
+      classes: await page.$$eval('.class-name', (all) => all.map((e) => (e as HTMLInputElement).value)),
+      counts: await page.$$eval('.class-count', (all) => all.map((e) => e.textContent)),
+      settings: await page.$$eval('#settings [id], #advanced-settings [id]', (all) =>
+        all.map((e) => `${e.id}=${(e as HTMLInputElement).value}`),
+      ),
+      history: await page.$$eval('#history tr[data-epoch]', (rows) => rows.length),
+      canExport: await page.isEnabled('#export-zip'),
+    });
+    const predictOne = async () => {
+      await page.evaluate(() => {
+        document.querySelector('#predictions')!.innerHTML = '';
+        document.querySelector('#status')!.textContent = '';
+      });
+      await page.setInputFiles('#predict-files', [join(DATASET, 'validation', 'alien', '0.jpg')]);
+      await until('/predicted in|error/.test(document.querySelector("#status").textContent)');
+      return (await page.getAttribute('#predictions figure', 'data-probabilities'))!;
+    };
+    const before = await look();
+    expect(before.settings).toContain('recipe=frozen');
+    const probabilities = await predictOne();
+
+    await page.close();
+    await open();
+    expect(await status()).toBe('project restored from this browser: 2 classes, 16 images and its model');
+    expect(await look()).toEqual(before);
+    expect(await predictOne()).toBe(probabilities);
+    await shot('4-restored');
+
+    // The whole project as one file, then a new project, then the file opened again.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-project')]);
+    const zip = join(dir, 'project.zip');
+    await download.saveAs(zip);
+    const names = Object.keys(unzipSync(readFileSync(zip)));
+    expect(names.filter((n) => !n.startsWith('images/')).sort()).toEqual([
+      'model/head.safetensors',
+      'model/model.json',
+      'project.json',
+    ]);
+    expect(names.filter((n) => /^images\/[\w-]+\.rgb$/.test(n)).length).toBe(16);
+    await page.click('#new-project');
+    await until('/^project started anew|error/.test(document.querySelector("#status").textContent)');
+    expect(await status()).toBe('project started anew: 2 classes, 0 images');
+    await untilSaved();
+    expect(await page.textContent('#project-status')).toBe('saved in this browser: 2 classes, 0 images');
+    expect(await look()).toMatchObject({ classes: ['Class 1', 'Class 2'], history: 0, canExport: false });
+    await page.close();
+    await open();
+    expect(await status()).toBe('project restored from this browser: 2 classes, 0 images');
+
+    const notZip = join(dir, 'notes.zip');
+    writeFileSync(notZip, 'not a zip');
+    await page.setInputFiles('#import-project', notZip);
+    await until('document.querySelector("#project-status").classList.contains("error")');
+    expect(await page.textContent('#project-status')).toBe('notes.zip: not a zip archive');
+    await page.setInputFiles('#import-project', zip);
+    await until('/^project opened|error/.test(document.querySelector("#status").textContent)');
+    expect(await status()).toBe('project opened from project.zip: 2 classes, 16 images and its model');
+    expect(await look()).toEqual(before);
+    expect(await predictOne()).toBe(probabilities);
+    await untilSaved();
+
+    // The next test starts from an empty project.
+    await page.click('#new-project');
+    await until('/^project started anew|error/.test(document.querySelector("#status").textContent)');
+    await untilSaved();
+  }, 600_000);
+
   it('records webcam frames into classes, trains on them, and predicts live; a second visit does not ask', async () => {
     await page.close();
     await open();

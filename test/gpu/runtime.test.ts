@@ -10,7 +10,7 @@ import { ResNet } from '../../src/model/resnet.js';
 import { syntheticBackbone } from '../../src/model/backbone.js';
 import { syntheticImages } from '../../src/model/synthetic.js';
 import { relativeError } from '../../src/reference/cpu.js';
-import { TOLERANCE, randomArray, rng, useGpu } from '../support/helpers.js';
+import { TOLERANCE, poisoned, randomArray, rng, useGpu } from '../support/helpers.js';
 
 /** Counts the GPU objects a device makes from now on (buffers apart). */
 function countCreations(device: GPUDevice): { count: () => number; buffers: () => number } {
@@ -233,6 +233,91 @@ describe('gpu runtime', () => {
     for (const t of w) t.release();
     gpu.pool.trim();
     expect(gpu.pool.allocatedBytes).toBeLessThanOrEqual(allocated);
+  });
+
+  it("compiles a recording's new kernels in parallel and runs each once on stand-ins, told to listeners", async () => {
+    // A device of its own: nothing compiled on it yet.
+    const gpu = await Gpu.create({ log: false });
+    try {
+      const random = rng();
+      let inFlight = 0,
+        mostInFlight = 0;
+      const create = gpu.device.createComputePipelineAsync.bind(gpu.device);
+      Object.defineProperty(gpu.device, 'createComputePipelineAsync', {
+        configurable: true,
+        value: async (descriptor: GPUComputePipelineDescriptor) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            return await create(descriptor);
+          } finally {
+            inFlight--;
+          }
+        },
+      });
+      const heard: [number, number][] = [];
+      const stop = gpu.onCompile((done, total) => heard.push([done, total]));
+      // Three pipelines: gemm_vec4 with ReLU, gemm_scalar (3 columns) with a bias, gemm_vec4 plain.
+      const [M, K, N1, N2] = [5, 12, 8, 3];
+      const aData = randomArray(M * K, random),
+        w1Data = randomArray(K * N1, random),
+        w2Data = randomArray(N1 * N2, random),
+        biasData = randomArray(N2, random);
+      const a = gpu.upload(aData, [M, K]),
+        w1 = gpu.upload(w1Data, [K, N1]),
+        w2 = gpu.upload(w2Data, [N1, N2]),
+        bias = gpu.upload(biasData),
+        w3 = gpu.upload(randomArray(K * 4, random), [K, 4]);
+      // Outputs made outside the recording, poisoned: the first runs must leave them alone.
+      const out = poisoned(gpu, [M, N2]),
+        side = poisoned(gpu, [M, 4]);
+      const before = await out.read();
+      const record = () =>
+        gpu.record(async () => {
+          const h = await gemm(gpu, a, w1, { relu: true });
+          await gemm(gpu, h, w2, { bias, out });
+          await gemm(gpu, a, w3, { out: side });
+        });
+      const { recording } = await record();
+      expect(heard).toEqual([
+        [0, 3],
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
+      expect(mostInFlight).toBe(3);
+      expect(Array.from(await out.read())).toEqual(Array.from(before));
+      gpu.replay(recording);
+      const want = new Float32Array(M * N2);
+      for (let m = 0; m < M; m++)
+        for (let n = 0; n < N2; n++) {
+          let sum = biasData[n];
+          for (let j = 0; j < N1; j++) {
+            let h = 0;
+            for (let k = 0; k < K; k++) h += aData[m * K + k] * w1Data[k * N1 + j];
+            sum += Math.max(h, 0) * w2Data[j * N2 + n];
+          }
+          want[m * N2 + n] = sum;
+        }
+      expect(relativeError(await out.read(), want)).toBeLessThanOrEqual(TOLERANCE);
+      // The same kernels again: compiled already, nothing to tell.
+      const again = await record();
+      expect(heard.length).toBe(4);
+      stop();
+      recording.destroy();
+      again.recording.destroy();
+      // Outside a recording a dispatch needs its pipeline compiled.
+      const pending = gpu.pipeline({
+        kernel: 'k',
+        code: inlineWgsl('@compute @workgroup_size(1) fn main() {}'),
+        entryPoint: 'main',
+      });
+      expect(() => gpu.dispatch({ kernel: 'k', pipeline: pending, buffers: [out], workgroups: [1] })).toThrow(
+        /k: a pipeline still compiling can only be dispatched while recording/,
+      );
+      await pending;
+    } finally {
+      gpu.destroy();
+    }
   });
 
   it('refuses CPU writes, reads and nested recordings inside a recording', async () => {

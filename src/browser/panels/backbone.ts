@@ -60,7 +60,10 @@ export class BackbonePanel {
     if (keep && source instanceof Uint8Array) {
       sayIn('weights-status', `keeping ${name} in this browser…`);
       kept = (await keepWeights(source, w.sha256, name)) ? 'kept in this browser' : 'this browser cannot keep it';
-    } else if (keep) await keepRandomChoice(Number(String(source).slice('random:'.length)));
+    } else if (keep) {
+      const seed = Number(String(source).slice('random:'.length));
+      kept = (await keepRandomChoice(seed)) ? 'remembered by this browser' : 'this browser cannot remember it';
+    }
     const digest = w.synthetic
       ? 'deterministic random weights, accuracy near chance'
       : `sha256 ${w.sha256.slice(0, 12)}…`;

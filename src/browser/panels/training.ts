@@ -76,6 +76,14 @@ export class TrainingPanel {
       this.curves = curvesOf(model!.history);
       this.drawCurves();
       this.showHistory(model!.history);
+    } else if (!model && !this.state.training) {
+      // No model (a new project, another backbone): nothing of the last one is shown.
+      this.plannedEpochs = 0;
+      this.curves = curvesOf([]);
+      this.drawCurves();
+      this.showHistory([]);
+      byId<HTMLProgressElement>('train-progress').value = 0;
+      sayIn('train-status', '');
     }
     if (!this.state.training) this.showConfusion();
   }
@@ -216,9 +224,11 @@ export class TrainingPanel {
         progress: (label, total) => {
           sayIn('train-status', `${label}: ${total} images…`);
           return {
-            update: (done: number) => {
-              bar.value = done / total;
-              sayIn('train-status', `${label}: ${done}/${total} images`);
+            update: (done: number, note?: string) => {
+              // While kernels compile the bar shows activity without a fraction (no value).
+              if (note) bar.removeAttribute('value');
+              else bar.value = done / total;
+              sayIn('train-status', `${label}: ${done}/${total} images${note ? ` (${note})` : ''}`);
             },
             finish: () => {},
           };
@@ -259,15 +269,15 @@ export class TrainingPanel {
         state.changed('model');
         throw e;
       }
-      // Stop keeps the last finished epoch: the head and statistics saved after it.
-      state.setModel(null);
+      // Stop keeps the last finished epoch: the head and statistics saved after it (the run's
+      // epochs stay on show; with no epoch finished there is no model, and nothing to show).
       const kept = snapshot && (await lib.Classifier.fromBytes(backbone, snapshot.modelJson, snapshot.head, 'model'));
+      state.setModel(kept || null, 'trained here');
       const stopped = kept
         ? `stopped; the model of epoch ${kept.history.at(-1)?.epoch ?? 0} is kept`
         : 'stopped before the first epoch ended: no model';
       sayIn('train-status', stopped);
       say(stopped);
-      if (kept) state.setModel(kept, 'trained here');
     }
   }
 }
