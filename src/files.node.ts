@@ -10,6 +10,7 @@ import {
   fstatSync,
   lstatSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readSync,
   readdirSync,
@@ -84,11 +85,11 @@ export const MAX_INPUT_BYTES = 2 ** 31;
  * FIFO, which would block, a device such as /dev/zero, which never ends, a folder) and a
  * missing or unreadable file throws `error` with a one-line message naming the path.
  */
-export function readBytes(
-  path: string,
-  error: new (message: string) => Error,
-  maxBytes: number = MAX_INPUT_BYTES,
-): Uint8Array {
+/**
+ * Opens a regular file for reading (what readBytes refuses, refused the same way) and returns
+ * its descriptor, which the caller closes, and its size.
+ */
+export function openRegularFile(path: string, error: new (message: string) => Error): { fd: number; size: number } {
   let fd: number;
   try {
     // Non-blocking, so that opening a FIFO with no writer returns instead of waiting forever.
@@ -99,8 +100,23 @@ export function readBytes(
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new error(`${path}: ${kindOf(stat)}, not a file to read`);
-    if (stat.size > maxBytes) throw new error(`${path}: ${stat.size} bytes, over the ${maxBytes} this input may have`);
-    const bytes = new Uint8Array(stat.size);
+    return { fd, size: stat.size };
+  } catch (e) {
+    closeSync(fd);
+    if (e instanceof error) throw e;
+    throw new error(`${path}: ${reason(e)}`);
+  }
+}
+
+export function readBytes(
+  path: string,
+  error: new (message: string) => Error,
+  maxBytes: number = MAX_INPUT_BYTES,
+): Uint8Array {
+  const { fd, size } = openRegularFile(path, error);
+  try {
+    if (size > maxBytes) throw new error(`${path}: ${size} bytes, over the ${maxBytes} this input may have`);
+    const bytes = new Uint8Array(size);
     let at = 0;
     while (at < bytes.length) {
       const n = readSync(fd, bytes, at, bytes.length - at, at);
@@ -113,6 +129,15 @@ export function readBytes(
     throw new error(`${path}: ${reason(e)}`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Makes the folder `path` goes in, with its parents (a job array's tasks each make it). */
+export function makeParent(path: string): void {
+  try {
+    mkdirSync(dirname(path) || '.', { recursive: true });
+  } catch (e) {
+    throw new OutputError(`${dirname(path)}: cannot make the folder (${reason(e)})`);
   }
 }
 

@@ -20,9 +20,11 @@ export {
 export {
   type BatchReport,
   type FeatureCache,
+  type FeatureRows,
   FitAbortedError,
   MemoryFeatureCache,
   type ProgressSink,
+  rowsInMemory,
 } from './train/fit.js';
 export { LR_SCHEDULES, type LrSchedule } from './train/controls.js';
 export { type Evaluation, evaluatePredictions } from './train/metrics.js';

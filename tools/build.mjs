@@ -26,6 +26,7 @@ const entryPoints = {
   'bench-predict': 'bench/predict.ts',
   'bench-precision': 'bench/precision.ts',
   'bench-page': 'bench/page.ts',
+  'bench-features': 'bench/features.ts',
   train: 'src/cli/train.ts',
   predict: 'src/cli/predict.ts',
   evaluate: 'src/cli/evaluate.ts',

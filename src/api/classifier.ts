@@ -25,6 +25,7 @@ import {
 import {
   type BatchReport,
   type FeatureCache,
+  type FeatureRows,
   type LabelledImages,
   type ProgressSink,
   argmax,
@@ -70,7 +71,8 @@ export type ImageInput =
 
 /** Backbone features [n, features] (row-major) with each row's class. */
 export interface LabelledFeatures {
-  features: Float32Array;
+  /** [n, featureSize] row-major in memory, or rows read batch by batch (feature shards on disk). */
+  features: Float32Array | FeatureRows;
   labels: readonly (string | number)[];
 }
 

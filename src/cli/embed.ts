@@ -3,7 +3,7 @@
 import { readBackboneWeights } from '../api/weights.node.js';
 import { readImage } from '../image/files.node.js';
 import { Backbone, Gpu } from '../index.js';
-import { checkWritable, writeFileAtomic } from '../files.node.js';
+import { checkWritable, makeParent, writeFileAtomic } from '../files.node.js';
 import { UsageError, parseCommand, required } from './args.js';
 import { relative } from 'node:path';
 import { DecodeQueue } from '../data/decode-all.node.js';
@@ -82,6 +82,7 @@ runCli(
         validationSplit: values['val-split'],
         seed: values.seed,
       });
+      makeParent(out);
       checkWritable(out);
       const weights = readBackboneWeights(values.weights);
       const { samples, splits, start } = shardSamples(dataset, shard);

@@ -1,14 +1,16 @@
 // The training job of deepsense.ai's "Keras vs. PyTorch" article from a dataset folder: the
 // images decoded on worker threads, the library's Classifier trained with progress bars, the
 // model saved after every epoch.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeAll } from '../data/decode-all.node.js';
 import { DataError, type Dataset, type Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
 import type { Gpu } from '../gpu/context.js';
 import { type BackboneWeights, type HeadShape, plan } from '../index.js';
 import { type FeatureCache, type LabelledImages, MemoryFeatureCache } from '../train/fit.js';
-import { saveModelFiles } from '../train/model-files.node.js';
+import { loadModel, saveModelFiles } from '../train/model-files.node.js';
+import { readBytes, sha256 } from '../files.node.js';
 import { type EpochRecord, ModelError, type SavedModel, checkBackbone } from '../train/model-format.js';
 import { Progress } from '../train/progress.node.js';
 import { Backbone } from '../api/backbone.js';
@@ -328,3 +330,49 @@ function sweepCells(r: SweepResult): string[] {
 }
 
 const sweepRow = (cells: string[]) => cells.map((x, k) => x.padStart(SWEEP_WIDTHS[k])).join(' ');
+
+/**
+ * train.js --pick-best DIR: the merge step of a sweep run as a job array, one model per task in
+ * DIR's folders. Each is loaded and checked; the one whose kept epoch has the lowest validation
+ * loss (the sweep's own rule) is saved to `out`, and a row per model printed.
+ */
+export function pickBest(dir: string, out: string): void {
+  let folders: string[];
+  try {
+    folders = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'model.json')))
+      .map((e) => join(dir, e.name))
+      .sort();
+  } catch {
+    throw new InputError(`${dir}: no such folder`);
+  }
+  if (!folders.length) throw new InputError(`${dir}: no saved models in its folders (DIR/*/model.json)`);
+  const points = folders.map((folder) => {
+    const saved = loadModel(folder);
+    const kept = saved.json.history.at(-1);
+    if (!kept?.validation) throw new InputError(`${folder}: its kept epoch has no validation loss to compare`);
+    const head = readBytes(join(folder, saved.json.head.file), ModelError);
+    if (sha256(head) !== saved.json.head.sha256)
+      throw new ModelError(`${folder}: ${saved.json.head.file} does not match model.json (its save did not finish)`);
+    const modelJson = new TextDecoder().decode(readBytes(join(folder, 'model.json'), ModelError));
+    return { folder, saved, kept, validation: kept.validation, modelJson, head };
+  });
+  const best = points.reduce((a, b) => (b.validation.loss < a.validation.loss ? b : a));
+  const width = Math.max(5, ...points.map((p) => p.folder.length));
+  console.log(`${'model'.padEnd(width)} ${sweepRow(SWEEP_HEADER)}`);
+  for (const p of points) {
+    const { training, head, history } = p.saved.json;
+    const cells = [
+      String(training.lr),
+      String(head.hidden),
+      String(training.batchSize),
+      `${p.kept.epoch}/${history.length}`,
+      p.validation.loss.toFixed(4),
+      p.validation.acc.toFixed(4),
+      history.reduce((sum, h) => sum + h.seconds, 0).toFixed(2),
+    ];
+    console.log(`${p.folder.padEnd(width)} ${sweepRow(cells)}`);
+  }
+  saveModelFiles(out, best.modelJson, best.head);
+  console.log(`best: ${best.folder} (validation loss ${best.validation.loss.toFixed(4)}), saved to ${out}`);
+}

@@ -5,8 +5,8 @@ import { Gpu } from '../gpu/context.js';
 import { readBackboneWeights } from '../api/weights.node.js';
 import { loadModel, lockModelFolder } from '../train/model-files.node.js';
 import type { EpochRecord } from '../train/model-format.js';
-import { checkResume, sweep, sweepPoints, sweepProblem, train, trainOnFeatures } from './train-job.js';
-import { checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
+import { checkResume, pickBest, sweep, sweepPoints, sweepProblem, train, trainOnFeatures } from './train-job.js';
+import { type MergedFeatures, checkShardBackbone, readFeatureShards } from '../train/shards.node.js';
 import { DEFAULT_CACHE_MIB, DiskFeatureCache, defaultCacheDir } from '../train/feature-cache.node.js';
 import { resolveSettings, settingsProblem } from '../train/settings.js';
 import { checkWritable, writeFileAtomic } from '../files.node.js';
@@ -36,12 +36,20 @@ const COMMAND = {
       value: 'DIR',
       description: 'dataset folder with train/<class>/ and validation/<class>/ (required)',
     },
+    'pick-best': {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'the merge step of a sweep run as a job array (one model per task, in DIR/*/): save the one whose kept ' +
+        'epoch has the lowest validation loss to --out, and print a row per model; trains nothing',
+    },
     features: {
       type: 'string',
       value: 'DIR',
       description:
         'train a new head on the feature shards embed.js --data ... --shard I/N --features-out DIR/I.safetensors ' +
-        'wrote (every shard of one set), instead of --data: the frozen recipe without augmentation',
+        'wrote (every shard of one set), instead of --data: the frozen recipe without augmentation; rows are ' +
+        'read from the shards batch by batch, so the set need not fit in memory',
     },
     ...FLAGS,
     'batch-size': { ...FLAGS['batch-size'], list: true, description: `${FLAGS['batch-size'].description}${A_SWEEP}` },
@@ -107,6 +115,15 @@ async function trainFromShards(v: TrainValues): Promise<void> {
   if ([v.lr, v.hidden, v['batch-size']].some((list) => (list?.length ?? 0) > 1))
     throw new UsageError('--features: sweeps run on --data with the feature cache');
   const merged = readFeatureShards(dir);
+  try {
+    await trainOnShards(v, dir, merged);
+  } finally {
+    merged.close();
+  }
+}
+
+/** train.js --features DIR, its shards open: a head trained on them, batch by batch from the files. */
+async function trainOnShards(v: TrainValues, dir: string, merged: MergedFeatures): Promise<void> {
   const weights = readBackboneWeights(v.weights ?? merged.weights);
   checkShardBackbone(merged, weights, dir);
   const classWeights = parseClassWeights(v['class-weights']);
@@ -126,7 +143,7 @@ async function trainFromShards(v: TrainValues): Promise<void> {
   if (v.json) checkWritable(v.json);
   const counts = (labels: number[]) => merged.classes.map((c, k) => `${labels.filter((l) => l === k).length} ${c}`);
   console.log(
-    `features: ${dir}: ${merged.files.length} images of ${merged.data}: ` +
+    `features: ${dir}: ${merged.images} images of ${merged.data}: ` +
       `train ${counts(merged.train.labels).join(', ')}; ` +
       `validation ${counts(merged.validation.labels).join(', ')}`,
   );
@@ -189,6 +206,11 @@ let gpu: Gpu | undefined;
 runCli(
   async () => {
     const { values: v } = parseCommand(COMMAND);
+    if (v['pick-best'] !== undefined) {
+      if (v.data !== undefined || v.features !== undefined || v.resume !== undefined)
+        throw new UsageError('--pick-best: not with --data, --features or --resume (it trains nothing)');
+      return pickBest(v['pick-best'], v.out ?? 'model');
+    }
     if (v.features !== undefined) return trainFromShards(v);
     const data = required('data', v.data);
     const saved = v.resume ? loadModel(v.resume) : null;

@@ -28,11 +28,36 @@ export interface LabelledImages {
   images: readonly RgbImage[];
   labels: readonly number[];
   /**
-   * Their unaugmented backbone features [n, features], computed elsewhere (embed.js --shard):
-   * then `images` may be empty, and only unaugmented training without batch statistics applies.
+   * Their unaugmented backbone features [n, features], computed elsewhere (embed.js --shard),
+   * in memory or read batch by batch: then `images` may be empty, and only unaugmented training
+   * without batch statistics applies.
    */
-  features?: Float32Array;
+  features?: Float32Array | FeatureRows;
 }
+
+/**
+ * Feature rows read as they are needed (feature shards on disk, say), so that a training set
+ * need not fit in memory: `count` rows of `featureSize` values.
+ */
+export interface FeatureRows {
+  readonly count: number;
+  readonly featureSize: number;
+  /** Rows `indices` (each below count), in that order, into `out` (indices.length * featureSize values). */
+  read(indices: readonly number[], out: Float32Array): void;
+}
+
+/** Features in memory ([n, featureSize] row-major) as rows. */
+export function rowsInMemory(features: Float32Array, featureSize: number): FeatureRows {
+  return {
+    count: Math.floor(features.length / featureSize),
+    featureSize,
+    read: (indices, out) =>
+      indices.forEach((i, k) => out.set(features.subarray(i * featureSize, (i + 1) * featureSize), k * featureSize)),
+  };
+}
+
+const rowsOf = (features: Float32Array | FeatureRows, featureSize: number): FeatureRows =>
+  features instanceof Float32Array ? rowsInMemory(features, featureSize) : features;
 
 const countOf = (data: LabelledImages) => (data.features ? data.labels.length : data.images.length);
 
@@ -218,17 +243,24 @@ export async function featuresOf(
 async function evaluate(
   gpu: Gpu,
   head: Head,
-  feats: Float32Array,
+  feats: Float32Array | FeatureRows,
   labels: readonly number[],
   batchSize: number,
 ): Promise<ValidationRecord> {
   let loss = 0,
     correct = 0;
   const { classes: C, features: F } = head.shape;
+  const rows = rowsOf(feats, F);
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const batchValues = new Float32Array(Math.min(batchSize, labels.length) * F);
   for (let s = 0; s < labels.length; s += batchSize) {
     const n = Math.min(batchSize, labels.length - s);
-    const x = gpu.upload(feats.subarray(s * F, (s + n) * F), [n, F]);
+    const values = batchValues.subarray(0, n * F);
+    rows.read(
+      Array.from({ length: n }, (_, k) => s + k),
+      values,
+    );
+    const x = gpu.upload(values, [n, F]);
     const p = await head.probabilities(x);
     x.release();
     for (let i = 0; i < n; i++) {
@@ -243,8 +275,14 @@ async function evaluate(
 }
 
 function checkLabels(what: string, data: LabelledImages, classes: number, features: number): void {
-  if (data.features && data.features.length !== data.labels.length * features)
+  if (data.features instanceof Float32Array && data.features.length !== data.labels.length * features)
     throw new InputError(`${what}: ${data.features.length} feature values for ${data.labels.length} labels`);
+  if (data.features && !(data.features instanceof Float32Array)) {
+    const { count, featureSize } = data.features;
+    if (featureSize !== features) throw new InputError(`${what}: rows of ${featureSize} features, not ${features}`);
+    if (count !== data.labels.length)
+      throw new InputError(`${what}: ${count} feature rows for ${data.labels.length} labels`);
+  }
   if (!data.features && data.images.length !== data.labels.length)
     throw new InputError(`${what}: ${data.images.length} images but ${data.labels.length} labels`);
   const bad = data.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
@@ -326,6 +364,9 @@ export async function fitHead(
             cache,
           )
         : null);
+    const trainRows = trainFeatures && rowsOf(trainFeatures, F);
+    // One batch's rows, reused: upload copies them, and a large set makes no garbage per batch.
+    const batchRows = trainRows && new Float32Array(batchSize * F);
     const lastEpoch = s.firstEpoch + s.epochs - 1;
     for (let epoch = s.firstEpoch; epoch <= lastEpoch; epoch++) {
       if (s.signal?.aborted) throw new FitAbortedError(history.length);
@@ -351,9 +392,9 @@ export async function fitHead(
         const batch = order.slice(b * batchSize, (b + 1) * batchSize);
         const labels = Uint32Array.from(batch, (i) => train.labels[i]);
         let x: Tensor;
-        if (trainFeatures) {
-          const rows = new Float32Array(batch.length * F);
-          batch.forEach((i, k) => rows.set(trainFeatures.subarray(i * F, (i + 1) * F), k * F));
+        if (trainRows) {
+          const rows = batchRows!.subarray(0, batch.length * F);
+          trainRows.read(batch, rows);
           x = gpu.upload(rows, [batch.length, F]);
         } else {
           x = await backboneFeatures(

@@ -5,15 +5,21 @@
 // the whole dataset's list, so that shards of other data, other weights, missing or duplicated
 // ones are refused before any training.
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { closeSync, readSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Dataset, Sample } from '../data/folders.node.js';
 import { InputError } from '../errors.js';
-import { readBytes, writeFileAtomic } from '../files.node.js';
+import { openRegularFile, writeFileAtomic } from '../files.node.js';
 import { PRECISIONS, type Precision } from '../gpu/shader.js';
 import type { BackboneWeights } from '../model/backbone.js';
 import { plan } from '../model/architecture.js';
-import { parseSafetensors, serializeSafetensors } from '../weights/safetensors.js';
+import {
+  type SafetensorsEntry,
+  type SafetensorsLayout,
+  safetensorsLayout,
+  serializeSafetensors,
+} from '../weights/safetensors.js';
+import type { FeatureRows } from './fit.js';
 
 export const FEATURES_FORMAT = 'webgpu-transfer/features-v1';
 
@@ -97,7 +103,11 @@ export function writeFeatureShard(
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 
-/** The merged features of a full set of shards, train and validation apart, in dataset order. */
+/**
+ * A full set of shards, train and validation apart, in dataset order: labels in memory, feature
+ * rows read from the shard files batch by batch (a set larger than memory trains all the same).
+ * close() closes the files.
+ */
 export interface MergedFeatures {
   classes: string[];
   data: string;
@@ -106,9 +116,11 @@ export interface MergedFeatures {
   weights: string;
   /** The backbone's storage precision when the features were computed. */
   precision: Precision;
-  train: { features: Float32Array; labels: number[] };
-  validation: { features: Float32Array; labels: number[] };
-  files: string[];
+  train: { features: FeatureRows; labels: number[] };
+  validation: { features: FeatureRows; labels: number[] };
+  /** Images in the set. */
+  images: number;
+  close(): void;
 }
 
 /** Refuses shards computed with other backbone weights than `weights`. */
@@ -120,73 +132,130 @@ export function checkShardBackbone(merged: MergedFeatures, weights: BackboneWeig
     );
 }
 
-/** One shard file, checked whole: metadata present and typed, tensors shaped and typed alike, values finite. */
-function readShard(file: string) {
+/** Feature rows read per shard check: enough to stream, few enough to stay small. */
+const CHECK_ROWS = 1024;
+
+/**
+ * One shard file, checked whole without holding its features: metadata present and typed,
+ * tensors shaped and typed alike, labels and splits read, the features read through once in
+ * chunks to check they are finite. The file stays open (its descriptor is returned).
+ */
+function openShard(file: string) {
   const fail = (why: string): never => {
     throw new FeatureShardError(`${file}: ${why}`);
   };
-  const { tensors, metadata: m } = parseSafetensors(readBytes(file, FeatureShardError), file);
-  if (m.format !== FEATURES_FORMAT)
-    fail(`not a feature shard of embed.js --features-out (format ${m.format ?? 'none'})`);
-  for (const key of ['shard', 'total', 'dataset', 'data', 'classes', 'files', 'backbone', 'weights', 'architecture'])
-    if (typeof m[key] !== 'string') fail(`its metadata has no '${key}'`);
-  const shard = /^(\d+)\/(\d+)$/.exec(m.shard);
-  const [index, count] = shard ? [Number(shard[1]), Number(shard[2])] : [NaN, NaN];
-  if (!shard || count < 1 || index >= count) fail(`its shard '${m.shard}' is not I/N with 0 <= I < N`);
-  if (!/^\d+$/.test(m.total)) fail(`its total '${m.total}' is not a count of images`);
-  const json = (key: string): unknown => {
+  const { fd, size } = openRegularFile(file, FeatureShardError);
+  try {
+    const readAt = (offset: number, length: number) => {
+      const bytes = new Uint8Array(length);
+      if (readSync(fd, bytes, 0, length, offset) !== length) fail(`truncated at byte ${offset + length} of ${size}`);
+      return bytes;
+    };
+    let layout: SafetensorsLayout;
     try {
-      return JSON.parse(m[key]);
-    } catch {
-      return fail(`its metadata '${key}' is not JSON`);
+      layout = safetensorsLayout(readAt, size, file);
+    } catch (e) {
+      throw new FeatureShardError((e as Error).message);
     }
-  };
-  const strings = (key: string): string[] => {
-    const v = json(key);
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(`its metadata '${key}' is not a list of names`);
-    return v as string[];
-  };
-  const classes = strings('classes');
-  const files = strings('files');
-  if (classes.length < 2) fail(`it names ${classes.length} class(es)`);
-  const tensor = (name: string, dtype: string, rank: number) => {
-    const t = tensors.get(name);
-    if (!t) return fail(`it has no '${name}' tensor`);
-    if (t.dtype !== dtype || t.shape.length !== rank)
-      fail(`its '${name}' is ${t.dtype} [${t.shape}], expected ${dtype} of rank ${rank}`);
-    return t;
-  };
-  const features = tensor('features', 'float32', 2);
-  const labels = tensor('labels', 'int32', 1);
-  const splits = tensor('splits', 'uint8', 1);
-  const n = files.length;
-  const [rows, featureSize] = features.shape;
-  if (rows !== n || labels.shape[0] !== n || splits.shape[0] !== n)
-    fail(`${rows} feature rows, ${labels.shape[0]} labels and ${splits.shape[0]} splits for ${n} images`);
-  if (featureSize < 1) fail('its features have no columns');
-  const labelData = labels.data as Int32Array;
-  const bad = labelData.findIndex((l) => l < 0 || l >= classes.length);
-  if (bad >= 0) fail(`label ${labelData[bad]} of ${files[bad]} is not one of its ${classes.length} classes`);
-  if ((splits.data as Uint8Array).some((x) => x > 1)) fail('its splits hold values other than 0 and 1');
-  const featureData = features.data as Float32Array;
-  const notFinite = featureData.findIndex((v) => !Number.isFinite(v));
-  if (notFinite >= 0)
-    fail(`features of ${files[Math.floor(notFinite / featureSize)]} are not finite (${featureData[notFinite]})`);
-  return {
-    file,
-    m,
-    index,
-    count,
-    classes,
-    files,
-    featureSize,
-    features: featureData,
-    labels: labelData,
-    splits: splits.data as Uint8Array,
-  };
+    const m = layout.metadata;
+    if (m.format !== FEATURES_FORMAT)
+      fail(`not a feature shard of embed.js --features-out (format ${m.format ?? 'none'})`);
+    for (const key of ['shard', 'total', 'dataset', 'data', 'classes', 'files', 'backbone', 'weights', 'architecture'])
+      if (typeof m[key] !== 'string') fail(`its metadata has no '${key}'`);
+    const shard = /^(\d+)\/(\d+)$/.exec(m.shard);
+    const [index, count] = shard ? [Number(shard[1]), Number(shard[2])] : [NaN, NaN];
+    if (!shard || count < 1 || index >= count) fail(`its shard '${m.shard}' is not I/N with 0 <= I < N`);
+    if (!/^\d+$/.test(m.total)) fail(`its total '${m.total}' is not a count of images`);
+    const json = (key: string): unknown => {
+      try {
+        return JSON.parse(m[key]);
+      } catch {
+        return fail(`its metadata '${key}' is not JSON`);
+      }
+    };
+    const strings = (key: string): string[] => {
+      const v = json(key);
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+        fail(`its metadata '${key}' is not a list of names`);
+      return v as string[];
+    };
+    const classes = strings('classes');
+    const files = strings('files');
+    if (classes.length < 2) fail(`it names ${classes.length} class(es)`);
+    const tensor = (name: string, dtype: string, rank: number) => {
+      const t = layout.entries.find((e) => e.name === name);
+      if (!t) return fail(`it has no '${name}' tensor`);
+      if (t.dtype !== dtype || t.shape.length !== rank)
+        fail(`its '${name}' is ${t.dtype} [${t.shape}], expected ${dtype} of rank ${rank}`);
+      return t;
+    };
+    const features = tensor('features', 'float32', 2);
+    const labels = tensor('labels', 'int32', 1);
+    const splits = tensor('splits', 'uint8', 1);
+    const n = files.length;
+    const [rows, featureSize] = features.shape;
+    if (rows !== n || labels.shape[0] !== n || splits.shape[0] !== n)
+      fail(`${rows} feature rows, ${labels.shape[0]} labels and ${splits.shape[0]} splits for ${n} images`);
+    if (featureSize < 1) fail('its features have no columns');
+    const tensorBytes = (t: SafetensorsEntry) => readAt(layout.dataStart + t.begin, t.end - t.begin);
+    const labelData = new Int32Array(tensorBytes(labels).buffer);
+    const bad = labelData.findIndex((l) => l < 0 || l >= classes.length);
+    if (bad >= 0) fail(`label ${labelData[bad]} of ${files[bad]} is not one of its ${classes.length} classes`);
+    const splitData = tensorBytes(splits);
+    if (splitData.some((x) => x > 1)) fail('its splits hold values other than 0 and 1');
+    const featuresAt = layout.dataStart + features.begin;
+    // One buffer for the whole check: reading gigabytes makes no garbage.
+    const scan = new Float32Array(Math.min(CHECK_ROWS, rows) * featureSize);
+    const scanBytes = new Uint8Array(scan.buffer);
+    for (let r = 0; r < rows; r += CHECK_ROWS) {
+      const chunk = Math.min(CHECK_ROWS, rows - r);
+      const length = chunk * featureSize * 4;
+      const at = featuresAt + r * featureSize * 4;
+      if (readSync(fd, scanBytes, 0, length, at) !== length) fail(`truncated at byte ${at + length} of ${size}`);
+      const values = scan.subarray(0, chunk * featureSize);
+      const notFinite = values.findIndex((v) => !Number.isFinite(v));
+      if (notFinite >= 0)
+        fail(`features of ${files[r + Math.floor(notFinite / featureSize)]} are not finite (${values[notFinite]})`);
+    }
+    return { file, fd, m, index, count, classes, files, featureSize, featuresAt, labels: labelData, splits: splitData };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
 }
 
-/** Reads every shard in `dir`, checks they make one whole set, and merges them. */
+/**
+ * Rows of a set of shards, each row at (shard, row in it): read with one positioned read per
+ * row, so that what is held is one batch.
+ */
+class ShardRows implements FeatureRows {
+  constructor(
+    private readonly shards: readonly { file: string; fd: number; featuresAt: number }[],
+    private readonly shardOf: Int32Array,
+    private readonly rowOf: Int32Array,
+    readonly featureSize: number,
+  ) {}
+
+  get count(): number {
+    return this.shardOf.length;
+  }
+
+  read(indices: readonly number[], out: Float32Array): void {
+    const bytes = this.featureSize * 4;
+    indices.forEach((i, k) => {
+      const shard = this.shards[this.shardOf[i]];
+      const at = shard.featuresAt + this.rowOf[i] * bytes;
+      const target = new Uint8Array(out.buffer, out.byteOffset + k * bytes, bytes);
+      if (readSync(shard.fd, target, 0, bytes, at) !== bytes)
+        throw new FeatureShardError(`${shard.file}: shorter than when it was checked (truncated since)`);
+    });
+  }
+}
+
+/**
+ * Opens every shard in `dir`, checks each and that they make one whole set, and merges them:
+ * labels read, features left in the files to be read batch by batch (close() when done).
+ */
 export function readFeatureShards(dir: string): MergedFeatures {
   let names: string[];
   try {
@@ -197,7 +266,24 @@ export function readFeatureShards(dir: string): MergedFeatures {
     throw new FeatureShardError(`${dir}: no such folder`);
   }
   if (!names.length) throw new FeatureShardError(`${dir}: no .safetensors feature shards`);
-  const shards = names.map((name) => readShard(join(dir, name)));
+  // Only the descriptors outlive the merge: file names and the like go once checked.
+  const fds: number[] = [];
+  const close = () => fds.splice(0).forEach((fd) => closeSync(fd));
+  try {
+    const shards: ReturnType<typeof openShard>[] = [];
+    for (const name of names) {
+      shards.push(openShard(join(dir, name)));
+      fds.push(shards.at(-1)!.fd);
+    }
+    return mergeShards(dir, shards, close);
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
+/** Checks that opened shards make one whole set, and merges them (the caller closes them on a throw). */
+function mergeShards(dir: string, shards: ReturnType<typeof openShard>[], close: () => void): MergedFeatures {
   const first = shards[0];
   // Shards written before precisions were recorded are f32.
   const precisionOf = (m: Record<string, string>) => m.precision ?? 'f32';
@@ -239,34 +325,33 @@ export function readFeatureShards(dir: string): MergedFeatures {
     }
   }
   const parts = {
-    train: { rows: [] as Float32Array[], labels: [] as number[] },
-    validation: { rows: [] as Float32Array[], labels: [] as number[] },
+    train: { shard: [] as number[], row: [] as number[], labels: [] as number[] },
+    validation: { shard: [] as number[], row: [] as number[], labels: [] as number[] },
   };
-  const files: string[] = [];
-  for (const s of ordered) {
-    const { features, labels, splits } = s;
-    files.push(...s.files);
-    labels.forEach((label, i) => {
-      const part = splits[i] ? parts.validation : parts.train;
-      part.rows.push(features.subarray(i * F, (i + 1) * F));
+  let images = 0;
+  ordered.forEach((s, k) => {
+    images += s.files.length;
+    s.labels.forEach((label, i) => {
+      const part = s.splits[i] ? parts.validation : parts.train;
+      part.shard.push(k);
+      part.row.push(i);
       part.labels.push(label);
     });
-  }
-  if (files.length !== Number(first.m.total))
-    throw new FeatureShardError(`${dir}: the shards hold ${files.length} images, the dataset ${first.m.total}`);
-  const merge = (rows: Float32Array[]) => {
-    const out = new Float32Array(rows.length * F);
-    rows.forEach((r, i) => out.set(r, i * F));
-    return out;
-  };
+  });
+  if (images !== Number(first.m.total))
+    throw new FeatureShardError(`${dir}: the shards hold ${images} images, the dataset ${first.m.total}`);
+  const places = ordered.map(({ file, fd, featuresAt }) => ({ file, fd, featuresAt }));
+  const rows = (part: typeof parts.train) =>
+    new ShardRows(places, Int32Array.from(part.shard), Int32Array.from(part.row), F);
   return {
     classes: first.classes,
     data: first.m.data,
     backbone: first.m.backbone,
     weights: first.m.weights,
     precision: precisionOf(first.m) as Precision,
-    train: { features: merge(parts.train.rows), labels: parts.train.labels },
-    validation: { features: merge(parts.validation.rows), labels: parts.validation.labels },
-    files,
+    train: { features: rows(parts.train), labels: parts.train.labels },
+    validation: { features: rows(parts.validation), labels: parts.validation.labels },
+    images,
+    close,
   };
 }

@@ -1,7 +1,7 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian data.
 import { InputError } from '../errors.js';
-import { BYTES_PER_ELEMENT, type HostDType, type HostTensor, type TensorMap, typedArray } from './host-tensor.js';
+import { BYTES_PER_ELEMENT, type HostDType, type TensorMap, typedArray } from './host-tensor.js';
 import { elementCount } from '../util/shapes.js';
 
 const TO_SAFETENSORS: Record<HostDType, string> = {
@@ -26,28 +26,53 @@ export interface Safetensors {
 
 export class WeightFileError extends InputError {}
 
-export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
+/** A tensor's place in a safetensors file: byte offsets within its data section. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: HostDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A safetensors file's header, checked: its metadata, its tensors and where its data section starts. */
+export interface SafetensorsLayout {
+  metadata: Record<string, string>;
+  entries: SafetensorsEntry[];
+  dataStart: number;
+}
+
+/**
+ * Reads and checks the header of a safetensors file of `size` bytes through `readAt` (bytes
+ * `length` from `offset`), so that a large file's tensors can be read one part at a time: each
+ * tensor's dtype, shape and byte range (within the file, no two overlapping).
+ */
+export function safetensorsLayout(
+  readAt: (offset: number, length: number) => Uint8Array,
+  size: number,
+  file: string,
+): SafetensorsLayout {
   const fail = (why: string): never => {
     throw new WeightFileError(`${file}: ${why}`);
   };
-  if (bytes.length < 8) fail(`not a safetensors file (${bytes.length} bytes, shorter than its 8-byte header length)`);
-  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (headerLength < 2 || headerLength > MAX_HEADER || 8 + headerLength > bytes.length) {
-    fail(`not a safetensors file or truncated (header length ${headerLength}, file size ${bytes.length})`);
+  if (size < 8) fail(`not a safetensors file (${size} bytes, shorter than its 8-byte header length)`);
+  const lengthBytes = readAt(0, 8);
+  const headerLength = Number(new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength < 2 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+    fail(`not a safetensors file or truncated (header length ${headerLength}, file size ${size})`);
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readAt(8, headerLength)));
   } catch {
     return fail('not a safetensors file (its header is not JSON)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     fail('safetensors header is not a JSON object');
-  const data = bytes.subarray(8 + headerLength);
-  const tensors: TensorMap = new Map();
+  const dataStart = 8 + headerLength;
+  const dataLength = size - dataStart;
   let metadata: Record<string, string> = {};
-  const ranges: [number, number, string][] = [];
-  const entries: { name: string; dtype: HostDType; shape: number[]; begin: number; end: number }[] = [];
+  const entries: SafetensorsEntry[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string'))
@@ -74,44 +99,71 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
     const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT[dtype!];
     if (end - begin !== expected)
       fail(`tensor '${name}' spans ${end - begin} bytes, its ${dtype} shape [${shape}] needs ${expected}`);
-    if (end > data.length)
-      fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.length}-byte data section`);
-    ranges.push([begin, end, name]);
+    if (end > dataLength) fail(`truncated: tensor '${name}' ends at byte ${end} of a ${dataLength}-byte data section`);
     entries.push({ name, dtype: dtype!, shape: shape as number[], begin, end });
   }
-  // Ranges are checked before any tensor is copied: aliased entries cannot amplify the file.
-  ranges.sort((a, b) => a[0] - b[0]);
+  // Ranges are checked before any tensor is read: aliased entries cannot amplify the file.
+  const ranges = [...entries].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) fail(`tensors '${ranges[i - 1][2]}' and '${ranges[i][2]}' overlap`);
+    if (ranges[i].begin < ranges[i - 1].end) fail(`tensors '${ranges[i - 1].name}' and '${ranges[i].name}' overlap`);
   }
+  return { metadata, entries, dataStart };
+}
+
+export function parseSafetensors(bytes: Uint8Array, file: string): Safetensors {
+  const { metadata, entries, dataStart } = safetensorsLayout(
+    (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+    file,
+  );
+  const data = bytes.subarray(dataStart);
+  const tensors: TensorMap = new Map();
   for (const e of entries) {
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: typedArray(e.dtype, data.subarray(e.begin, e.end)) });
   }
   return { tensors, metadata };
 }
 
-/** Serializes tensors (in the map's order) and string metadata. */
-export function serializeSafetensors(tensors: TensorMap, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+/**
+ * The bytes before the data section of a safetensors file holding tensors of these dtypes and
+ * shapes in this order (their data follows, back to back), and the data section's length: so
+ * that a file too large to hold in memory can be written part by part.
+ */
+export function safetensorsHeader(
+  tensors: readonly { name: string; dtype: HostDType; shape: readonly number[] }[],
+  metadata: Record<string, string> = {},
+): { header: Uint8Array; dataLength: number } {
+  const json: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) json.__metadata__ = metadata;
   let offset = 0;
-  const parts: [HostTensor, number][] = [];
-  for (const [name, t] of tensors) {
-    const bytes = t.data.byteLength;
-    if (bytes !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype])
-      throw new Error(`tensor '${name}': ${bytes} bytes for ${t.dtype} [${t.shape}]`);
-    header[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
-    parts.push([t, offset]);
+  for (const t of tensors) {
+    const bytes = elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype];
+    json[t.name] = { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const text = new TextEncoder().encode(JSON.stringify(json));
   // Space-padded, so that the data starts 8-byte aligned.
-  const headerBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
-  headerBytes.set(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  const base = 8 + headerBytes.length;
-  for (const [t, at] of parts) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), base + at);
+  const header = new Uint8Array(8 + Math.ceil(text.length / 8) * 8).fill(0x20);
+  new DataView(header.buffer).setBigUint64(0, BigInt(header.length - 8), true);
+  header.set(text, 8);
+  return { header, dataLength: offset };
+}
+
+/** Serializes tensors (in the map's order) and string metadata. */
+export function serializeSafetensors(tensors: TensorMap, metadata: Record<string, string> = {}): Uint8Array {
+  for (const [name, t] of tensors)
+    if (t.data.byteLength !== elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype])
+      throw new Error(`tensor '${name}': ${t.data.byteLength} bytes for ${t.dtype} [${t.shape}]`);
+  const { header, dataLength } = safetensorsHeader(
+    [...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
+    metadata,
+  );
+  const out = new Uint8Array(header.length + dataLength);
+  out.set(header);
+  let at = header.length;
+  for (const t of tensors.values()) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
   return out;
 }

@@ -39,8 +39,14 @@ describe.skipIf(!ready)('the training page', () => {
   const until = (predicate: string, timeout = 600_000) =>
     page.waitForFunction(predicate, null, { timeout, polling: 250 });
   const statusError = async () => (await page.getAttribute('#status', 'class')) === 'error';
+  /** With PAGE_SCREENSHOTS=DIR: the page now at desktop width and at phone width (390 px). */
   const shot = async (name: string) => {
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    if (!SHOTS) return;
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize(desktop);
   };
   const open = async () => {
     page = await context.newPage();
@@ -219,7 +225,6 @@ describe.skipIf(!ready)('the training page', () => {
     // nothing is wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await shot('3-phone');
     await page.setViewportSize({ width: 1400, height: 1000 });
     await shot('3-predictions');
     const predicted = runTool('predict', '--model', exported, '--json', join(dir, 'p.json'), ...images);

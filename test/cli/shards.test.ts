@@ -97,6 +97,15 @@ describe.skipIf(!ready)('feature shards', () => {
     expect(error(node('dist/train.js', '--features', shards, '--weights', 'random:5'))).toMatch(
       /: features of backbone weights random:4 \(sha256 synthetic:4\.\.\.\), not of random:5$/,
     );
+    // The merge step of a sweep array: folders of models, or a one-line refusal.
+    const empty = join(dir, 'no-models');
+    mkdirSync(empty);
+    expect(error(node('dist/train.js', '--pick-best', empty))).toBe(
+      `error: ${empty}: no saved models in its folders (DIR/*/model.json)`,
+    );
+    expect(error(node('dist/train.js', '--pick-best', empty, '--data', DATA))).toMatch(
+      /--pick-best: not with --data, --features or --resume \(it trains nothing\)$/,
+    );
     expect(error(node('dist/embed.js', '--data', DATA, '--shard', '3/3', '--features-out', 'x'))).toMatch(
       /--shard 3\/3: give I\/N with 0 <= I < N/,
     );

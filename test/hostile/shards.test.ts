@@ -1,74 +1,28 @@
 // Feature shards that lie: fewer feature rows than labels, widths that differ between shards,
 // the same image twice, metadata missing or of the wrong type, a shard named x/y, values that
-// are not finite. Each is refused in one line naming the shard, before any training.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// are not finite, another dataset or backbone, a truncated file. Each is refused in one line
+// naming the shard, before any training.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { FEATURES_FORMAT, readFeatureShards } from '../../src/train/shards.node.js';
-import { serializeSafetensors } from '../../src/weights/safetensors.js';
-
-const root = mkdtempSync(join(tmpdir(), 'hostile-shards-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let sets = 0;
-
-interface ShardSpec {
-  index: number;
-  files: string[];
-  width?: number;
-  rows?: number;
-  values?: number;
-  metadata?: Record<string, string | undefined>;
-  drop?: string;
-}
-
-/** A set of shards in a new folder, each as embed.js writes it unless the spec says otherwise. */
-function shardSet(specs: ShardSpec[]): string {
-  const dir = join(root, `set${sets++}`);
-  mkdirSync(dir);
-  const total = specs.reduce((n, s) => n + s.files.length, 0);
-  for (const s of specs) {
-    const n = s.files.length;
-    const width = s.width ?? 4;
-    const rows = s.rows ?? n;
-    const tensors = new Map([
-      [
-        'features',
-        { dtype: 'float32' as const, shape: [rows, width], data: new Float32Array(rows * width).fill(s.values ?? 0.5) },
-      ],
-      ['labels', { dtype: 'int32' as const, shape: [n], data: Int32Array.from(s.files, (_, i) => i % 2) }],
-      ['splits', { dtype: 'uint8' as const, shape: [n], data: new Uint8Array(n) }],
-    ]);
-    if (s.drop) tensors.delete(s.drop);
-    const metadata: Record<string, string> = {
-      format: FEATURES_FORMAT,
-      shard: `${s.index}/${specs.length}`,
-      start: '0',
-      total: String(total),
-      dataset: 'd',
-      data: 'data',
-      classes: '["alien", "predator"]',
-      files: JSON.stringify(s.files),
-      architecture: 'resnet50',
-      backbone: 'b',
-      weights: 'w',
-      preprocessing: '{}',
-      precision: 'f32',
-    };
-    for (const [k, v] of Object.entries(s.metadata ?? {})) {
-      if (v === undefined) delete metadata[k];
-      else metadata[k] = v;
-    }
-    writeFileSync(join(dir, `${s.index}.safetensors`), serializeSafetensors(tensors, metadata));
-  }
-  return dir;
-}
+import { describe, expect, it } from 'vitest';
+import { readFeatureShards } from '../../src/train/shards.node.js';
+import { type ShardSpec, shardSet } from '../support/shards.js';
 
 describe('feature shards that lie', () => {
   const good = () => [
     { index: 0, files: ['a.jpg', 'b.jpg'] },
     { index: 1, files: ['c.jpg', 'd.jpg'] },
   ];
+  it('a shard a task left half-written (truncated): refused in one line naming it, the others untouched', () => {
+    const dir = shardSet(good());
+    const file = join(dir, '1.safetensors');
+    const whole = readFileSync(file);
+    const other = readFileSync(join(dir, '0.safetensors'));
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(() => readFeatureShards(dir)).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}: `));
+    expect(readFileSync(join(dir, '0.safetensors')).equals(other)).toBe(true);
+  });
+
   it('a whole, honest set merges', () => {
     expect(readFeatureShards(shardSet(good())).train.labels).toEqual([0, 1, 0, 1]);
   });
@@ -114,6 +68,18 @@ describe('feature shards that lie', () => {
       /0\.safetensors: features of a\.jpg are not finite \(NaN\)$/,
     ],
   ];
+  cases.push(
+    [
+      'a shard of another dataset',
+      (s) => (s[1].metadata = { dataset: 'e' }),
+      /1\.safetensors: a shard of another dataset or shard count than .*0\.safetensors$/,
+    ],
+    [
+      'a shard of other backbone weights',
+      (s) => (s[1].metadata = { backbone: 'c', weights: 'v' }),
+      /1\.safetensors: .*v/,
+    ],
+  );
   for (const [what, edit, message] of cases) {
     it(`${what}: refused in one line naming the shard`, () => {
       const specs: ShardSpec[] = good();
