@@ -65,7 +65,7 @@ describe.skipIf(missing)('the docs Slurm job array on a Slurm cluster', () => {
   const node = (...args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', env: TOOL_ENV });
   const tensors = (file: string) => parseSafetensors(new Uint8Array(readFileSync(file)), file).tensors;
 
-  it('runs embed.sh with sbatch --wait; the shards are the unsharded features, and train on them alike', () => {
+  it('runs embed.sh with sbatch --wait: the unsharded features, trained alike; a lost shard refilled', () => {
     const docs = docsBlock('#!/bin/bash', '--job-name=embed-shards');
     expect(docs).toMatch(/^#SBATCH --array=0-7$/m);
     const script = join(dir, 'embed.sh');
@@ -90,6 +90,17 @@ describe.skipIf(missing)('the docs Slurm job array on a Slurm cluster', () => {
       const merged = Buffer.concat(shards.map((s) => Buffer.from(s.get(name)!.data.buffer)));
       expect(merged.equals(Buffer.from(all.get(name)!.data.buffer)), name).toBe(true);
     }
+
+    // A partial set: the missing shard is named, and running its task again fills it, the same bytes.
+    const third = join(work, 'features', '3.safetensors');
+    const before = readFileSync(third);
+    rmSync(third);
+    const partial = node('dist/train.js', '--features', join(work, 'features'), '--out', join(dir, 'none'));
+    expect(partial.status).toBe(2);
+    expect(partial.stderr.trim()).toBe(`error: ${join(work, 'features')}: shard 3/8 missing`);
+    const again = cluster!.sbatch(['--wait', '--array=3', `--output=${join(dir, 'again-%A_%a.out')}`, script], work);
+    expect(again.status, `${again.stderr}\n${outputs('again-')}`).toBe(0);
+    expect(readFileSync(third).equals(before)).toBe(true);
 
     // The head trained on the array's shards equals the one trained on the unsharded features.
     const heads = [join(work, 'features'), whole].map((features, i) => {
