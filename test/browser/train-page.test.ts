@@ -319,9 +319,6 @@ describe.skipIf(!ready)('the training page', () => {
     await untilSaved();
     expect(await page.textContent('#project-status')).toBe('saved in this browser: 2 classes, 0 images');
     expect(await look()).toMatchObject({ classes: ['Class 1', 'Class 2'], history: 0, canExport: false });
-    await page.close();
-    await open();
-    expect(await status()).toBe('project restored from this browser: 2 classes, 0 images');
 
     const notZip = join(dir, 'notes.zip');
     writeFileSync(notZip, 'not a zip');
@@ -332,7 +329,6 @@ describe.skipIf(!ready)('the training page', () => {
     await until('/^project opened|error/.test(document.querySelector("#status").textContent)');
     expect(await status()).toBe('project opened from project.zip: 2 classes, 16 images and its model');
     expect(await look()).toEqual(before);
-    expect(await predictOne()).toBe(probabilities);
     await untilSaved();
 
     // The next test starts from an empty project.
